@@ -1,0 +1,261 @@
+//! The command line, as clap sees it. Raw input only: [`crate::config`] validates it into the
+//! [`crate::config::Config`] that the engine uses, so the engine never sees clap.
+//!
+//! House style: long options in kebab-case, a short flag only for the most used ones (`-o`,
+//! `-q`), a `value_name` for every value, durations in humantime (`500ms`, `20s`, `2h`).
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+/// `authwall/<version> (+<repository>)`: a user agent that says who we are and where to read why.
+pub const DEFAULT_USER_AGENT: &str = concat!(
+    "authwall/",
+    env!("CARGO_PKG_VERSION"),
+    " (+",
+    env!("CARGO_PKG_REPOSITORY"),
+    ")"
+);
+
+#[derive(Debug, Parser)]
+#[command(name = "authwall", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Crawl a site and write the audit CSV and a summary.
+    Audit(AuditArgs),
+    /// Audit a small built-in demo site served on 127.0.0.1 (no setup, no network).
+    Demo(DemoArgs),
+    /// Test robots.txt rules: print whether each URL is allowed, and the rule that decided.
+    Robots(RobotsArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AuditArgs {
+    /// Start URL. Its scheme, host and port define the scope; a bare host means https://HOST/.
+    #[arg(value_name = "URL")]
+    pub url: String,
+
+    /// CSV output file; `-` for stdout. Default: authwall-<host>.csv
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<String>,
+
+    /// Requests in flight per host (1 whenever robots.txt sets a Crawl-delay).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub concurrency: u32,
+
+    /// Minimum interval between two requests to one host, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 250)]
+    pub delay: u64,
+
+    /// Most pages to request (robots.txt and sitemaps do not count).
+    #[arg(long, value_name = "N", default_value_t = 50_000)]
+    pub max_pages: u64,
+
+    /// Follow links at most this many hops from the seeds (start URL, sitemap entries).
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<u32>,
+
+    /// Stop cleanly after this long (e.g. `30m`, `2h`); the run is then incomplete.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_duration: Option<Duration>,
+
+    /// Give up on a response (headers and body) after this long.
+    #[arg(long, value_name = "DURATION", default_value = "20s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// Retries for connection errors, timeouts, 429 and 503.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub retries: u32,
+
+    /// First wait before a retry when the server sends no Retry-After; doubles each time.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub backoff: Duration,
+
+    /// User-Agent header; its product token (before the `/`) selects the robots.txt group.
+    #[arg(long, value_name = "UA", default_value = DEFAULT_USER_AGENT)]
+    pub user_agent: String,
+
+    /// Fetch URLs that robots.txt disallows anyway (they are still marked `disallowed`).
+    #[arg(long)]
+    pub ignore_robots: bool,
+
+    /// A sitemap to read besides those robots.txt names (repeatable).
+    #[arg(long = "sitemap", value_name = "URL")]
+    pub sitemaps: Vec<String>,
+
+    /// Read no sitemap at all.
+    #[arg(long)]
+    pub no_sitemaps: bool,
+
+    /// Crawl only URL paths matching this glob (repeatable; `*` stays within a segment, `**` spans).
+    #[arg(long = "include", value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// Do not request URL paths matching this glob (repeatable).
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Treat subdomains of the start host as in scope.
+    #[arg(long)]
+    pub include_subdomains: bool,
+
+    /// No output at all when the run ends with exit code 0 (for cron).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Largest body read from one response; the rest is ignored and the row says so.
+    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = parse_size)]
+    pub max_body: u64,
+
+    /// Crawler-trap guard: distinct query strings followed per path.
+    #[arg(long, value_name = "N", default_value_t = 25)]
+    pub max_query_variants: u32,
+
+    /// Crawler-trap guard: path segments in a URL.
+    #[arg(long, value_name = "N", default_value_t = 15)]
+    pub max_path_segments: u32,
+
+    /// Crawler-trap guard: consecutive repeats of a run of path segments (`/a/b/a/b/a/b` is 3).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_segment_repeats: u32,
+
+    /// Crawler-trap guard: characters in a URL.
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub max_url_length: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// CSV output file; `-` for stdout.
+    #[arg(
+        short = 'o',
+        long,
+        value_name = "FILE",
+        default_value = "authwall-demo.csv"
+    )]
+    pub output: String,
+
+    /// No output at all when the run ends with exit code 0.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RobotsArgs {
+    /// User agent whose group applies (its product token is matched).
+    #[arg(long, value_name = "UA", default_value = DEFAULT_USER_AGENT)]
+    pub user_agent: String,
+
+    /// A robots.txt file, or the http(s) URL of one.
+    #[arg(value_name = "ROBOTS_FILE_OR_URL")]
+    pub robots: String,
+
+    /// URLs (or paths) to test.
+    #[arg(value_name = "URL", required = true)]
+    pub urls: Vec<String>,
+}
+
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim()).map_err(|e| format!("{e} (examples: 500ms, 20s, 2h)"))
+}
+
+/// `10MiB`, `512KB`, `2000000`: binary and decimal units, case-insensitive.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (examples: 10MiB, 512KB, 2000000)"))?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?} (use KB, KiB, MB, MiB, GB, GiB)"
+            ));
+        }
+    };
+    number
+        .checked_mul(factor)
+        .ok_or_else(|| format!("{text:?} is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn audit(args: &[&str]) -> AuditArgs {
+        let mut argv = vec!["authwall", "audit"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv).unwrap().command {
+            Command::Audit(a) => a,
+            other => panic!("not audit: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn documented_defaults_hold() {
+        let a = audit(&["example.com"]);
+        assert_eq!(a.concurrency, 4);
+        assert_eq!(a.delay, 250);
+        assert_eq!(a.max_pages, 50_000);
+        assert_eq!(a.timeout, Duration::from_secs(20));
+        assert_eq!(a.retries, 2);
+        assert_eq!(a.max_body, 10 << 20);
+        assert_eq!(a.max_query_variants, 25);
+        assert_eq!(a.max_path_segments, 15);
+        assert_eq!(a.max_url_length, 2000);
+        assert!(a.user_agent.starts_with("authwall/"));
+        assert!(!a.ignore_robots && !a.no_sitemaps && !a.quiet);
+    }
+
+    #[test]
+    fn timeout_accepts_milliseconds() {
+        assert_eq!(
+            audit(&["x", "--timeout", "500ms"]).timeout,
+            Duration::from_millis(500)
+        );
+    }
+
+    #[test]
+    fn repeatable_options_accumulate() {
+        let a = audit(&[
+            "x",
+            "--exclude",
+            "/a/*",
+            "--exclude",
+            "/b/**",
+            "--sitemap",
+            "u",
+        ]);
+        assert_eq!(a.exclude, ["/a/*", "/b/**"]);
+        assert_eq!(a.sitemaps, ["u"]);
+    }
+
+    #[test]
+    fn sizes_parse_with_units() {
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert_eq!(parse_size("512kb"), Ok(512_000));
+        assert_eq!(parse_size("42"), Ok(42));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("1XB").is_err());
+    }
+
+    #[test]
+    fn zero_concurrency_is_refused() {
+        assert!(Cli::try_parse_from(["authwall", "audit", "x", "--concurrency", "0"]).is_err());
+    }
+}

@@ -1,0 +1,221 @@
+//! Validated audit settings: what the engine runs on. Built from the command line by
+//! [`Config::from_args`]; every error names the offending value and what to do.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use globset::{GlobSet, GlobSetBuilder};
+use serde::Serialize;
+use url::Url;
+
+use crate::cli::AuditArgs;
+use crate::crawl::urlnorm;
+use crate::report::csv::Output;
+
+/// Redirect hops followed from one URL (Google's limit too).
+pub const MAX_REDIRECTS: usize = 10;
+/// robots.txt redirects followed (RFC 9309 asks for at least five).
+pub const MAX_ROBOTS_REDIRECTS: usize = 5;
+/// Longest Crawl-delay honoured: a larger value would stall an audit for hours.
+pub const MAX_CRAWL_DELAY: Duration = Duration::from_secs(60);
+/// Longest Retry-After honoured before a retry.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+/// Sitemap files may be up to 50 MB uncompressed (the protocol's limit), so they get their
+/// own body cap rather than `--max-body`.
+pub const MAX_SITEMAP_BODY: u64 = 50 * 1024 * 1024;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    /// The start URL, normalised.
+    pub start: Url,
+    #[serde(skip)]
+    pub output: Output,
+    pub concurrency: u32,
+    pub delay: Duration,
+    pub max_pages: u64,
+    pub max_depth: Option<u32>,
+    pub max_duration: Option<Duration>,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub backoff: Duration,
+    pub user_agent: String,
+    pub ignore_robots: bool,
+    pub sitemaps: Vec<Url>,
+    pub use_sitemaps: bool,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    #[serde(skip)]
+    pub include_set: Option<GlobSet>,
+    #[serde(skip)]
+    pub exclude_set: GlobSet,
+    pub include_subdomains: bool,
+    pub quiet: bool,
+    pub max_body: u64,
+    pub traps: TrapLimits,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct TrapLimits {
+    pub max_query_variants: u32,
+    pub max_path_segments: u32,
+    pub max_segment_repeats: u32,
+    pub max_url_length: u32,
+}
+
+impl Config {
+    pub fn from_args(args: &AuditArgs) -> Result<Self> {
+        let start = parse_start_url(&args.url)?;
+        let output = match args.output.as_deref() {
+            Some("-") => Output::Stdout,
+            Some(path) => Output::File(path.into()),
+            None => Output::File(default_output_name(&start).into()),
+        };
+        let sitemaps = args
+            .sitemaps
+            .iter()
+            .map(|s| {
+                urlnorm::parse_http(s)
+                    .or_else(|| start.join(s).ok())
+                    .with_context(|| format!("--sitemap {s:?} is not a URL"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            start,
+            output,
+            concurrency: args.concurrency,
+            delay: Duration::from_millis(args.delay),
+            max_pages: args.max_pages,
+            max_depth: args.max_depth,
+            max_duration: args.max_duration,
+            timeout: args.timeout,
+            retries: args.retries,
+            backoff: args.backoff,
+            user_agent: args.user_agent.clone(),
+            ignore_robots: args.ignore_robots,
+            sitemaps,
+            use_sitemaps: !args.no_sitemaps,
+            include: args.include.clone(),
+            exclude: args.exclude.clone(),
+            include_set: if args.include.is_empty() {
+                None
+            } else {
+                Some(glob_set("--include", &args.include)?)
+            },
+            exclude_set: glob_set("--exclude", &args.exclude)?,
+            include_subdomains: args.include_subdomains,
+            quiet: args.quiet,
+            max_body: args.max_body,
+            traps: TrapLimits {
+                max_query_variants: args.max_query_variants,
+                max_path_segments: args.max_path_segments,
+                max_segment_repeats: args.max_segment_repeats,
+                max_url_length: args.max_url_length,
+            },
+        })
+    }
+
+    /// Whether `--include`/`--exclude` let this URL path through.
+    pub fn path_selected(&self, path: &str) -> bool {
+        let included = self
+            .include_set
+            .as_ref()
+            .is_none_or(|set| set.is_match(path));
+        included && !self.exclude_set.is_match(path)
+    }
+}
+
+/// A bare host (`example.com`, `example.com/blog`) means https.
+pub fn parse_start_url(text: &str) -> Result<Url> {
+    let text = text.trim();
+    let with_scheme = if text.contains("://") {
+        text.to_string()
+    } else {
+        format!("https://{text}")
+    };
+    let url = urlnorm::parse_http(&with_scheme)
+        .with_context(|| format!("{text:?} is not an http(s) URL or host name"))?;
+    if url.host_str().is_none_or(str::is_empty) {
+        bail!("{text:?} has no host");
+    }
+    Ok(url)
+}
+
+fn default_output_name(start: &Url) -> String {
+    let host = start.host_str().unwrap_or("site").replace(':', "_");
+    match start.port() {
+        Some(port) => format!("authwall-{host}-{port}.csv"),
+        None => format!("authwall-{host}.csv"),
+    }
+}
+
+fn glob_set(flag: &str, patterns: &[String]) -> Result<GlobSet> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = globset::GlobBuilder::new(pattern)
+            // `*` stays inside one path segment, as in .gitignore; `**` crosses segments.
+            .literal_separator(true)
+            .build()
+            .with_context(|| format!("{flag} {pattern:?} is not a valid glob"))?;
+        builder.add(glob);
+    }
+    builder
+        .build()
+        .with_context(|| format!("{flag}: cannot compile the globs"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn config(args: &[&str]) -> Result<Config> {
+        let mut argv = vec!["authwall", "audit"];
+        argv.extend_from_slice(args);
+        match crate::cli::Cli::try_parse_from(argv)?.command {
+            crate::cli::Command::Audit(a) => Config::from_args(&a),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn bare_host_means_https_root() {
+        assert_eq!(
+            config(&["Example.COM"]).unwrap().start.as_str(),
+            "https://example.com/"
+        );
+    }
+
+    #[test]
+    fn default_output_is_named_after_the_host() {
+        let c = config(&["http://127.0.0.1:8080/x"]).unwrap();
+        assert_eq!(c.output, Output::File("authwall-127.0.0.1-8080.csv".into()));
+        assert_eq!(
+            config(&["a.example", "-o", "-"]).unwrap().output,
+            Output::Stdout
+        );
+    }
+
+    #[test]
+    fn non_http_start_url_is_refused() {
+        let err = config(&["ftp://example.com/"]).unwrap_err().to_string();
+        assert!(err.contains("not an http(s) URL"), "{err}");
+    }
+
+    #[test]
+    fn globs_match_whole_segments_with_single_star() {
+        let c = config(&["x", "--exclude", "/tag/*", "--include", "/blog/**"]).unwrap();
+        assert!(c.path_selected("/blog/a/b"));
+        assert!(!c.path_selected("/tag/rust"));
+        assert!(!c.path_selected("/about"));
+        let c = config(&["x", "--exclude", "/tag/*"]).unwrap();
+        assert!(c.path_selected("/tag/rust/page/2"), "* must not cross /");
+    }
+
+    #[test]
+    fn bad_glob_is_named_in_the_error() {
+        let err = config(&["x", "--exclude", "/a/[b"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--exclude \"/a/[b\""), "{err}");
+    }
+}

@@ -1,0 +1,801 @@
+//! Everything the crawl needs from one HTML page: links (resolved and
+//! normalised), title, meta robots, canonical, meta refresh and password
+//! forms.
+//!
+//! The page is parsed once with `scraper` (html5ever) and its tree walked once,
+//! iteratively (no recursion, so 10,000-deep markup cannot overflow the stack).
+//! The walk only collects borrowed attribute values; URLs are resolved
+//! afterwards because the first `<base href>` applies to the whole document,
+//! including links that come before it.
+//!
+//! Not seen, by design of the HTML parser or of this module:
+//! - comments and `<script>`/`<style>` bodies are text, never elements;
+//! - `<noscript>` content is one raw text node (html5ever parses with
+//!   scripting enabled, as browsers do), so links inside it are not found;
+//! - `<template>` content is inert (not rendered, not in `document.links`),
+//!   so its subtree is skipped.
+
+use scraper::Html;
+use scraper::node::Element;
+use url::Url;
+
+use super::urlnorm::{is_http, normalize};
+
+const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    Anchor,
+    Area,
+    Canonical,
+    Alternate,
+}
+
+/// A followable link: resolved, normalised (`urlnorm::normalize`), http/https only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub url: Url,
+    pub kind: LinkKind,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page {
+    /// First HTML `<title>`, ASCII whitespace collapsed and trimmed; None if missing/empty.
+    pub title: Option<String>,
+    /// Contents of every `<meta name="robots">` (name case-insensitive), joined with ", ".
+    pub meta_robots: Option<String>,
+    /// href of the first `<link rel="canonical">`, resolved against the base
+    /// URL but otherwise as written (fragment kept, not normalised: this is
+    /// for reporting; the normalised form is among `links`). Raw value if it
+    /// does not resolve.
+    pub canonical: Option<String>,
+    /// Target of the first valid `<meta http-equiv="refresh">`, resolved and
+    /// normalised; None if it has no URL (refreshes itself) or a non-http(s) one.
+    pub meta_refresh: Option<Url>,
+    /// `<a>`, `<area>`, `<link rel=canonical|alternate>` in document order, duplicates kept.
+    pub links: Vec<Link>,
+    /// hrefs of those elements that `Url::join` rejected.
+    pub invalid_links: usize,
+    /// An `<input type=password>` anywhere (outside `<template>`).
+    pub has_password_input: bool,
+    /// For each `<form>` containing a password input, in document order: its
+    /// action resolved against the base URL (the page URL when missing or
+    /// empty), not normalised; raw value if it does not resolve.
+    pub password_form_actions: Vec<String>,
+}
+
+/// Parse the page once and extract everything. `page_url` is the URL the body was served from (after redirects).
+pub fn extract(html: &str, page_url: &Url) -> Page {
+    let doc = Html::parse_document(html);
+    walk(&doc).resolve(page_url)
+}
+
+/// Attribute values collected by the walk, still unresolved.
+#[derive(Default)]
+struct Raw<'a> {
+    title: Option<String>,
+    title_seen: bool,
+    base: Option<&'a str>,
+    robots: Vec<&'a str>,
+    canonical: Option<&'a str>,
+    /// Parsed meta refresh contents in order; `None` = refresh without URL.
+    refresh: Vec<Option<&'a str>>,
+    links: Vec<(&'a str, LinkKind)>,
+    has_password_input: bool,
+    /// `action` attributes of forms holding a password input.
+    password_forms: Vec<Option<&'a str>>,
+}
+
+fn walk(doc: &Html) -> Raw<'_> {
+    let mut raw = Raw::default();
+    // Open <form>s around the cursor: (depth, action, already recorded).
+    // The parser never nests forms, but a stack costs nothing and stays right.
+    let mut forms: Vec<(usize, Option<&str>, bool)> = Vec::new();
+    let root = doc.tree.root();
+    let mut depth = 1;
+    let mut next = root.first_child();
+    // Hand-rolled pre-order traversal: ego_tree's `traverse` would do, but its
+    // `Edge` type is not re-exported by scraper, and this way a <template>
+    // subtree can be skipped instead of filtered node by node.
+    while let Some(node) = next {
+        let mut descend = true;
+        if let Some(el) = node.value().as_element() {
+            let ns: &str = &el.name.ns;
+            let html = ns == HTML_NS;
+            match el.name() {
+                "template" if html => descend = false,
+                "a" if html || ns == SVG_NS => raw.push_link(el, LinkKind::Anchor),
+                "area" if html => raw.push_link(el, LinkKind::Area),
+                "link" if html => {
+                    if has_rel(el, "canonical") {
+                        if raw.canonical.is_none() {
+                            raw.canonical = el.attr("href");
+                        }
+                        raw.push_link(el, LinkKind::Canonical);
+                    } else if has_rel(el, "alternate") {
+                        raw.push_link(el, LinkKind::Alternate);
+                    }
+                }
+                "base" if html && raw.base.is_none() => raw.base = el.attr("href"),
+                "title" if html && !raw.title_seen => {
+                    raw.title_seen = true;
+                    let text: String = scraper::ElementRef::wrap(node)
+                        .map(|e| e.text().collect())
+                        .unwrap_or_default();
+                    let collapsed = text.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
+                    raw.title = (!collapsed.is_empty()).then_some(collapsed);
+                }
+                "meta" if html => raw.meta(el),
+                "form" if html => forms.push((depth, el.attr("action"), false)),
+                "input" if html => {
+                    let password = el
+                        .attr("type")
+                        .is_some_and(|t| t.eq_ignore_ascii_case("password"));
+                    if password {
+                        raw.has_password_input = true;
+                        if let Some(form) = forms.last_mut()
+                            && !form.2
+                        {
+                            form.2 = true;
+                            raw.password_forms.push(form.1);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if descend && let Some(child) = node.first_child() {
+            depth += 1;
+            next = Some(child);
+            continue;
+        }
+        // Leave `node` and climb until a next sibling exists, closing each
+        // element left behind (which is when its <form> stops enclosing).
+        let mut cur = node;
+        next = loop {
+            if forms.last().is_some_and(|f| f.0 == depth) {
+                forms.pop();
+            }
+            if let Some(sibling) = cur.next_sibling() {
+                break Some(sibling);
+            }
+            match cur.parent() {
+                Some(parent) if depth > 1 => {
+                    cur = parent;
+                    depth -= 1;
+                }
+                _ => break None,
+            }
+        };
+    }
+    raw
+}
+
+/// `rel` is a space-separated, ASCII case-insensitive token list.
+fn has_rel(el: &Element, token: &str) -> bool {
+    el.attr("rel").is_some_and(|rel| {
+        rel.split_ascii_whitespace()
+            .any(|t| t.eq_ignore_ascii_case(token))
+    })
+}
+
+impl<'a> Raw<'a> {
+    fn push_link(&mut self, el: &'a Element, kind: LinkKind) {
+        if let Some(href) = el.attr("href") {
+            self.links.push((href, kind));
+        }
+    }
+
+    fn meta(&mut self, el: &'a Element) {
+        let Some(content) = el.attr("content") else {
+            return;
+        };
+        if el
+            .attr("name")
+            .is_some_and(|n| n.trim_ascii().eq_ignore_ascii_case("robots"))
+        {
+            let content = content.trim_ascii();
+            if !content.is_empty() {
+                self.robots.push(content);
+            }
+        }
+        if el
+            .attr("http-equiv")
+            .is_some_and(|h| h.trim_ascii().eq_ignore_ascii_case("refresh"))
+            && let Some(target) = refresh_target(content)
+        {
+            self.refresh.push(target);
+        }
+    }
+
+    fn resolve(self, page_url: &Url) -> Page {
+        // An unparsable or non-http(s) base is ignored, as browsers block
+        // e.g. `data:`/`javascript:` bases.
+        let base = self
+            .base
+            .and_then(|b| page_url.join(b.trim_ascii()).ok())
+            .filter(is_http)
+            .unwrap_or_else(|| page_url.clone());
+        let mut page_norm = page_url.clone();
+        normalize(&mut page_norm);
+
+        let mut links = Vec::with_capacity(self.links.len());
+        let mut invalid_links = 0;
+        for (href, kind) in self.links {
+            let href = href.trim_ascii();
+            if href.is_empty() {
+                continue;
+            }
+            let Ok(mut url) = base.join(href) else {
+                invalid_links += 1;
+                continue;
+            };
+            if !is_http(&url) {
+                continue;
+            }
+            normalize(&mut url);
+            // `#top` points back into this page; under a foreign <base> it
+            // does not, and then it is a real link.
+            if href.starts_with('#') && url == page_norm {
+                continue;
+            }
+            links.push(Link { url, kind });
+        }
+
+        let resolve_or_raw = |s: &str| {
+            base.join(s.trim_ascii())
+                .map_or_else(|_| s.to_owned(), String::from)
+        };
+
+        Page {
+            title: self.title,
+            meta_robots: (!self.robots.is_empty()).then(|| self.robots.join(", ")),
+            canonical: self.canonical.map(resolve_or_raw),
+            meta_refresh: first_refresh(&self.refresh, &base),
+            links,
+            invalid_links,
+            has_password_input: self.has_password_input,
+            password_form_actions: self
+                .password_forms
+                .into_iter()
+                .map(|action| match action.map(str::trim_ascii) {
+                    Some(a) if !a.is_empty() => resolve_or_raw(a),
+                    _ => page_url.to_string(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Browsers act on the first meta refresh whose URL parses and is not
+/// `javascript:`; later ones are ignored.
+fn first_refresh(candidates: &[Option<&str>], base: &Url) -> Option<Url> {
+    for candidate in candidates {
+        let target = (*candidate)?; // no URL: the page refreshes itself
+        let Ok(mut url) = base.join(target) else {
+            continue;
+        };
+        if url.scheme() == "javascript" {
+            continue;
+        }
+        if !is_http(&url) {
+            return None;
+        }
+        normalize(&mut url);
+        return Some(url);
+    }
+    None
+}
+
+/// Parses a meta refresh `content` per the HTML "shared declarative refresh
+/// steps": `<time>[;,]? [url=]['"]?<url>`. `None` = invalid (ignored by
+/// browsers), `Some(None)` = valid but without a URL.
+fn refresh_target(content: &str) -> Option<Option<&str>> {
+    let ws = |c: char| c.is_ascii_whitespace();
+    let s = content.trim_start_matches(ws);
+    // The time: digits, optionally with a fraction; required.
+    if !s.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return None;
+    }
+    let rest = s.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    if rest.is_empty() {
+        return Some(None);
+    }
+    if !rest.starts_with([';', ',']) && !rest.starts_with(ws) {
+        return None; // e.g. "5x"
+    }
+    let rest = rest.trim_start_matches(ws);
+    let rest = rest.strip_prefix([';', ',']).unwrap_or(rest);
+    let rest = rest.trim_start_matches(ws);
+    let mut url = rest;
+    // Optional `url =` prefix; `get` keeps a multi-byte char from splitting.
+    if rest.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("url")) {
+        let after = rest[3..].trim_start_matches(ws);
+        if let Some(after) = after.strip_prefix('=') {
+            url = after.trim_start_matches(ws);
+        }
+    }
+    if let Some(quote) = url.chars().next().filter(|c| matches!(c, '\'' | '"')) {
+        let inner = &url[1..];
+        url = inner.find(quote).map_or(inner, |end| &inner[..end]);
+    }
+    let url = url.trim_ascii();
+    Some((!url.is_empty()).then_some(url))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn page_url() -> Url {
+        Url::parse("https://example.com/dir/page.html").expect("literal URL")
+    }
+
+    fn ex(html: &str) -> Page {
+        extract(html, &page_url())
+    }
+
+    fn urls(p: &Page) -> Vec<String> {
+        p.links.iter().map(|l| l.url.to_string()).collect()
+    }
+
+    fn link_urls(html: &str) -> Vec<String> {
+        urls(&ex(html))
+    }
+
+    #[test]
+    fn relative_links_resolve_against_page() {
+        assert_eq!(
+            link_urls(r#"<a href="other.html">x</a><a href="/root">y</a><a href="?q=1">z</a>"#),
+            [
+                "https://example.com/dir/other.html",
+                "https://example.com/root",
+                "https://example.com/dir/page.html?q=1",
+            ]
+        );
+    }
+
+    #[test]
+    fn dot_dot_links_resolve() {
+        assert_eq!(
+            link_urls(r#"<a href="../up">a</a><a href="./sub/../../../../x">b</a>"#),
+            ["https://example.com/up", "https://example.com/x"]
+        );
+    }
+
+    #[test]
+    fn base_href_applies_to_whole_document_first_one_wins() {
+        let p = ex(r#"<a href="before">b</a>
+            <head><base href="/base/dir/"><base href="https://ignored.example/"></head>
+            <a href="after">a</a><a href="//cdn.example/x">c</a>"#);
+        assert_eq!(
+            urls(&p),
+            [
+                "https://example.com/base/dir/before",
+                "https://example.com/base/dir/after",
+                "https://cdn.example/x",
+            ]
+        );
+    }
+
+    #[test]
+    fn base_without_href_is_skipped() {
+        let p = ex(r#"<base target="_blank"><base href="https://b.example/d/"><a href="x">x</a>"#);
+        assert_eq!(urls(&p), ["https://b.example/d/x"]);
+    }
+
+    #[test]
+    fn invalid_or_non_http_base_is_ignored() {
+        for base in [
+            "http://[broken",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "mailto:a@b",
+        ] {
+            let p = ex(&format!(r#"<base href="{base}"><a href="x">x</a>"#));
+            assert_eq!(urls(&p), ["https://example.com/dir/x"], "base {base}");
+        }
+    }
+
+    #[test]
+    fn protocol_relative_links_take_page_scheme() {
+        assert_eq!(
+            link_urls(r#"<a href="//other.example/x">x</a>"#),
+            ["https://other.example/x"]
+        );
+        let p = extract(
+            r#"<a href="//other.example/x">x</a>"#,
+            &Url::parse("http://example.com/").expect("literal URL"),
+        );
+        assert_eq!(urls(&p), ["http://other.example/x"]);
+    }
+
+    #[test]
+    fn fragments_dropped_and_fragment_only_links_ignored() {
+        let p = ex(
+            r##"<a href="#top">t</a><a href="#">e</a><a href="page.html#s">s</a>
+            <a href="/x#frag">x</a><a href="">empty</a><a href="   ">blank</a><a>none</a>"##,
+        );
+        // `page.html#s` is spelled as a path, so it stays (a self-link to count).
+        assert_eq!(
+            urls(&p),
+            ["https://example.com/dir/page.html", "https://example.com/x"]
+        );
+        assert_eq!(p.invalid_links, 0);
+    }
+
+    #[test]
+    fn fragment_only_link_under_foreign_base_is_a_real_link() {
+        let p = ex(r##"<base href="https://other.example/doc"><a href="#top">t</a>"##);
+        assert_eq!(urls(&p), ["https://other.example/doc"]);
+    }
+
+    #[test]
+    fn mailto_tel_javascript_data_and_other_schemes_ignored() {
+        let p = ex(
+            r#"<a href="mailto:a@example.com">m</a><a href="tel:+123">t</a>
+            <a href="javascript:void(0)">j</a><a href=" JavaScript:alert(1)">J</a>
+            <a href="data:text/html,<a href=/x>">d</a><a href="ftp://example.com/f">f</a>
+            <a href="file:///etc/passwd">file</a><a href="ws://example.com/">w</a>
+            <a href="https://ok.example/">ok</a>"#,
+        );
+        assert_eq!(urls(&p), ["https://ok.example/"]);
+        assert_eq!(p.invalid_links, 0);
+    }
+
+    #[test]
+    fn unparsable_hrefs_are_counted() {
+        let p = ex(r#"<a href="http://[::1">a</a><a href="https://">b</a>
+            <a href="http://exa mple.com/">c</a><a href="/fine">ok</a>
+            <link rel="canonical" href="http://:80/">"#);
+        assert_eq!(urls(&p), ["https://example.com/fine"]);
+        assert_eq!(p.invalid_links, 4);
+    }
+
+    #[test]
+    fn hrefs_are_trimmed_and_normalised() {
+        let p = ex(
+            "<a href=\"\n\t /caf%c3%a9?a=%7e#x \n\">x</a><a href='HTTPS://EXAMPLE.com:443/caf\u{e9}?a=~'>y</a>",
+        );
+        assert_eq!(urls(&p), ["https://example.com/caf%C3%A9?a=~"; 2]);
+    }
+
+    #[test]
+    fn links_in_document_order_with_duplicates_and_kinds() {
+        let p = ex(
+            r#"<html><head><link rel="alternate" href="/feed"></head><body>
+            <a href="/a">1</a><map><area href="/area" alt=""></map><a href="/a">2</a>
+            <svg><a href="/svg-link"><text>s</text></a></svg></body></html>"#,
+        );
+        let got: Vec<_> = p.links.iter().map(|l| (l.url.path(), l.kind)).collect();
+        assert_eq!(
+            got,
+            [
+                ("/feed", LinkKind::Alternate),
+                ("/a", LinkKind::Anchor),
+                ("/area", LinkKind::Area),
+                ("/a", LinkKind::Anchor),
+                ("/svg-link", LinkKind::Anchor),
+            ]
+        );
+    }
+
+    #[test]
+    fn comment_links_ignored() {
+        let p = ex(r#"<!-- <a href="/commented">x</a> --><a href="/real">r</a>
+            <!-- unterminated <a href="/also-commented">"#);
+        assert_eq!(urls(&p), ["https://example.com/real"]);
+    }
+
+    #[test]
+    fn script_and_style_links_ignored() {
+        let p = ex(
+            r#"<script>document.write('<a href="/from-script">x</a>');</script>
+            <style>/* <a href="/from-style"> */</style>
+            <script type="text/template"><a href="/tpl">t</a></script><a href="/real">r</a>"#,
+        );
+        assert_eq!(urls(&p), ["https://example.com/real"]);
+    }
+
+    #[test]
+    fn template_content_is_inert() {
+        let p = ex(r#"<template><a href="/in-template">x</a><title>T</title>
+            <form><input type=password></form></template><a href="/real">r</a>"#);
+        assert_eq!(urls(&p), ["https://example.com/real"]);
+        assert_eq!(p.title, None);
+        assert!(!p.has_password_input);
+    }
+
+    #[test]
+    fn noscript_content_is_raw_text_so_its_links_are_not_seen() {
+        // html5ever parses with scripting enabled, like a browser: <noscript>
+        // holds one text node, in <head> and <body> alike.
+        let p = ex(
+            r#"<head><noscript><link rel="canonical" href="/ns-canon"></noscript></head>
+            <body><noscript><a href="/ns-link">x</a></noscript><a href="/real">r</a></body>"#,
+        );
+        assert_eq!(urls(&p), ["https://example.com/real"]);
+        assert_eq!(p.canonical, None);
+    }
+
+    #[test]
+    fn canonical_and_hreflang_alternates() {
+        let p = ex(r#"<head>
+            <link rel="CANONICAL" href="/canon#frag">
+            <link rel="canonical" href="/second-canon">
+            <link rel="alternate" hreflang="de" href="https://example.de/seite">
+            <link rel="Alternate" hreflang="x-default" href="/">
+            <link rel="alternate stylesheet" href="/alt.css">
+            <link rel="stylesheet" href="/main.css"><link rel="icon" href="/f.ico">
+            <link rel="preload canonical-ish" href="/nope">
+            </head>"#);
+        assert_eq!(
+            p.canonical.as_deref(),
+            Some("https://example.com/canon#frag")
+        );
+        let got: Vec<_> = p.links.iter().map(|l| (l.url.as_str(), l.kind)).collect();
+        assert_eq!(
+            got,
+            [
+                ("https://example.com/canon", LinkKind::Canonical),
+                ("https://example.com/second-canon", LinkKind::Canonical),
+                ("https://example.de/seite", LinkKind::Alternate),
+                ("https://example.com/", LinkKind::Alternate),
+                ("https://example.com/alt.css", LinkKind::Alternate),
+            ]
+        );
+    }
+
+    #[test]
+    fn canonical_kept_raw_when_unresolvable() {
+        let p = ex(r#"<link rel="canonical" href="http://[oops">"#);
+        assert_eq!(p.canonical.as_deref(), Some("http://[oops"));
+        assert!(p.links.is_empty());
+        assert_eq!(p.invalid_links, 1);
+    }
+
+    #[test]
+    fn meta_refresh_forms() {
+        let cases = [
+            ("5; url=/x", Some("https://example.com/x")),
+            ("0;URL='/x'", Some("https://example.com/x")),
+            ("0; Url = \"/x\" ", Some("https://example.com/x")),
+            ("0;url='/a b'trailing", Some("https://example.com/a%20b")),
+            (
+                "0;url=\"/unterminated",
+                Some("https://example.com/unterminated"),
+            ),
+            ("0;/x", Some("https://example.com/x")),
+            ("0, next.html", Some("https://example.com/dir/next.html")),
+            (
+                "  3.5 ; 'quoted.html'",
+                Some("https://example.com/dir/quoted.html"),
+            ),
+            (".5 url=/dot", Some("https://example.com/dot")),
+            (
+                "0; url=HTTP://Other.Example/y#f",
+                Some("http://other.example/y"),
+            ),
+            ("0;url", Some("https://example.com/dir/url")),
+            ("5", None),
+            ("5;", None),
+            ("0; url=", None),
+            ("0; url=''", None),
+            ("url=/x", None),
+            ("soon; url=/x", None),
+            ("5x; url=/x", None),
+            ("0; url=mailto:a@b", None),
+            ("0;url=\u{e9}", Some("https://example.com/dir/%C3%A9")),
+            ("0;ur\u{e9}", Some("https://example.com/dir/ur%C3%A9")),
+        ];
+        for (content, want) in cases {
+            let attr = content.replace('"', "&quot;");
+            let p = ex(&format!(r#"<meta http-equiv="Refresh" content="{attr}">"#));
+            assert_eq!(
+                p.meta_refresh.as_ref().map(Url::as_str),
+                want,
+                "content {content:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn meta_refresh_first_valid_one_wins() {
+        let p = ex(r#"<meta http-equiv="refresh" content="soon">
+            <meta http-equiv="refresh" content="0;url=javascript:alert(1)">
+            <meta http-equiv="refresh" content="0;url=http://[bad">
+            <meta http-equiv="refresh" content="1;url=/winner">
+            <meta http-equiv="refresh" content="2;url=/loser">"#);
+        assert_eq!(
+            p.meta_refresh.as_ref().map(Url::as_str),
+            Some("https://example.com/winner")
+        );
+        // A valid refresh without URL (reload) also stops the search.
+        let p = ex(
+            r#"<meta http-equiv="refresh" content="30"><meta http-equiv="refresh" content="0;url=/x">"#,
+        );
+        assert_eq!(p.meta_refresh, None);
+    }
+
+    #[test]
+    fn meta_refresh_honours_base() {
+        let p = ex(
+            r#"<base href="https://b.example/d/"><meta http-equiv="refresh" content="0;url=n">"#,
+        );
+        assert_eq!(
+            p.meta_refresh.as_ref().map(Url::as_str),
+            Some("https://b.example/d/n")
+        );
+    }
+
+    #[test]
+    fn title_whitespace_collapsed() {
+        let p = ex("<title>\n  Hello \t  <b>wide</b>\r\n world  </title><title>second</title>");
+        assert_eq!(p.title.as_deref(), Some("Hello <b>wide</b> world"));
+        assert_eq!(
+            ex("<title>Caf&eacute; &amp; co</title>").title.as_deref(),
+            Some("Café & co")
+        );
+    }
+
+    #[test]
+    fn title_missing_or_empty_is_none() {
+        assert_eq!(ex("<p>no title</p>").title, None);
+        assert_eq!(ex("<title> \n </title><title>later</title>").title, None);
+        // An inline SVG's <title> is not the document title.
+        assert_eq!(ex("<svg><title>icon</title></svg>").title, None);
+    }
+
+    #[test]
+    fn meta_robots_joined_case_insensitive() {
+        let p = ex(
+            r#"<meta name="ROBOTS" content="noindex"><meta name="description" content="d">
+            <meta name=" robots " content=" nofollow ,noarchive "><meta name="robots">
+            <meta name="robots" content="  "><meta name="googlebot" content="none">"#,
+        );
+        assert_eq!(
+            p.meta_robots.as_deref(),
+            Some("noindex, nofollow ,noarchive")
+        );
+        assert_eq!(ex("<p>x</p>").meta_robots, None);
+    }
+
+    #[test]
+    fn password_forms_with_and_without_action() {
+        let p = ex(
+            r#"<form action="/login#f"><input name=u><input type="PassWord"><input type=password></form>
+            <form action="/search"><input type=text></form>
+            <form><input type=password></form>
+            <form action=""><input type=password></form>
+            <form action="https://sso.example/auth"><div><div><input type=password></div></div></form>
+            <form action="http://[bad"><input type=password></form>"#,
+        );
+        assert!(p.has_password_input);
+        assert_eq!(
+            p.password_form_actions,
+            [
+                "https://example.com/login#f",
+                "https://example.com/dir/page.html",
+                "https://example.com/dir/page.html",
+                "https://sso.example/auth",
+                "http://[bad",
+            ]
+        );
+    }
+
+    #[test]
+    fn password_form_action_uses_base_but_missing_action_uses_page() {
+        let p = ex(
+            r#"<base href="https://b.example/x/"><form action="go"><input type=password></form>
+            <form><input type=password></form>"#,
+        );
+        assert_eq!(
+            p.password_form_actions,
+            [
+                "https://b.example/x/go",
+                "https://example.com/dir/page.html"
+            ]
+        );
+    }
+
+    #[test]
+    fn password_input_outside_form() {
+        let p = ex(r#"<form action="/f"></form><input type=password><input type="passwordx">"#);
+        assert!(p.has_password_input);
+        assert!(p.password_form_actions.is_empty());
+        let p = ex(r#"<form><input type="text"></form><input type=" password">"#);
+        assert!(!p.has_password_input);
+    }
+
+    #[test]
+    fn malformed_html_still_yields_links() {
+        let p = ex(r#"<html><head><title>Broken</title><body>
+            <div><p><a href=/unquoted>u<a href='single'>s</a><table><tr><td><a href="/in-table">
+            <b><i><a HREF="/UPPER"></b></i><a href=/no-close
+            <li><form action=/f><input TYPE=PASSWORD>"#);
+        assert_eq!(
+            urls(&p),
+            [
+                "https://example.com/unquoted",
+                "https://example.com/dir/single",
+                "https://example.com/in-table",
+                "https://example.com/UPPER",
+                // `<li` became an attribute name of this unclosed <a>.
+                "https://example.com/no-close",
+            ]
+        );
+        assert!(p.has_password_input);
+        assert_eq!(p.password_form_actions, ["https://example.com/f"]);
+        // As in browsers, an unclosed <title> (RCDATA) swallows the rest.
+        let p = ex(r#"<title>Broken <a href="/x">x</a>"#);
+        assert_eq!(p.title.as_deref(), Some(r#"Broken <a href="/x">x</a>"#));
+        assert!(p.links.is_empty());
+    }
+
+    /// 10,000 levels of `open`, a link and a password input at the bottom.
+    fn assert_deep(open: &str, close: &str) {
+        const DEPTH: usize = 10_000;
+        let html = format!(
+            "<title>deep</title><form action=/deep>{}<a href=/bottom>x</a><input type=password>{}<a href=/after>",
+            open.repeat(DEPTH),
+            close.repeat(DEPTH)
+        );
+        let start = Instant::now();
+        let p = ex(&html);
+        assert_eq!(
+            urls(&p),
+            ["https://example.com/bottom", "https://example.com/after"],
+            "{open}"
+        );
+        assert_eq!(p.title.as_deref(), Some("deep"));
+        assert_eq!(p.password_form_actions, ["https://example.com/deep"]);
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "{open} took {:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        assert_deep("<span>", "</span>");
+        assert_deep("<b><i><u>", "");
+        assert_deep("<table><tr><td>", "");
+    }
+
+    /// html5ever scans the whole open-element stack on each block start tag
+    /// (servo/html5ever#788), so these are quadratic: optimised ~0.3 s for
+    /// divs and ~1.2 s for lists, debug ~8 s and ~35 s. Run with `--ignored`.
+    #[test]
+    #[ignore = "slow: html5ever is quadratic in nesting depth of block elements"]
+    fn deep_block_nesting_does_not_overflow() {
+        assert_deep("<div>", "</div>");
+        assert_deep("<ul><li>", "");
+    }
+
+    #[test]
+    fn many_links() {
+        const N: usize = 100_000;
+        let mut html = String::with_capacity(N * 32);
+        html.push_str("<ul>");
+        for i in 0..N {
+            html.push_str(&format!("<li><a href=\"/p/{}\">{i}</a>", i % 1000));
+        }
+        let start = Instant::now();
+        let p = ex(&html);
+        assert_eq!(p.links.len(), N);
+        assert_eq!(p.links[N - 1].url.as_str(), "https://example.com/p/999");
+        assert!(start.elapsed().as_secs() < 30, "took {:?}", start.elapsed());
+    }
+
+    #[test]
+    fn refresh_target_parser() {
+        assert_eq!(refresh_target("0; url=/x"), Some(Some("/x")));
+        assert_eq!(refresh_target("0"), Some(None));
+        assert_eq!(refresh_target(""), None);
+        assert_eq!(refresh_target("0;\u{e9}\u{e9}"), Some(Some("\u{e9}\u{e9}")));
+        assert_eq!(refresh_target("0;u\u{e9}"), Some(Some("u\u{e9}")));
+    }
+}

@@ -1,0 +1,309 @@
+//! HTTP: one request for one URL, one hop (redirects are followed by the engine, hop by hop),
+//! through the host's [`Pacer`], with retries, a whole-response timeout and a body cap. The
+//! HTTP client's types stop here: the rest of the crate sees [`Response`].
+
+use std::error::Error as _;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use reqwest::header::{self, HeaderMap};
+use tokio::time::Instant;
+use url::Url;
+
+use super::pacer::Pacer;
+use crate::config::{Config, MAX_RETRY_AFTER};
+use crate::report::row::ErrorKind;
+
+/// What one URL answered (after retries).
+#[derive(Debug, Default)]
+pub struct Response {
+    /// Status of the last attempt; None when no response came.
+    pub status: Option<u16>,
+    pub location: Option<String>,
+    pub content_type: String,
+    pub www_authenticate: String,
+    pub x_robots_tag: String,
+    pub content_length: Option<u64>,
+    /// The body, when it was wanted (see [`Body`]); at most the cap.
+    pub body: Option<BytesMut>,
+    pub body_truncated: bool,
+    pub response_ms: Option<u64>,
+    pub retries: u32,
+    pub error: Option<(ErrorKind, String)>,
+}
+
+impl Response {
+    pub fn is_html(&self) -> bool {
+        let ct = self.content_type.to_ascii_lowercase();
+        ct.contains("html") || (ct.is_empty() && self.body.as_deref().is_some_and(sniff_html))
+    }
+}
+
+/// Which bodies to read; the rest are recorded from their headers only.
+#[derive(Debug, Clone, Copy)]
+pub enum Body {
+    /// robots.txt and sitemaps: always, up to the cap.
+    Always { cap: u64 },
+    /// Pages: only HTML (or untyped) bodies, up to the cap.
+    Html { cap: u64 },
+}
+
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    retries: u32,
+    backoff: Duration,
+}
+
+impl Fetcher {
+    pub fn new(config: &Config) -> anyhow::Result<Self> {
+        // reqwest is built without a default crypto provider so that we pick ring (no C build
+        // step); installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT,
+            header::HeaderValue::from_static(
+                "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            ),
+        );
+        let client = reqwest::Client::builder()
+            .user_agent(&config.user_agent)
+            .default_headers(headers)
+            // Every hop is checked against scope and robots.txt by the engine.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            .pool_max_idle_per_host(config.concurrency as usize)
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {e}"))?;
+        Ok(Self {
+            client,
+            retries: config.retries,
+            backoff: config.backoff,
+        })
+    }
+
+    /// GET `url` once (plus retries), paced by `pacer`.
+    pub async fn get(&self, url: &Url, pacer: &Pacer, body: Body) -> Response {
+        let mut attempt = 0;
+        loop {
+            let permit = pacer.slot().await;
+            let mut response = self.attempt(url, body).await;
+            drop(permit);
+            response.retries = attempt;
+            let retryable = matches!(
+                (response.status, &response.error),
+                (Some(429 | 503), _) | (None, Some((ErrorKind::Timeout | ErrorKind::Connect, _)))
+            );
+            if !retryable {
+                return response.into();
+            }
+            if attempt >= self.retries {
+                if matches!(response.status, Some(429 | 503)) {
+                    response.error = Some((
+                        ErrorKind::RetriesExhausted,
+                        format!(
+                            "still {} after {attempt} retries",
+                            response.status.unwrap_or(0)
+                        ),
+                    ));
+                }
+                return response.into();
+            }
+            let wait = response
+                .retry_after
+                .unwrap_or_else(|| self.backoff.saturating_mul(1 << attempt.min(16)))
+                .min(MAX_RETRY_AFTER);
+            // The whole host waits, not only this URL: that is what the server asked for.
+            pacer.hold_until(Instant::now() + wait);
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(&self, url: &Url, body: Body) -> Attempt {
+        let started = Instant::now();
+        let result = self.client.get(url.clone()).send().await;
+        let elapsed_ms = || Some(started.elapsed().as_millis() as u64);
+        let mut resp = match result {
+            Ok(resp) => resp,
+            Err(e) => {
+                return Attempt {
+                    inner: Response {
+                        error: Some(classify(&e)),
+                        response_ms: elapsed_ms(),
+                        ..Response::default()
+                    },
+                    retry_after: None,
+                };
+            }
+        };
+        let headers = resp.headers();
+        let mut out = Response {
+            status: Some(resp.status().as_u16()),
+            location: header_text(headers, header::LOCATION, ", "),
+            content_type: header_text(headers, header::CONTENT_TYPE, ", ").unwrap_or_default(),
+            www_authenticate: header_text(headers, header::WWW_AUTHENTICATE, " | ")
+                .unwrap_or_default(),
+            x_robots_tag: header_text(headers, "x-robots-tag", ", ").unwrap_or_default(),
+            content_length: resp.content_length(),
+            response_ms: elapsed_ms(),
+            ..Response::default()
+        };
+        let retry_after = header_text(headers, header::RETRY_AFTER, ",")
+            .as_deref()
+            .and_then(parse_retry_after);
+        let cap = match body {
+            Body::Always { cap } => Some(cap),
+            Body::Html { cap } => {
+                let ct = out.content_type.to_ascii_lowercase();
+                (ct.is_empty() || ct.contains("html")).then_some(cap)
+            }
+        };
+        let redirect = resp.status().is_redirection();
+        if let (Some(cap), false) = (cap, redirect) {
+            let mut buf = BytesMut::new();
+            loop {
+                match resp.chunk().await {
+                    Ok(Some(chunk)) => {
+                        let room = cap.saturating_sub(buf.len() as u64) as usize;
+                        if chunk.len() > room {
+                            buf.extend_from_slice(&chunk[..room]);
+                            out.body_truncated = true;
+                            break;
+                        }
+                        buf.extend_from_slice(&chunk);
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        out.error = Some(match classify(&e) {
+                            (ErrorKind::Timeout, detail) => (ErrorKind::Timeout, detail),
+                            (_, detail) => (ErrorKind::BodyRead, detail),
+                        });
+                        break;
+                    }
+                }
+            }
+            if out.body_truncated {
+                out.error = Some((
+                    ErrorKind::BodyTruncated,
+                    format!("body larger than {cap} bytes; the first {cap} were used"),
+                ));
+            }
+            if matches!(out.error, Some((ErrorKind::Timeout, _))) {
+                // A body that never finishes is a timeout for the whole response.
+                out.status = None;
+                out.body = None;
+            } else {
+                out.body = Some(buf);
+            }
+        }
+        Attempt {
+            inner: out,
+            retry_after,
+        }
+    }
+}
+
+/// One attempt's response plus what only the retry loop needs.
+struct Attempt {
+    inner: Response,
+    retry_after: Option<Duration>,
+}
+
+impl std::ops::Deref for Attempt {
+    type Target = Response;
+    fn deref(&self) -> &Response {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Attempt {
+    fn deref_mut(&mut self) -> &mut Response {
+        &mut self.inner
+    }
+}
+
+impl From<Attempt> for Response {
+    fn from(a: Attempt) -> Response {
+        a.inner
+    }
+}
+
+fn header_text(headers: &HeaderMap, name: impl header::AsHeaderName, sep: &str) -> Option<String> {
+    let values: Vec<String> = headers
+        .get_all(name)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
+        .collect();
+    (!values.is_empty()).then(|| values.join(sep))
+}
+
+/// `Retry-After` is either delta-seconds or an HTTP date.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// Map the client's error to our closed list, with the innermost cause as detail.
+fn classify(error: &reqwest::Error) -> (ErrorKind, String) {
+    let mut detail = error.to_string();
+    let mut tls = false;
+    let mut source = error.source();
+    while let Some(cause) = source {
+        detail = cause.to_string();
+        if cause.downcast_ref::<rustls::Error>().is_some() {
+            tls = true;
+        }
+        source = cause.source();
+    }
+    let kind = if error.is_timeout() {
+        ErrorKind::Timeout
+    } else if tls || detail.contains("certificate") {
+        ErrorKind::Tls
+    } else if error.is_connect() {
+        ErrorKind::Connect
+    } else if error.is_body() || error.is_decode() {
+        ErrorKind::BodyRead
+    } else {
+        ErrorKind::Http
+    };
+    (kind, detail)
+}
+
+fn sniff_html(body: &[u8]) -> bool {
+    let head = &body[..body.len().min(512)];
+    let text = String::from_utf8_lossy(head)
+        .trim_start()
+        .to_ascii_lowercase();
+    text.starts_with("<!doctype html") || text.starts_with("<html")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_takes_seconds_and_dates() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO),
+            "a date in the past means now"
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn untyped_html_is_sniffed() {
+        assert!(sniff_html(b"  <!DOCTYPE html><p>"));
+        assert!(!sniff_html(b"%PDF-1.4"));
+    }
+}

@@ -1,0 +1,200 @@
+//! Every URL the crawl has met, once: its normalised form, how and where it was found, its
+//! depth, and how far it got. The queues hold ids; an id whose state moved on is skipped when
+//! popped, so moving a URL to a faster lane never requests it twice.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use crate::report::row::{DiscoveredVia, Kind, SkipReason};
+
+pub type UrlId = u32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Queued,
+    InFlight,
+    Done,
+}
+
+/// What the URL answered, as far as redirect chains need to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Unsettled,
+    /// A final answer (or no answer: `None`).
+    Terminal {
+        status: Option<u16>,
+    },
+    /// A hop: HTTP 3xx (`Some(status)`) or a meta refresh (`None`).
+    Redirect {
+        status: Option<u16>,
+        target: UrlId,
+    },
+    /// Never requested.
+    Skipped(SkipReason),
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub url: Arc<str>,
+    pub kind: Kind,
+    pub via: DiscoveredVia,
+    pub depth: u32,
+    pub referrer: Option<UrlId>,
+    pub inlinks: u32,
+    pub in_sitemap: bool,
+    pub redirect_hops: u8,
+    pub state: State,
+    pub outcome: Outcome,
+}
+
+/// The lanes, in dispatch order: redirect targets first (a row waits on them), then pages.
+/// Sitemaps have their own lane because they are read before any page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    Sitemap,
+    Priority,
+    Normal,
+}
+
+#[derive(Debug, Default)]
+pub struct Frontier {
+    ids: HashMap<Arc<str>, UrlId>,
+    entries: Vec<Entry>,
+    sitemaps: VecDeque<UrlId>,
+    priority: VecDeque<UrlId>,
+    normal: VecDeque<UrlId>,
+    /// Distinct query strings seen per `origin + path`, for the trap guard.
+    query_variants: HashMap<Box<str>, u32>,
+    /// Pages put in a queue so far: the `--max-pages` budget counts these.
+    pages_queued: u64,
+}
+
+pub struct NewEntry {
+    pub kind: Kind,
+    pub via: DiscoveredVia,
+    pub depth: u32,
+    pub referrer: Option<UrlId>,
+    pub redirect_hops: u8,
+}
+
+impl Frontier {
+    pub fn id(&self, url: &str) -> Option<UrlId> {
+        self.ids.get(url).copied()
+    }
+
+    pub fn get(&self, id: UrlId) -> &Entry {
+        &self.entries[id as usize]
+    }
+
+    pub fn get_mut(&mut self, id: UrlId) -> &mut Entry {
+        &mut self.entries[id as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn pages_queued(&self) -> u64 {
+        self.pages_queued
+    }
+
+    /// Record a URL met for the first time (state `Done` until it is queued).
+    pub fn insert(&mut self, url: &str, new: NewEntry) -> UrlId {
+        let url: Arc<str> = url.into();
+        let id = self.entries.len() as UrlId;
+        self.ids.insert(url.clone(), id);
+        self.entries.push(Entry {
+            url,
+            kind: new.kind,
+            via: new.via,
+            depth: new.depth,
+            referrer: new.referrer,
+            inlinks: 0,
+            in_sitemap: false,
+            redirect_hops: new.redirect_hops,
+            state: State::Done,
+            outcome: Outcome::Unsettled,
+        });
+        id
+    }
+
+    pub fn push(&mut self, id: UrlId, lane: Lane) {
+        let entry = &mut self.entries[id as usize];
+        if entry.state == State::Done && entry.outcome == Outcome::Unsettled {
+            entry.state = State::Queued;
+            if entry.kind == Kind::Page {
+                self.pages_queued += 1;
+            }
+        }
+        if entry.state != State::Queued {
+            return;
+        }
+        match lane {
+            Lane::Sitemap => self.sitemaps.push_back(id),
+            Lane::Priority => self.priority.push_back(id),
+            Lane::Normal => self.normal.push_back(id),
+        }
+    }
+
+    /// Put a popped id back at the head of its lane (it waits for robots.txt).
+    pub fn push_front(&mut self, id: UrlId, lane: Lane) {
+        match lane {
+            Lane::Sitemap => self.sitemaps.push_front(id),
+            Lane::Priority => self.priority.push_front(id),
+            Lane::Normal => self.normal.push_front(id),
+        }
+    }
+
+    /// The next queued id of `lane`, skipping ids that moved on since they were queued.
+    pub fn pop(&mut self, lane: Lane) -> Option<UrlId> {
+        let queue = match lane {
+            Lane::Sitemap => &mut self.sitemaps,
+            Lane::Priority => &mut self.priority,
+            Lane::Normal => &mut self.normal,
+        };
+        while let Some(id) = queue.pop_front() {
+            if self.entries[id as usize].state == State::Queued {
+                return Some(id);
+            }
+        }
+        None
+    }
+
+    pub fn lane_is_empty(&self, lane: Lane) -> bool {
+        let queue = match lane {
+            Lane::Sitemap => &self.sitemaps,
+            Lane::Priority => &self.priority,
+            Lane::Normal => &self.normal,
+        };
+        queue
+            .iter()
+            .all(|&id| self.entries[id as usize].state != State::Queued)
+    }
+
+    /// Count one more distinct query string for this URL's path; false once over `limit`.
+    pub fn admit_query_variant(&mut self, url: &url::Url, limit: u32) -> bool {
+        if url.query().is_none() {
+            return true;
+        }
+        let key = &url[..url::Position::AfterPath];
+        let count = self.query_variants.entry(key.into()).or_insert(0);
+        if *count >= limit {
+            return false;
+        }
+        *count += 1;
+        true
+    }
+
+    /// Ids still queued (used when the run stops early).
+    pub fn queued(&self) -> impl Iterator<Item = UrlId> + '_ {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.state == State::Queued)
+            .map(|(i, _)| i as UrlId)
+    }
+}

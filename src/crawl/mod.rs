@@ -1,0 +1,1121 @@
+//! The crawl engine: discovery, scheduling and fetching, down to one settled [`AuditRow`] per
+//! URL. One coordinator owns all state (the frontier, robots.txt per origin, pending redirect
+//! chains) and spawns one task per request; tasks fetch and parse, the coordinator decides.
+//! No lock is shared between them, so none can be held across an await.
+//!
+//! Order of work: robots.txt of the start origin, the start URL (whose same-site redirects move
+//! the scope), every sitemap, then pages. Page rows are held back until the sitemaps are read,
+//! so `in_sitemap` is known when a row is written.
+
+pub mod extract;
+pub mod fetch;
+pub mod frontier;
+pub mod pacer;
+pub mod robots;
+pub mod scope;
+pub mod sitemap;
+pub mod urlnorm;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use url::Url;
+
+use crate::config::{
+    Config, MAX_CRAWL_DELAY, MAX_REDIRECTS, MAX_ROBOTS_REDIRECTS, MAX_SITEMAP_BODY,
+};
+use crate::report::row::{AuditRow, DiscoveredVia, ErrorKind, Kind, RobotsVerdict, SkipReason};
+use fetch::{Body, Fetcher, Response};
+use frontier::{Frontier, Lane, NewEntry, Outcome, State, UrlId};
+use pacer::Pacer;
+use robots::Robots;
+use scope::Scope;
+
+/// Why a run stopped before its frontier was empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopCause {
+    Interrupt,
+    Terminate,
+    MaxDuration,
+}
+
+/// Where settled rows go (the CSV writer, the summary's counters, the progress bar).
+pub trait RowSink {
+    fn row(&mut self, row: &AuditRow) -> Result<()>;
+    /// Called about once a second while the crawl runs.
+    fn tick(&mut self) -> Result<()>;
+    fn discovered(&mut self, _total: usize) {}
+}
+
+/// What the crawl itself knows at the end, beyond the rows.
+#[derive(Debug, Clone, Default)]
+pub struct CrawlFacts {
+    pub origin: String,
+    /// `from -> to` when the start URL moved the scope.
+    pub scope_moved: Option<(String, String)>,
+    /// robots.txt of the audited origin: what it answered and what that means.
+    pub robots: String,
+    pub robots_unavailable: bool,
+    pub crawl_delay: Option<Duration>,
+    pub interval: Duration,
+    pub concurrency: u32,
+    pub sitemaps_read: u32,
+    pub sitemap_urls: u64,
+    pub sitemap_notes: Vec<String>,
+    pub requests: u64,
+    pub stopped: Option<StopCause>,
+    /// The start URL could not be reached at all (connection, DNS, TLS): the audit did not run.
+    pub start_unreachable: Option<String>,
+    pub elapsed: Duration,
+    /// Final inlink counts by URL, for the CSV's final pass.
+    pub inlinks: HashMap<Arc<str>, u32>,
+}
+
+enum Parsed {
+    None,
+    Page(extract::Page),
+    Sitemap(sitemap::Sitemap),
+}
+
+enum Done {
+    Fetch {
+        id: UrlId,
+        response: Response,
+        parsed: Parsed,
+    },
+    Robots {
+        origin: String,
+        id: UrlId,
+        response: Response,
+        /// Hops followed to reach robots.txt, as `status url`.
+        hops: Vec<String>,
+        robots: Robots,
+        note: String,
+    },
+}
+
+enum RobotsSlot {
+    Loading(Vec<(UrlId, Lane)>),
+    Ready(Arc<Robots>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Start,
+    Sitemaps,
+    Pages,
+}
+
+pub struct Engine<'a> {
+    cfg: Arc<Config>,
+    fetcher: Fetcher,
+    token: String,
+    scope: Scope,
+    frontier: Frontier,
+    robots: HashMap<String, RobotsSlot>,
+    pacers: HashMap<String, Arc<Pacer>>,
+    tasks: JoinSet<Done>,
+    in_flight: HashSet<UrlId>,
+    phase: Phase,
+    start_head: Option<UrlId>,
+    held: Vec<AuditRow>,
+    /// Rows of redirecting URLs, waiting for the end of their chain.
+    pending: HashMap<UrlId, AuditRow>,
+    waiters: HashMap<UrlId, Vec<UrlId>>,
+    facts: CrawlFacts,
+    sink: &'a mut dyn RowSink,
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(cfg: Arc<Config>, sink: &'a mut dyn RowSink) -> Result<Self> {
+        let fetcher = Fetcher::new(&cfg)?;
+        let scope = Scope::new(&cfg.start, cfg.include_subdomains);
+        let token = robots::product_token(&cfg.user_agent).to_string();
+        let facts = CrawlFacts {
+            origin: scope.origin(),
+            interval: cfg.delay,
+            concurrency: cfg.concurrency,
+            ..CrawlFacts::default()
+        };
+        Ok(Self {
+            cfg,
+            fetcher,
+            token,
+            scope,
+            frontier: Frontier::default(),
+            robots: HashMap::new(),
+            pacers: HashMap::new(),
+            tasks: JoinSet::new(),
+            in_flight: HashSet::new(),
+            phase: Phase::Start,
+            start_head: None,
+            held: Vec::new(),
+            pending: HashMap::new(),
+            waiters: HashMap::new(),
+            facts,
+            sink,
+        })
+    }
+
+    /// Crawl until the frontier is empty or `stop` resolves (a signal, or the caller's choice).
+    pub async fn run(mut self, stop: impl Future<Output = StopCause>) -> Result<CrawlFacts> {
+        let started = Instant::now();
+        let start = self.cfg.start.clone();
+        let id = self.frontier.insert(
+            start.as_str(),
+            NewEntry {
+                kind: Kind::Page,
+                via: DiscoveredVia::Seed,
+                depth: 0,
+                referrer: None,
+                redirect_hops: 0,
+            },
+        );
+        self.frontier.push(id, Lane::Priority);
+        self.start_head = Some(id);
+
+        let deadline = self.cfg.max_duration.map(|d| started + d);
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tokio::pin!(stop);
+        loop {
+            self.dispatch()?;
+            if self.tasks.is_empty() {
+                if self.phase == Phase::Pages {
+                    break;
+                }
+                // Nothing in flight and nothing to dispatch in this phase: move on.
+                self.advance_phase()?;
+                continue;
+            }
+            tokio::select! {
+                done = self.tasks.join_next() => match done {
+                    Some(Ok(done)) => self.handle(done)?,
+                    Some(Err(e)) => anyhow::bail!("a crawl task failed: {e}"),
+                    None => {}
+                },
+                _ = tick.tick() => self.sink.tick()?,
+                cause = &mut stop => {
+                    self.facts.stopped = Some(cause);
+                    break;
+                }
+                _ = sleep_until_opt(deadline) => {
+                    self.facts.stopped = Some(StopCause::MaxDuration);
+                    break;
+                }
+            }
+        }
+        if let Some(cause) = self.facts.stopped {
+            self.wind_down(cause).await?;
+        }
+        self.finish()?;
+        self.facts.elapsed = started.elapsed();
+        self.facts.inlinks = (0..self.frontier.len() as UrlId)
+            .map(|id| self.frontier.get(id))
+            .filter(|e| e.inlinks > 0)
+            .map(|e| (e.url.clone(), e.inlinks))
+            .collect();
+        Ok(self.facts)
+    }
+
+    /// Give in-flight requests a few seconds, then mark everything unfinished.
+    async fn wind_down(&mut self, cause: StopCause) -> Result<()> {
+        let grace = tokio::time::sleep(Duration::from_secs(3));
+        tokio::pin!(grace);
+        while !self.tasks.is_empty() {
+            tokio::select! {
+                done = self.tasks.join_next() => if let Some(Ok(done)) = done {
+                    self.handle(done)?;
+                },
+                _ = &mut grace => break,
+            }
+        }
+        self.tasks.abort_all();
+        let reason = match cause {
+            StopCause::MaxDuration => SkipReason::MaxDuration,
+            StopCause::Interrupt | StopCause::Terminate => SkipReason::Interrupted,
+        };
+        let unfinished: Vec<UrlId> = self
+            .in_flight
+            .drain()
+            .chain(self.frontier.queued().collect::<Vec<_>>())
+            .collect();
+        for id in unfinished {
+            self.skip(id, reason)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        self.release_held()?;
+        // Chains that never resolved (cannot happen once every URL is settled, but a lost row
+        // is worse than a row with an unfinished chain).
+        let mut left: Vec<UrlId> = self.pending.keys().copied().collect();
+        left.sort_unstable();
+        for id in left {
+            if let Some(row) = self.pending.remove(&id) {
+                self.emit(row)?;
+            }
+        }
+        self.sink.tick()
+    }
+
+    /// Write the rows settled before the sitemaps were read, now that `in_sitemap` is known.
+    fn release_held(&mut self) -> Result<()> {
+        self.phase = Phase::Pages;
+        for mut row in std::mem::take(&mut self.held) {
+            if let Some(id) = self.frontier.id(&row.url) {
+                row.in_sitemap = self.frontier.get(id).in_sitemap;
+            }
+            self.sink.row(&row)?;
+        }
+        Ok(())
+    }
+
+    // ---- scheduling -------------------------------------------------------------------
+
+    fn lanes(&self) -> &'static [Lane] {
+        match self.phase {
+            Phase::Start => &[Lane::Priority],
+            Phase::Sitemaps => &[Lane::Sitemap],
+            Phase::Pages => &[Lane::Priority, Lane::Normal],
+        }
+    }
+
+    fn dispatch(&mut self) -> Result<()> {
+        let cap = self.cfg.concurrency as usize;
+        'outer: while self.tasks.len() < cap {
+            for &lane in self.lanes() {
+                if let Some(id) = self.frontier.pop(lane) {
+                    self.dispatch_one(id, lane)?;
+                    continue 'outer;
+                }
+            }
+            break;
+        }
+        Ok(())
+    }
+
+    fn dispatch_one(&mut self, id: UrlId, lane: Lane) -> Result<()> {
+        let Some(url) = self.url(id) else {
+            return self.skip(id, SkipReason::InvalidUrl);
+        };
+        let origin = scope::origin_key(&url);
+        let robots = match self.robots.get_mut(&origin) {
+            Some(RobotsSlot::Ready(robots)) => robots.clone(),
+            Some(RobotsSlot::Loading(waiting)) => {
+                waiting.push((id, lane));
+                self.frontier.get_mut(id).state = State::InFlight;
+                return Ok(());
+            }
+            None => {
+                self.robots
+                    .insert(origin.clone(), RobotsSlot::Loading(vec![(id, lane)]));
+                self.frontier.get_mut(id).state = State::InFlight;
+                self.spawn_robots(origin, &url);
+                return Ok(());
+            }
+        };
+        let allowed = robots.check(&self.token, path_and_query(&url)).allowed;
+        if !allowed && !self.cfg.ignore_robots {
+            return self.skip(id, SkipReason::Robots);
+        }
+        let entry = self.frontier.get_mut(id);
+        entry.state = State::InFlight;
+        let kind = entry.kind;
+        self.in_flight.insert(id);
+        self.facts.requests += 1;
+        let pacer = self.pacer(&origin);
+        let fetcher = self.fetcher.clone();
+        let max_body = self.cfg.max_body;
+        self.tasks.spawn(async move {
+            let body = match kind {
+                Kind::Sitemap => Body::Always {
+                    cap: MAX_SITEMAP_BODY,
+                },
+                _ => Body::Html { cap: max_body },
+            };
+            let mut response = fetcher.get(&url, &pacer, body).await;
+            let parsed = parse_body(kind, &url, &response);
+            // Bodies are never kept after parsing.
+            response.body = None;
+            Done::Fetch {
+                id,
+                response,
+                parsed,
+            }
+        });
+        Ok(())
+    }
+
+    fn spawn_robots(&mut self, origin: String, url: &Url) {
+        let mut robots_url = url.clone();
+        robots_url.set_path("/robots.txt");
+        robots_url.set_query(None);
+        let id = match self.frontier.id(robots_url.as_str()) {
+            Some(id) => id,
+            None => self.frontier.insert(
+                robots_url.as_str(),
+                NewEntry {
+                    kind: Kind::RobotsTxt,
+                    via: DiscoveredVia::Seed,
+                    depth: 0,
+                    referrer: None,
+                    redirect_hops: 0,
+                },
+            ),
+        };
+        self.frontier.get_mut(id).state = State::InFlight;
+        self.in_flight.insert(id);
+        self.facts.requests += 1;
+        let pacer = self.pacer(&origin);
+        let fetcher = self.fetcher.clone();
+        let scope = self.scope.clone();
+        self.tasks.spawn(async move {
+            let (response, hops, robots, note) =
+                fetch_robots(&fetcher, &pacer, robots_url, &scope).await;
+            Done::Robots {
+                origin,
+                id,
+                response,
+                hops,
+                robots,
+                note,
+            }
+        });
+    }
+
+    fn pacer(&mut self, origin: &str) -> Arc<Pacer> {
+        let (delay, concurrency) = (self.cfg.delay, self.cfg.concurrency);
+        self.pacers
+            .entry(origin.to_string())
+            .or_insert_with(|| Arc::new(Pacer::new(delay, concurrency)))
+            .clone()
+    }
+
+    fn advance_phase(&mut self) -> Result<()> {
+        match self.phase {
+            Phase::Start => {
+                self.phase = Phase::Sitemaps;
+                self.seed_sitemaps()
+            }
+            Phase::Sitemaps => self.release_held(),
+            Phase::Pages => Ok(()),
+        }
+    }
+
+    fn seed_sitemaps(&mut self) -> Result<()> {
+        if !self.cfg.use_sitemaps {
+            return Ok(());
+        }
+        let origin = self.scope.origin();
+        let robots_url = format!("{origin}/robots.txt");
+        let named: Vec<String> = match self.robots.get(&scope::origin_key(&self.cfg.start)) {
+            _ if !self.scope.contains(&self.cfg.start) => self.robots_of_scope_sitemaps(),
+            Some(RobotsSlot::Ready(r)) => r.sitemaps().to_vec(),
+            _ => Vec::new(),
+        };
+        let base = Url::parse(&robots_url)?;
+        let referrer = self.frontier.id(base.as_str());
+        let mut seeds: Vec<Result<Url, String>> = named
+            .iter()
+            .map(|s| base.join(s.trim()).map_err(|_| s.clone()))
+            .collect();
+        if seeds.is_empty() {
+            seeds.push(Ok(base.join("/sitemap.xml")?));
+        }
+        seeds.extend(self.cfg.sitemaps.iter().cloned().map(Ok));
+        for seed in seeds {
+            match seed {
+                Ok(url) => {
+                    self.discover(url, Kind::Sitemap, DiscoveredVia::Seed, 0, referrer, 0)?;
+                }
+                Err(raw) => self.record_invalid(&raw, referrer, "Sitemap: line is not a URL")?,
+            }
+        }
+        Ok(())
+    }
+
+    fn robots_of_scope_sitemaps(&self) -> Vec<String> {
+        let key = format!(
+            "{}:{}",
+            self.scope.origin(),
+            Url::parse(&self.scope.origin())
+                .ok()
+                .and_then(|u| u.port_or_known_default())
+                .unwrap_or(0)
+        );
+        // origin_key is scheme://host:port; scope.origin() omits default ports.
+        let key = match Url::parse(&self.scope.origin()) {
+            Ok(u) => scope::origin_key(&u),
+            Err(_) => key,
+        };
+        match self.robots.get(&key) {
+            Some(RobotsSlot::Ready(r)) => r.sitemaps().to_vec(),
+            _ => Vec::new(),
+        }
+    }
+
+    // ---- discovery --------------------------------------------------------------------
+
+    /// Meet a URL: record it once, and queue it or settle it with the reason it is not fetched.
+    /// Returns its id.
+    fn discover(
+        &mut self,
+        mut url: Url,
+        kind: Kind,
+        via: DiscoveredVia,
+        depth: u32,
+        referrer: Option<UrlId>,
+        redirect_hops: u8,
+    ) -> Result<UrlId> {
+        urlnorm::normalize(&mut url);
+        if let Some(id) = self.frontier.id(url.as_str()) {
+            let entry = self.frontier.get_mut(id);
+            if entry.state == State::Queued && depth < entry.depth {
+                entry.depth = depth;
+            }
+            if via == DiscoveredVia::Redirect {
+                // A row waits on it: move it ahead of the link crawl.
+                let lane = if kind == Kind::Sitemap {
+                    Lane::Sitemap
+                } else {
+                    Lane::Priority
+                };
+                self.frontier.push(id, lane);
+            }
+            return Ok(id);
+        }
+        let id = self.frontier.insert(
+            url.as_str(),
+            NewEntry {
+                kind,
+                via,
+                depth,
+                referrer,
+                redirect_hops,
+            },
+        );
+        self.sink.discovered(self.frontier.len());
+        if let Some(reason) = self.gate(&url, kind, via, depth, redirect_hops) {
+            self.skip(id, reason)?;
+            return Ok(id);
+        }
+        let lane = match (kind, via) {
+            (Kind::Sitemap, _) => Lane::Sitemap,
+            (_, DiscoveredVia::Redirect | DiscoveredVia::Seed) => Lane::Priority,
+            _ => Lane::Normal,
+        };
+        self.frontier.push(id, lane);
+        Ok(id)
+    }
+
+    /// The gatekeeper: every reason not to request a URL, in a fixed order.
+    fn gate(
+        &mut self,
+        url: &Url,
+        kind: Kind,
+        via: DiscoveredVia,
+        depth: u32,
+        redirect_hops: u8,
+    ) -> Option<SkipReason> {
+        if !self.scope.contains(url) {
+            return Some(SkipReason::OutOfScope);
+        }
+        if redirect_hops as usize > MAX_REDIRECTS {
+            return Some(SkipReason::RedirectLimit);
+        }
+        if kind != Kind::Page {
+            return None;
+        }
+        let traps = self.cfg.traps;
+        if let Some(reason) = scope::trap(url, &traps) {
+            return Some(reason);
+        }
+        if via != DiscoveredVia::Seed && !self.cfg.path_selected(url.path()) {
+            return Some(SkipReason::Excluded);
+        }
+        if self.cfg.max_depth.is_some_and(|max| depth > max) {
+            return Some(SkipReason::MaxDepth);
+        }
+        if !self
+            .frontier
+            .admit_query_variant(url, traps.max_query_variants)
+        {
+            return Some(SkipReason::TrapQuery);
+        }
+        if self.frontier.pages_queued() >= self.cfg.max_pages {
+            return Some(SkipReason::MaxPages);
+        }
+        None
+    }
+
+    fn url(&self, id: UrlId) -> Option<Url> {
+        Url::parse(&self.frontier.get(id).url).ok()
+    }
+
+    // ---- results ----------------------------------------------------------------------
+
+    fn handle(&mut self, done: Done) -> Result<()> {
+        match done {
+            Done::Robots {
+                origin,
+                id,
+                response,
+                hops,
+                robots,
+                note,
+            } => self.handle_robots(origin, id, response, hops, robots, note),
+            Done::Fetch {
+                id,
+                response,
+                parsed,
+            } => {
+                self.in_flight.remove(&id);
+                match parsed {
+                    Parsed::Sitemap(map) => self.handle_sitemap(id, response, Some(map)),
+                    Parsed::Page(page) => self.handle_page(id, response, Some(page)),
+                    Parsed::None if self.frontier.get(id).kind == Kind::Sitemap => {
+                        self.handle_sitemap(id, response, None)
+                    }
+                    Parsed::None => self.handle_page(id, response, None),
+                }
+            }
+        }
+    }
+
+    fn handle_robots(
+        &mut self,
+        origin: String,
+        id: UrlId,
+        response: Response,
+        hops: Vec<String>,
+        robots: Robots,
+        note: String,
+    ) -> Result<()> {
+        self.in_flight.remove(&id);
+        let unavailable = note.contains("everything is disallowed");
+        let delay = robots
+            .crawl_delay(&self.token)
+            .filter(|d| d.is_finite() && *d > 0.0)
+            .map(|d| Duration::from_secs_f64(d).min(MAX_CRAWL_DELAY));
+        let interval = delay.map_or(self.cfg.delay, |d| d.max(self.cfg.delay));
+        let concurrency = if delay.is_some() {
+            1
+        } else {
+            self.cfg.concurrency
+        };
+        if Url::parse(&format!("{}/", self.scope.origin()))
+            .is_ok_and(|u| scope::origin_key(&u) == origin)
+        {
+            self.facts.robots = note.clone();
+            self.facts.robots_unavailable = unavailable;
+            self.facts.crawl_delay = delay;
+            self.facts.interval = interval;
+            self.facts.concurrency = concurrency;
+        }
+        // robots.txt was this host's first request: the next one waits a full interval.
+        let pacer = Arc::new(Pacer::new(interval, concurrency));
+        pacer.hold_until(Instant::now() + interval);
+        self.pacers.insert(origin.clone(), pacer);
+
+        let mut row = self.base_row(id, &response);
+        row.robots = Some(RobotsVerdict::Allowed);
+        row.note = note;
+        if !hops.is_empty() {
+            row.redirect_chain = hops.join(" -> ");
+        }
+        let robots = Arc::new(robots);
+        let waiting = match self.robots.insert(origin, RobotsSlot::Ready(robots)) {
+            Some(RobotsSlot::Loading(waiting)) => waiting,
+            _ => Vec::new(),
+        };
+        self.frontier.get_mut(id).outcome = Outcome::Terminal {
+            status: response.status,
+        };
+        self.emit(row)?;
+        for (waiting_id, lane) in waiting.into_iter().rev() {
+            self.frontier.get_mut(waiting_id).state = State::Queued;
+            self.frontier.push_front(waiting_id, lane);
+        }
+        Ok(())
+    }
+
+    fn handle_sitemap(
+        &mut self,
+        id: UrlId,
+        response: Response,
+        map: Option<sitemap::Sitemap>,
+    ) -> Result<()> {
+        let mut row = self.base_row(id, &response);
+        if let Some(map) = map {
+            self.facts.sitemaps_read += 1;
+            let what = match map.kind {
+                sitemap::SitemapKind::Index => "sitemap index",
+                sitemap::SitemapKind::UrlSet => "sitemap",
+                sitemap::SitemapKind::Text => "text sitemap",
+            };
+            let mut notes = vec![format!(
+                "{what}{}: {} entries",
+                if map.gzipped { " (gzip)" } else { "" },
+                map.entries.len()
+            )];
+            if map.url_cap_hit {
+                notes.push(format!(
+                    "stopped at the protocol's {} URL limit",
+                    sitemap::MAX_SITEMAP_URLS
+                ));
+            }
+            if map.byte_cap_hit {
+                notes.push("stopped at the protocol's 50 MB limit".to_string());
+            }
+            if !map.invalid.is_empty() {
+                notes.push(format!("{} invalid <loc>", map.invalid.len()));
+            }
+            if let Some(error) = &map.error {
+                notes.push(error.clone());
+                row.error = Some(ErrorKind::InvalidSitemap);
+            }
+            if map.url_cap_hit || map.byte_cap_hit || map.error.is_some() {
+                self.facts
+                    .sitemap_notes
+                    .push(format!("{}: {}", row.url, notes[1..].join("; ")));
+            }
+            row.note = join_notes(&row.note, &notes.join("; "));
+            let child_kind = match map.kind {
+                sitemap::SitemapKind::Index => Kind::Sitemap,
+                _ => Kind::Page,
+            };
+            for entry in map.entries {
+                let child =
+                    self.discover(entry, child_kind, DiscoveredVia::Sitemap, 0, Some(id), 0)?;
+                if child_kind == Kind::Page {
+                    self.facts.sitemap_urls += 1;
+                    self.frontier.get_mut(child).in_sitemap = true;
+                }
+            }
+            for invalid in map.invalid {
+                self.record_invalid(&invalid.raw, Some(id), invalid.reason)?;
+            }
+        }
+        self.frontier.get_mut(id).outcome = Outcome::Terminal {
+            status: response.status,
+        };
+        self.settle(id, row)
+    }
+
+    fn handle_page(
+        &mut self,
+        id: UrlId,
+        response: Response,
+        page: Option<extract::Page>,
+    ) -> Result<()> {
+        let mut row = self.base_row(id, &response);
+        let url = self.url(id);
+        let depth = self.frontier.get(id).depth;
+        let hops = self.frontier.get(id).redirect_hops;
+        let mut outcome = Outcome::Terminal {
+            status: response.status,
+        };
+        let status = response.status.unwrap_or(0);
+        if (300..400).contains(&status) && status != 304 {
+            match (response.location.as_deref(), &url) {
+                (Some(location), Some(url)) => match url.join(location.trim()) {
+                    Ok(target) if matches!(target.scheme(), "http" | "https") => {
+                        let target = self.redirect_to(id, target, depth, hops)?;
+                        outcome = Outcome::Redirect {
+                            status: Some(status),
+                            target,
+                        };
+                    }
+                    _ => {
+                        row.error = Some(ErrorKind::InvalidRedirect);
+                        row.note = join_notes(
+                            &row.note,
+                            &format!("Location {location:?} is not a usable URL"),
+                        );
+                    }
+                },
+                _ => {
+                    row.error = Some(ErrorKind::InvalidRedirect);
+                    row.note =
+                        join_notes(&row.note, &format!("{status} without a Location header"));
+                }
+            }
+        }
+        if let (Some(page), Some(url)) = (page, &url) {
+            row.title = page.title.unwrap_or_default();
+            row.meta_robots = page.meta_robots.unwrap_or_default();
+            row.canonical = page.canonical.unwrap_or_default();
+            if (200..300).contains(&status) {
+                if let Some(target) = page.meta_refresh.filter(|t| t != url) {
+                    let target = self.redirect_to(id, target, depth, hops)?;
+                    outcome = Outcome::Redirect {
+                        status: None,
+                        target,
+                    };
+                }
+                let mut seen = HashSet::new();
+                for link in page.links {
+                    let child = self.discover(
+                        link.url,
+                        Kind::Page,
+                        DiscoveredVia::Link,
+                        depth + 1,
+                        Some(id),
+                        0,
+                    )?;
+                    if seen.insert(child) {
+                        self.frontier.get_mut(child).inlinks += 1;
+                    }
+                }
+            }
+        }
+        self.frontier.get_mut(id).outcome = outcome;
+        self.settle(id, row)
+    }
+
+    /// Follow one redirect hop: the target becomes (or already is) a URL of its own.
+    fn redirect_to(&mut self, id: UrlId, target: Url, depth: u32, hops: u8) -> Result<UrlId> {
+        if self.start_head == Some(id)
+            && self.phase == Phase::Start
+            && self.scope.is_same_site_move(&target)
+        {
+            let from = self.scope.origin();
+            self.scope = Scope::new(&target, self.cfg.include_subdomains);
+            let to = self.scope.origin();
+            self.facts.origin = to.clone();
+            let first = self
+                .facts
+                .scope_moved
+                .as_ref()
+                .map_or(from, |(f, _)| f.clone());
+            self.facts.scope_moved = Some((first, to));
+        }
+        let target = self.discover(
+            target,
+            Kind::Page,
+            DiscoveredVia::Redirect,
+            depth,
+            Some(id),
+            hops.saturating_add(1),
+        )?;
+        if self.start_head == Some(id) {
+            self.start_head = Some(target);
+        }
+        Ok(target)
+    }
+
+    fn record_invalid(&mut self, raw: &str, referrer: Option<UrlId>, why: &str) -> Result<()> {
+        if self.frontier.id(raw).is_some() {
+            return Ok(());
+        }
+        let id = self.frontier.insert(
+            raw,
+            NewEntry {
+                kind: Kind::Page,
+                via: DiscoveredVia::Sitemap,
+                depth: 0,
+                referrer,
+                redirect_hops: 0,
+            },
+        );
+        self.frontier.get_mut(id).outcome = Outcome::Skipped(SkipReason::InvalidUrl);
+        let mut row = self.skeleton(id);
+        row.final_url.clear();
+        row.skip_reason = Some(SkipReason::InvalidUrl);
+        row.note = why.to_string();
+        self.emit(row)
+    }
+
+    // ---- rows -------------------------------------------------------------------------
+
+    /// The fields every row has, from the frontier.
+    fn skeleton(&self, id: UrlId) -> AuditRow {
+        let entry = self.frontier.get(id);
+        AuditRow {
+            url: entry.url.to_string(),
+            final_url: entry.url.to_string(),
+            depth: entry.depth,
+            discovered_via: entry.via,
+            in_sitemap: entry.in_sitemap,
+            referrer: entry
+                .referrer
+                .map(|r| self.frontier.get(r).url.to_string())
+                .unwrap_or_default(),
+            inlinks: entry.inlinks,
+            kind: entry.kind,
+            ..AuditRow::default()
+        }
+    }
+
+    fn base_row(&self, id: UrlId, response: &Response) -> AuditRow {
+        let mut row = self.skeleton(id);
+        row.status = response.status;
+        row.final_status = response.status;
+        row.content_type = response.content_type.clone();
+        row.www_authenticate = response.www_authenticate.clone();
+        row.x_robots_tag = response.x_robots_tag.clone();
+        row.response_ms = response.response_ms;
+        row.bytes = response
+            .body
+            .as_ref()
+            .map(|b| b.len() as u64)
+            .or(response.content_length);
+        row.retries = response.retries;
+        row.robots = self.robots_verdict(id);
+        if let Some((kind, detail)) = &response.error {
+            row.error = Some(*kind);
+            row.note = detail.clone();
+        }
+        row
+    }
+
+    fn robots_verdict(&self, id: UrlId) -> Option<RobotsVerdict> {
+        let url = self.url(id)?;
+        match self.robots.get(&scope::origin_key(&url))? {
+            RobotsSlot::Ready(robots) => {
+                Some(if robots.check(&self.token, path_and_query(&url)).allowed {
+                    RobotsVerdict::Allowed
+                } else {
+                    RobotsVerdict::Disallowed
+                })
+            }
+            RobotsSlot::Loading(_) => None,
+        }
+    }
+
+    fn skip(&mut self, id: UrlId, reason: SkipReason) -> Result<()> {
+        let entry = self.frontier.get_mut(id);
+        entry.state = State::Done;
+        entry.outcome = Outcome::Skipped(reason);
+        let mut row = self.skeleton(id);
+        row.final_url.clear();
+        row.skip_reason = Some(reason);
+        if reason != SkipReason::OutOfScope {
+            row.robots = self.robots_verdict(id);
+        }
+        self.settle(id, row)
+    }
+
+    /// A URL has its answer: write its row once its redirect chain is known, and complete
+    /// the rows that were waiting on it.
+    fn settle(&mut self, id: UrlId, row: AuditRow) -> Result<()> {
+        self.frontier.get_mut(id).state = State::Done;
+        self.try_emit(id, row)?;
+        if let Some(waiting) = self.waiters.remove(&id) {
+            for w in waiting {
+                if let Some(row) = self.pending.remove(&w) {
+                    self.try_emit(w, row)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn try_emit(&mut self, id: UrlId, mut row: AuditRow) -> Result<()> {
+        if !matches!(self.frontier.get(id).outcome, Outcome::Redirect { .. }) {
+            return self.emit(row);
+        }
+        let mut hops = Vec::new();
+        let mut seen = HashSet::from([id]);
+        let mut current = id;
+        loop {
+            match self.frontier.get(current).outcome {
+                Outcome::Redirect { status, target } => {
+                    let target_url = &self.frontier.get(target).url;
+                    hops.push(match status {
+                        Some(s) => format!("{s} {target_url}"),
+                        None => format!("meta {target_url}"),
+                    });
+                    row.final_url = target_url.to_string();
+                    row.final_status = None;
+                    if !seen.insert(target) {
+                        row.error = Some(ErrorKind::RedirectLoop);
+                        break;
+                    }
+                    if hops.len() > MAX_REDIRECTS {
+                        row.error = Some(ErrorKind::TooManyRedirects);
+                        break;
+                    }
+                    current = target;
+                }
+                Outcome::Unsettled => {
+                    self.pending.insert(id, row);
+                    self.waiters.entry(current).or_default().push(id);
+                    return Ok(());
+                }
+                Outcome::Terminal { status } => {
+                    row.final_status = status;
+                    break;
+                }
+                Outcome::Skipped(reason) => {
+                    let reason = serde_json::to_value(reason)?;
+                    row.note = join_notes(
+                        &row.note,
+                        &format!(
+                            "redirect target not requested: {}",
+                            reason.as_str().unwrap_or("")
+                        ),
+                    );
+                    break;
+                }
+            }
+        }
+        row.redirect_chain = hops.join(" -> ");
+        self.emit(row)
+    }
+
+    fn emit(&mut self, row: AuditRow) -> Result<()> {
+        if Some(&row.url) == Some(&self.cfg.start.to_string())
+            && row.status.is_none()
+            && matches!(
+                row.error,
+                Some(ErrorKind::Connect | ErrorKind::Tls | ErrorKind::Timeout)
+            )
+        {
+            self.facts.start_unreachable = Some(format!(
+                "{}: {}",
+                serde_json::to_value(row.error)?.as_str().unwrap_or(""),
+                row.note
+            ));
+        }
+        if self.phase == Phase::Pages {
+            self.sink.row(&row)
+        } else {
+            self.held.push(row);
+            Ok(())
+        }
+    }
+}
+
+fn parse_body(kind: Kind, url: &Url, response: &Response) -> Parsed {
+    let Some(body) = response.body.as_deref() else {
+        return Parsed::None;
+    };
+    let ok = response.status.is_some_and(|s| (200..300).contains(&s));
+    match kind {
+        Kind::Sitemap if ok => Parsed::Sitemap(sitemap::parse(
+            body,
+            sitemap::MAX_SITEMAP_URLS,
+            sitemap::MAX_SITEMAP_BYTES,
+        )),
+        Kind::Page if response.is_html() => {
+            Parsed::Page(extract::extract(&String::from_utf8_lossy(body), url))
+        }
+        _ => Parsed::None,
+    }
+}
+
+/// Fetch robots.txt, following up to five redirects within the site, and decide what it
+/// means (RFC 9309 §2.3.1): 2xx rules apply; 4xx none; 5xx or unreachable, everything is
+/// disallowed.
+async fn fetch_robots(
+    fetcher: &Fetcher,
+    pacer: &Pacer,
+    mut url: Url,
+    scope: &Scope,
+) -> (Response, Vec<String>, Robots, String) {
+    let mut hops = Vec::new();
+    loop {
+        let response = fetcher
+            .get(
+                &url,
+                pacer,
+                Body::Always {
+                    cap: robots::MAX_ROBOTS_BYTES as u64 + 1,
+                },
+            )
+            .await;
+        let status = response.status.unwrap_or(0);
+        let (robots, note) = match status {
+            200..=299 => {
+                let robots = Robots::parse(response.body.as_deref().unwrap_or_default());
+                let note = if robots.truncated() {
+                    format!(
+                        "{status}: rules apply (only the first {} KiB read)",
+                        robots::MAX_ROBOTS_BYTES / 1024
+                    )
+                } else {
+                    format!("{status}: rules apply")
+                };
+                (robots, note)
+            }
+            300..=399 => {
+                let target = response
+                    .location
+                    .as_deref()
+                    .and_then(|l| url.join(l.trim()).ok());
+                match target {
+                    Some(target)
+                        if hops.len() < MAX_ROBOTS_REDIRECTS
+                            && (scope.contains(&target) || scope.is_same_site_move(&target))
+                            && scope::origin_key(&target) == scope::origin_key(&url)
+                            || target_is_same_host(&target, &url)
+                                && hops.len() < MAX_ROBOTS_REDIRECTS =>
+                    {
+                        hops.push(format!("{status} {target}"));
+                        url = target;
+                        continue;
+                    }
+                    _ => (
+                        Robots::allow_all(),
+                        format!(
+                            "{status}: redirects where we do not follow; no restrictions assumed"
+                        ),
+                    ),
+                }
+            }
+            400..=499 if status != 429 => (
+                Robots::allow_all(),
+                format!("{status}: no robots.txt, no restrictions"),
+            ),
+            _ => {
+                let why = match (&response.error, response.status) {
+                    (_, Some(s)) => s.to_string(),
+                    (Some((kind, detail)), None) => format!(
+                        "{} ({detail})",
+                        serde_json::to_value(kind)
+                            .ok()
+                            .and_then(|v| v.as_str().map(String::from))
+                            .unwrap_or_default()
+                    ),
+                    (None, None) => "no response".to_string(),
+                };
+                (
+                    Robots::disallow_all(),
+                    format!(
+                        "{why}: robots.txt unavailable, so everything is disallowed (RFC 9309)"
+                    ),
+                )
+            }
+        };
+        return (response, hops, robots, note);
+    }
+}
+
+fn target_is_same_host(target: &Url, url: &Url) -> bool {
+    scope::origin_key(target) == scope::origin_key(url)
+}
+
+fn path_and_query(url: &Url) -> &str {
+    &url[url::Position::BeforePath..url::Position::AfterQuery]
+}
+
+fn join_notes(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ => format!("{a}; {b}"),
+    }
+}
+
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}

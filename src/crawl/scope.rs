@@ -1,0 +1,207 @@
+//! Which URLs the crawl may request: the audited origin (and its subdomains when asked), and
+//! the stateless crawler-trap guards. Every "no" is a named [`SkipReason`] that ends up in the
+//! CSV, never a silent drop.
+
+use url::Url;
+
+use crate::config::TrapLimits;
+use crate::report::row::SkipReason;
+
+#[derive(Debug, Clone)]
+pub struct Scope {
+    scheme: String,
+    host: String,
+    port: Option<u16>,
+    include_subdomains: bool,
+}
+
+impl Scope {
+    pub fn new(start: &Url, include_subdomains: bool) -> Self {
+        Self {
+            scheme: start.scheme().to_string(),
+            host: start.host_str().unwrap_or_default().to_string(),
+            port: start.port_or_known_default(),
+            include_subdomains,
+        }
+    }
+
+    pub fn contains(&self, url: &Url) -> bool {
+        if url.scheme() != self.scheme || url.port_or_known_default() != self.port {
+            return false;
+        }
+        let Some(host) = url.host_str() else {
+            return false;
+        };
+        host == self.host
+            || (self.include_subdomains
+                && host.len() > self.host.len()
+                && host.ends_with(&self.host)
+                && host.as_bytes()[host.len() - self.host.len() - 1] == b'.')
+    }
+
+    /// `scheme://host[:port]` of the audited origin.
+    pub fn origin(&self) -> String {
+        let default = match self.scheme.as_str() {
+            "http" => Some(80),
+            "https" => Some(443),
+            _ => None,
+        };
+        match self.port {
+            Some(p) if Some(p) != default => format!("{}://{}:{p}", self.scheme, self.host),
+            _ => format!("{}://{}", self.scheme, self.host),
+        }
+    }
+
+    /// Another origin of the same site: only the scheme moved to https, or the host gained or
+    /// lost `www.`. A start URL that redirects there takes the scope with it.
+    pub fn is_same_site_move(&self, target: &Url) -> bool {
+        if self.contains(target) {
+            return false;
+        }
+        let Some(host) = target.host_str() else {
+            return false;
+        };
+        let bare = |h: &str| h.strip_prefix("www.").unwrap_or(h).to_string();
+        let scheme_ok =
+            target.scheme() == self.scheme || (self.scheme == "http" && target.scheme() == "https");
+        let default_port = |scheme: &str, port: Option<u16>| {
+            port.is_none() || port == Some(if scheme == "https" { 443 } else { 80 })
+        };
+        let port_ok = target.port_or_known_default() == self.port
+            || (default_port(&self.scheme, self.port)
+                && default_port(target.scheme(), target.port_or_known_default()));
+        scheme_ok && port_ok && bare(host) == bare(&self.host)
+    }
+}
+
+/// The key under which robots.txt and politeness are kept: `scheme://host:port`.
+pub fn origin_key(url: &Url) -> String {
+    format!(
+        "{}://{}:{}",
+        url.scheme(),
+        url.host_str().unwrap_or_default(),
+        url.port_or_known_default().unwrap_or(0)
+    )
+}
+
+/// The stateless trap guards: URL length, path depth, repeated runs of segments.
+pub fn trap(url: &Url, limits: &TrapLimits) -> Option<SkipReason> {
+    if url.as_str().len() > limits.max_url_length as usize {
+        return Some(SkipReason::TrapLength);
+    }
+    let segments: Vec<&str> = url
+        .path_segments()
+        .map(|s| s.filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    if segments.len() > limits.max_path_segments as usize {
+        return Some(SkipReason::TrapDepth);
+    }
+    if repeats(&segments, limits.max_segment_repeats as usize) {
+        return Some(SkipReason::TrapRepeat);
+    }
+    None
+}
+
+/// Whether some run of 1–3 segments occurs `times` times back to back (`/a/b/a/b/a/b`), the
+/// shape left by relative links that build ever deeper paths.
+fn repeats(segments: &[&str], times: usize) -> bool {
+    if times < 2 {
+        return false;
+    }
+    (1..=3).any(|run| {
+        let span = run * times;
+        span <= segments.len()
+            && (0..=segments.len() - span).any(|start| {
+                let block = &segments[start..start + run];
+                (1..times).all(|k| &segments[start + k * run..start + (k + 1) * run] == block)
+            })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    const LIMITS: TrapLimits = TrapLimits {
+        max_query_variants: 25,
+        max_path_segments: 15,
+        max_segment_repeats: 3,
+        max_url_length: 2000,
+    };
+
+    #[test]
+    fn scope_is_scheme_host_and_port() {
+        let scope = Scope::new(&url("https://example.com/blog/"), false);
+        assert!(scope.contains(&url("https://example.com/x")));
+        assert!(scope.contains(&url("https://example.com:443/x")));
+        assert!(!scope.contains(&url("http://example.com/x")));
+        assert!(!scope.contains(&url("https://example.com:8443/x")));
+        assert!(!scope.contains(&url("https://www.example.com/x")));
+        assert!(!scope.contains(&url("https://badexample.com/x")));
+    }
+
+    #[test]
+    fn subdomains_only_when_asked_and_only_real_ones() {
+        let scope = Scope::new(&url("https://example.com/"), true);
+        assert!(scope.contains(&url("https://docs.example.com/x")));
+        assert!(!scope.contains(&url("https://badexample.com/x")));
+        assert!(!scope.contains(&url("https://example.com.evil.net/x")));
+    }
+
+    #[test]
+    fn same_site_moves_are_https_upgrade_and_www() {
+        let scope = Scope::new(&url("http://example.com/"), false);
+        assert!(scope.is_same_site_move(&url("https://example.com/")));
+        assert!(scope.is_same_site_move(&url("https://www.example.com/")));
+        assert!(!scope.is_same_site_move(&url("https://other.com/")));
+        assert!(!scope.is_same_site_move(&url("https://login.example.com/")));
+        let secure = Scope::new(&url("https://example.com/"), false);
+        assert!(
+            !secure.is_same_site_move(&url("http://example.com/")),
+            "no downgrade"
+        );
+    }
+
+    #[test]
+    fn origin_omits_default_port() {
+        assert_eq!(
+            Scope::new(&url("https://a.b/x"), false).origin(),
+            "https://a.b"
+        );
+        assert_eq!(
+            Scope::new(&url("http://127.0.0.1:81/"), false).origin(),
+            "http://127.0.0.1:81"
+        );
+    }
+
+    #[test]
+    fn traps_are_named() {
+        assert_eq!(trap(&url("https://a/x/y"), &LIMITS), None);
+        let long = format!("https://a/{}", "x".repeat(2100));
+        assert_eq!(trap(&url(&long), &LIMITS), Some(SkipReason::TrapLength));
+        let deep = format!("https://a/{}", "s/".repeat(16));
+        assert_eq!(trap(&url(&deep), &LIMITS), Some(SkipReason::TrapDepth));
+        assert_eq!(
+            trap(&url("https://a/a/b/a/b/a/b"), &LIMITS),
+            Some(SkipReason::TrapRepeat)
+        );
+        assert_eq!(
+            trap(&url("https://a/p/p/p/"), &LIMITS),
+            Some(SkipReason::TrapRepeat)
+        );
+        assert_eq!(
+            trap(&url("https://a/a/b/a/b"), &LIMITS),
+            None,
+            "two repeats are fine"
+        );
+        assert_eq!(
+            trap(&url("https://a/1/x/1/y/1"), &LIMITS),
+            None,
+            "not back to back"
+        );
+    }
+}

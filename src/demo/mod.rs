@@ -1,0 +1,135 @@
+//! A small site served on 127.0.0.1, one route per behaviour the audit must record. `authwall
+//! demo` audits it through the normal code path; the tests and benchmarks use it as their local
+//! test site (with the request log the server keeps) and add routes of their own.
+
+mod site;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use tokio::time::Instant;
+
+use crate::cli::DemoArgs;
+use crate::config::Config;
+use crate::report::csv::Output;
+use crate::{Exit, progress::Progress};
+
+pub use site::site;
+
+/// One request as the server received it.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub method: String,
+    /// Path and query, as sent.
+    pub target: String,
+    pub at: Instant,
+    pub user_agent: String,
+}
+
+pub type RequestLog = Arc<Mutex<Vec<Hit>>>;
+
+/// A running local site.
+pub struct Server {
+    pub addr: SocketAddr,
+    log: RequestLog,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    /// Serve `router` on 127.0.0.1 on a free port, logging every request.
+    pub async fn start(router: Router) -> Result<Server> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("cannot bind 127.0.0.1")?;
+        let addr = listener.local_addr()?;
+        let log = RequestLog::default();
+        let app = router.layer(axum::middleware::from_fn_with_state(log.clone(), record));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Server { addr, log, task })
+    }
+
+    /// `http://127.0.0.1:PORT` + path.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn hits(&self) -> Vec<Hit> {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn record(State(log): State<RequestLog>, request: Request, next: Next) -> Response {
+    let hit = Hit {
+        method: request.method().to_string(),
+        target: request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default(),
+        at: Instant::now(),
+        user_agent: request
+            .headers()
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string(),
+    };
+    log.lock().unwrap_or_else(|e| e.into_inner()).push(hit);
+    next.run(request).await
+}
+
+/// `authwall demo`: serve the demo site and audit it like any other.
+pub async fn run(args: DemoArgs) -> Result<Exit> {
+    let server = Server::start(site()).await?;
+    let audit = crate::cli::AuditArgs {
+        url: server.url("/"),
+        output: Some(args.output.clone()),
+        concurrency: 4,
+        // Our own loopback server: no need to be gentle, but keep the run short.
+        delay: 0,
+        timeout: Duration::from_secs(1),
+        retries: 1,
+        backoff: Duration::from_millis(200),
+        quiet: args.quiet,
+        ..default_audit_args()
+    };
+    let mut config = Config::from_args(&audit)?;
+    if args.output == "-" {
+        config.output = Output::Stdout;
+    }
+    let result = crate::audit(
+        &config,
+        Progress::new(!args.quiet),
+        crate::wait_for_signal(),
+    )
+    .await?;
+    crate::present(&config, &result);
+    // The findings are the point of a demo: only a failure to run is an error.
+    Ok(match result.exit {
+        Exit::CouldNotRun | Exit::Interrupted | Exit::Terminated => result.exit,
+        _ => Exit::Clean,
+    })
+}
+
+/// The `audit` defaults, as clap would fill them in.
+pub fn default_audit_args() -> crate::cli::AuditArgs {
+    use clap::Parser;
+    match crate::cli::Cli::parse_from(["authwall", "audit", "http://127.0.0.1/"]).command {
+        crate::cli::Command::Audit(args) => args,
+        _ => unreachable!("audit parses to audit"),
+    }
+}

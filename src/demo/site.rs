@@ -1,0 +1,207 @@
+//! The demo site's routes. Each route is one behaviour; the comment says what the audit must
+//! record for it.
+
+use std::io::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+
+/// `http://HOST` of the request, so that sitemaps and robots.txt can give absolute URLs.
+fn origin(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}")
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html><head><title>{title}</title></head><body>{body}</body></html>"
+    ))
+}
+
+fn redirect(status: StatusCode, location: &str) -> Response {
+    (status, [(header::LOCATION, location.to_string())]).into_response()
+}
+
+pub fn site() -> Router {
+    let flaky = Arc::new(AtomicU32::new(0));
+    Router::new()
+        .route("/robots.txt", get(robots))
+        .route("/sitemap_index.xml", get(sitemap_index))
+        .route("/sitemap-pages.xml", get(sitemap_pages))
+        .route("/sitemap-blog.xml.gz", get(sitemap_blog_gz))
+        .route("/sitemap.txt", get(sitemap_text))
+        .route("/", get(home))
+        .route("/about", get(|| async { page("About us", "<p>We sell things.</p>") }))
+        .route("/only-in-sitemap", get(|| async { page("Only in the sitemap", "<p>No page links here.</p>") }))
+        .route("/from-text-sitemap", get(|| async { page("From the text sitemap", "") }))
+        .route("/blog/", get(|| async {
+            page("Blog", r#"<a href="post-1">First post</a> <a href="../about">About</a>"#)
+        }))
+        .route("/blog/post-1", get(|| async { page("First post", r#"<a href="/blog/">Back</a>"#) }))
+        .route("/docs/guide/", get(|| async {
+            // <base href> changes what relative links resolve against.
+            Html(r#"<html><head><base href="/docs/"><title>Guide</title></head>
+                <body><a href="reference">Reference</a></body></html>"#)
+        }))
+        .route("/docs/reference", get(|| async { page("Reference", "") }))
+        // Routes match the percent-encoded path, as sent on the wire.
+        .route("/caf%C3%A9", get(|| async { page("Café", "<p>One URL, however it is encoded.</p>") }))
+        .route("/search", get(|| async { page("Search", "") }))
+        // 401 with a challenge: the page exists but is walled.
+        .route("/members/", get(|| async {
+            (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, r#"Basic realm="members""#)], page("Members", ""))
+        }))
+        // 401 without the WWW-Authenticate header RFC 9110 requires.
+        .route("/secret-nochallenge", get(|| async { (StatusCode::UNAUTHORIZED, "no") }))
+        .route("/forbidden", get(|| async { (StatusCode::FORBIDDEN, page("Forbidden", "")) }))
+        .route("/broken", get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "oops") }))
+        // A chain that ends walled: 301 -> 301 -> 401.
+        .route("/old-page", get(|| async { redirect(StatusCode::MOVED_PERMANENTLY, "/older-page") }))
+        .route("/older-page", get(|| async { redirect(StatusCode::MOVED_PERMANENTLY, "/walled") }))
+        .route("/walled", get(|| async {
+            (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, r#"Bearer realm="api""#)], "walled")
+        }))
+        // A redirect to a login page.
+        .route("/account-redirect", get(|| async {
+            redirect(StatusCode::FOUND, "/login?next=/account-redirect")
+        }))
+        .route("/login", get(|| async {
+            page("Sign in", r#"<form method="post" action="/login"><input name="user"><input type="password" name="pw"></form>"#)
+        }))
+        // A redirect loop.
+        .route("/loop-a", get(|| async { redirect(StatusCode::FOUND, "/loop-b") }))
+        .route("/loop-b", get(|| async { redirect(StatusCode::FOUND, "/loop-a") }))
+        // A redirect off-site: recorded, never followed.
+        .route("/goodbye", get(|| async { redirect(StatusCode::MOVED_PERMANENTLY, "https://elsewhere.example/") }))
+        // 429 with Retry-After once, then fine.
+        .route("/flaky", get(move || {
+            let flaky = flaky.clone();
+            async move {
+                if flaky.fetch_add(1, Ordering::SeqCst) == 0 {
+                    (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], "slow down").into_response()
+                } else {
+                    page("Flaky", "<p>Fine now.</p>").into_response()
+                }
+            }
+        }))
+        // Slower than the demo's timeout.
+        .route("/slow", get(|| async {
+            tokio::time::sleep(Duration::from_millis(2500)).await;
+            page("Slow", "")
+        }))
+        .route("/report.pdf", get(|| async {
+            ([(header::CONTENT_TYPE, "application/pdf")], b"%PDF-1.4 demo".to_vec())
+        }))
+        .route("/private-by-robots/page", get(|| async { page("Should never be fetched", "") }))
+        .route("/no-authwall/page", get(|| async { page("Should never be fetched", "") }))
+        .fallback(|| async { (StatusCode::NOT_FOUND, page("Not found", "")) })
+}
+
+async fn robots(headers: HeaderMap) -> String {
+    format!(
+        "# The demo shop\n\
+         User-agent: *\n\
+         Disallow: /private-by-robots/\n\
+         \n\
+         User-agent: authwall\n\
+         Disallow: /private-by-robots/\n\
+         Disallow: /no-authwall/\n\
+         \n\
+         Sitemap: {}/sitemap_index.xml\n",
+        origin(&headers)
+    )
+}
+
+async fn sitemap_index(headers: HeaderMap) -> impl IntoResponse {
+    let o = origin(&headers);
+    (
+        [(header::CONTENT_TYPE, "application/xml")],
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <sitemap><loc>{o}/sitemap-pages.xml</loc></sitemap>
+  <sitemap><loc>{o}/sitemap-blog.xml.gz</loc></sitemap>
+  <sitemap><loc>{o}/sitemap.txt</loc></sitemap>
+  <sitemap><loc>https://elsewhere.example/sitemap.xml</loc></sitemap>
+</sitemapindex>"#
+        ),
+    )
+}
+
+async fn sitemap_pages(headers: HeaderMap) -> impl IntoResponse {
+    let o = origin(&headers);
+    (
+        [(header::CONTENT_TYPE, "application/xml")],
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <url><loc>{o}/</loc></url>
+  <url><loc>   {o}/only-in-sitemap
+  </loc></url>
+  <url><loc>{o}/search?q=a&amp;page=2</loc></url>
+  <url><loc>{o}/walled</loc></url>
+  <url><loc>/relative-loc</loc></url>
+  <url><loc>https://elsewhere.example/listed</loc></url>
+</urlset>"#
+        ),
+    )
+}
+
+async fn sitemap_blog_gz(headers: HeaderMap) -> impl IntoResponse {
+    let xml = format!(
+        r#"<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{}/blog/post-1</loc></url></urlset>"#,
+        origin(&headers)
+    );
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let _ = gz.write_all(xml.as_bytes());
+    // Served as a generic binary: gzip must be recognised by its magic bytes.
+    (
+        [(header::CONTENT_TYPE, "application/octet-stream")],
+        gz.finish().unwrap_or_default(),
+    )
+}
+
+async fn sitemap_text(headers: HeaderMap) -> String {
+    format!("{}/from-text-sitemap\r\n\r\n", origin(&headers))
+}
+
+async fn home() -> Html<&'static str> {
+    Html(
+        r#"<!doctype html>
+<html><head><title>Demo shop</title>
+<link rel="canonical" href="/">
+<link rel="alternate" hreflang="de" href="https://de.elsewhere.example/">
+</head><body>
+<nav><a href="/about">About</a> <a href="/about#team">Team</a> <a href="/blog/">Blog</a>
+<a href="/docs/guide/">Docs</a> <a href="/report.pdf">Report (PDF)</a></nav>
+<ul>
+<li><a href="/members/">Members</a></li>
+<li><a href="/secret-nochallenge">Secret</a></li>
+<li><a href="/forbidden">Forbidden</a></li>
+<li><a href="/missing">Missing</a></li>
+<li><a href="/broken">Broken</a></li>
+<li><a href="/old-page">Old page</a></li>
+<li><a href="/account-redirect">My account</a></li>
+<li><a href="/loop-a">Loop</a></li>
+<li><a href="/goodbye">Goodbye</a></li>
+<li><a href="/flaky">Flaky</a></li>
+<li><a href="/slow">Slow</a></li>
+<li><a href="/café">Café</a> <a href="/caf%c3%a9">Café again</a> <a href="/caf%C3%A9">and again</a></li>
+<li><a href="/private-by-robots/page">Hidden by robots.txt</a></li>
+<li><a href="/no-authwall/page">Hidden from authwall</a></li>
+<li><a href="https://elsewhere.example/partner">Partner</a></li>
+<li><a href="mailto:shop@example.com">Mail</a> <a href="javascript:void(0)">JS</a></li>
+</ul>
+<!-- <a href="/in-comment">not a link</a> -->
+<script>document.write('<a href="/in-script">not a link</a>');</script>
+</body></html>"#,
+    )
+}

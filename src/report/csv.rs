@@ -1,0 +1,173 @@
+//! Streaming the audit CSV: rows are written as URLs settle and flushed at least every second,
+//! so a run killed half-way leaves a valid file of what was finished.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use super::row::AuditRow;
+
+const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+/// Where the CSV goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    Stdout,
+    File(PathBuf),
+}
+
+/// Writes rows as they come, flushing on a timer.
+pub struct CsvSink {
+    writer: csv::Writer<Box<dyn Write + Send>>,
+    last_flush: Instant,
+    rows: u64,
+}
+
+impl CsvSink {
+    pub fn create(output: &Output) -> Result<Self> {
+        let inner: Box<dyn Write + Send> = match output {
+            Output::Stdout => Box::new(BufWriter::new(io::stdout())),
+            Output::File(path) => {
+                Box::new(BufWriter::new(File::create(path).with_context(|| {
+                    format!("cannot create the CSV file {}", path.display())
+                })?))
+            }
+        };
+        let mut sink = Self {
+            writer: csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(inner),
+            last_flush: Instant::now(),
+            rows: 0,
+        };
+        // The header goes out even when the crawl writes no row at all.
+        sink.writer.write_record(super::row::header().split(','))?;
+        sink.flush()?;
+        Ok(sink)
+    }
+
+    pub fn write(&mut self, row: &AuditRow) -> Result<()> {
+        let mut row = row.clone();
+        row.neutralise();
+        // Header already written: serialise the record without another header line.
+        self.writer
+            .serialize(&row)
+            .context("cannot write a CSV row")?;
+        self.rows += 1;
+        if self.last_flush.elapsed() >= FLUSH_EVERY {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> Result<()> {
+        self.last_flush = Instant::now();
+        match self.writer.flush() {
+            // A closed pipe (`authwall audit … -o - | head`) is the reader's choice, not an error.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.context("cannot flush the CSV file"),
+        }
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+}
+
+/// Read an audit CSV written by authwall, restoring neutralised cells. A trailing partial line
+/// (a process killed mid-write) is dropped rather than failing the whole file.
+pub fn read_rows(path: &Path) -> Result<Vec<AuditRow>> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+    let expected = super::row::header();
+    let header = reader
+        .headers()
+        .with_context(|| format!("cannot read the header of {}", path.display()))?
+        .iter()
+        .collect::<Vec<_>>()
+        .join(",");
+    anyhow::ensure!(
+        header == expected,
+        "{} is not an authwall CSV of schema {} (its header differs)",
+        path.display(),
+        super::row::SCHEMA_VERSION
+    );
+    let columns = expected.split(',').count();
+    let mut rows = Vec::new();
+    let mut records = reader.records().peekable();
+    while let Some(record) = records.next() {
+        let is_last = records.peek().is_none();
+        let record = match record {
+            Ok(r) => r,
+            Err(_) if is_last => break,
+            Err(e) => {
+                return Err(e).with_context(|| format!("malformed row in {}", path.display()));
+            }
+        };
+        if record.len() != columns && is_last {
+            break;
+        }
+        let mut row: AuditRow = record
+            .deserialize(None)
+            .with_context(|| format!("malformed row in {}", path.display()))?;
+        row.restore();
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// Fill the `inlinks` column from final counts and replace the file atomically (temp + rename),
+/// so that a reader never sees a half-written CSV.
+pub fn rewrite_inlinks(path: &Path, inlinks: impl Fn(&str) -> Option<u32>) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut reader = csv::ReaderBuilder::new()
+        .from_path(path)
+        .with_context(|| format!("cannot reopen {}", path.display()))?;
+    let headers = reader.headers()?.clone();
+    let url_col = headers
+        .iter()
+        .position(|h| h == "url")
+        .context("no url column")?;
+    let inlinks_col = headers
+        .iter()
+        .position(|h| h == "inlinks")
+        .context("no inlinks column")?;
+    let tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    {
+        let mut writer = csv::Writer::from_writer(BufWriter::new(tmp.as_file()));
+        writer.write_record(&headers)?;
+        for record in reader.records() {
+            let record = record.with_context(|| format!("cannot reread {}", path.display()))?;
+            // Cells are neutralised on disk; `url` never starts with a trigger once stripped,
+            // but look it up the way it was written.
+            let url = record.get(url_col).unwrap_or_default();
+            let url = url.strip_prefix('\'').unwrap_or(url);
+            let count = inlinks(url);
+            let out: Vec<String> = record
+                .iter()
+                .enumerate()
+                .map(|(i, cell)| match (i == inlinks_col, count) {
+                    (true, Some(n)) => n.to_string(),
+                    _ => cell.to_string(),
+                })
+                .collect();
+            writer.write_record(&out)?;
+        }
+        writer.flush()?;
+    }
+    tmp.persist(path)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
+/// Flush periodically while idle too (the crawl may wait on a slow server for a while).
+pub fn flush_interval() -> Duration {
+    FLUSH_EVERY
+}

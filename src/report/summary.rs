@@ -1,0 +1,185 @@
+//! The one-screen summary and the run record (`<csv stem>.run.json`).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use super::Tally;
+use super::row::SCHEMA_VERSION;
+use crate::config::Config;
+use crate::crawl::{CrawlFacts, StopCause};
+
+/// Everything the summary and the run record say about one run.
+pub struct RunReport<'a> {
+    pub config: &'a Config,
+    pub facts: &'a CrawlFacts,
+    pub tally: &'a Tally,
+    pub incomplete: &'a [String],
+    pub csv: Option<&'a Path>,
+    pub started: SystemTime,
+}
+
+fn label<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+impl RunReport<'_> {
+    pub fn verdict(&self) -> String {
+        if let Some(why) = &self.facts.start_unreachable {
+            return format!("COULD NOT RUN: the start URL is unreachable ({why})");
+        }
+        match self.facts.stopped {
+            Some(StopCause::Interrupt | StopCause::Terminate) => {
+                return "INTERRUPTED: the CSV holds what was finished".to_string();
+            }
+            _ if !self.incomplete.is_empty() => {
+                return format!("INCOMPLETE: {}", self.incomplete.join("; "));
+            }
+            _ => {}
+        }
+        "complete".to_string()
+    }
+
+    pub fn text(&self) -> String {
+        let (f, t) = (self.facts, self.tally);
+        let mut s = String::new();
+        let _ = writeln!(s, "authwall audit of {} — {}", f.origin, self.verdict());
+        if let Some((from, to)) = &f.scope_moved {
+            let _ = writeln!(
+                s,
+                "  scope moved      {from} -> {to} (the start URL redirects there)"
+            );
+        }
+        let _ = writeln!(s, "  robots.txt       {}", f.robots);
+        let delay = match f.crawl_delay {
+            Some(d) => format!(
+                " (Crawl-delay {} honoured, so 1 at a time)",
+                humantime::format_duration(d)
+            ),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            s,
+            "  pacing           1 request per {} per host, up to {} in flight{delay}",
+            humantime::format_duration(f.interval),
+            f.concurrency
+        );
+        let skipped: u64 = t.skipped.values().sum();
+        let _ = writeln!(
+            s,
+            "  URLs recorded    {} ({} requested, {} not requested)",
+            t.rows,
+            t.rows - skipped,
+            skipped
+        );
+        let c = &t.classes;
+        let _ = writeln!(
+            s,
+            "  status           2xx {} · 3xx {} · 4xx {} (401: {}, 403: {}) · 5xx {} · no response {}",
+            c[2], c[3], c[4], t.status_401, t.status_403, c[5], t.no_response
+        );
+        if !t.skipped.is_empty() {
+            let list: Vec<String> = t
+                .skipped
+                .iter()
+                .map(|(k, n)| format!("{} {n}", label(k)))
+                .collect();
+            let _ = writeln!(s, "  not requested    {}", list.join(" · "));
+        }
+        if !t.errors.is_empty() {
+            let list: Vec<String> = t
+                .errors
+                .iter()
+                .map(|(k, n)| format!("{} {n}", label(k)))
+                .collect();
+            let _ = writeln!(s, "  errors           {}", list.join(" · "));
+        }
+        if self.config.use_sitemaps {
+            let _ = writeln!(
+                s,
+                "  sitemaps         {} read, {} URLs listed",
+                f.sitemaps_read, f.sitemap_urls
+            );
+            for note in &f.sitemap_notes {
+                let _ = writeln!(s, "                   {note}");
+            }
+        }
+        let secs = f.elapsed.as_secs_f64();
+        let _ = writeln!(
+            s,
+            "  time             {:.1} s, {} requests, {:.1} pages/s",
+            secs,
+            f.requests,
+            if secs > 0.0 {
+                t.pages_fetched as f64 / secs
+            } else {
+                0.0
+            }
+        );
+        if let Some(path) = self.csv {
+            let _ = writeln!(s, "  CSV              {}", path.display());
+        }
+        s
+    }
+
+    pub fn record(&self) -> RunRecord<'_> {
+        RunRecord {
+            tool: "authwall",
+            version: env!("CARGO_PKG_VERSION"),
+            schema_version: SCHEMA_VERSION,
+            origin: &self.facts.origin,
+            start_url: self.config.start.as_str(),
+            started_at: humantime::format_rfc3339_seconds(self.started).to_string(),
+            ended_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+            elapsed_s: self.facts.elapsed.as_secs_f64(),
+            complete: self.incomplete.is_empty()
+                && self.facts.stopped.is_none()
+                && self.facts.start_unreachable.is_none(),
+            incomplete_reasons: self.incomplete,
+            interrupted: matches!(
+                self.facts.stopped,
+                Some(StopCause::Interrupt | StopCause::Terminate)
+            ),
+            robots: &self.facts.robots,
+            rows: self.tally.rows,
+            settings: self.config,
+        }
+    }
+}
+
+/// The run record: a small JSON file next to the CSV that says whether the CSV can be
+/// trusted as a complete picture of the site.
+#[derive(Serialize)]
+pub struct RunRecord<'a> {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub schema_version: u32,
+    pub origin: &'a str,
+    pub start_url: &'a str,
+    pub started_at: String,
+    pub ended_at: String,
+    pub elapsed_s: f64,
+    pub complete: bool,
+    pub incomplete_reasons: &'a [String],
+    pub interrupted: bool,
+    pub robots: &'a str,
+    pub rows: u64,
+    pub settings: &'a Config,
+}
+
+/// `site.csv` -> `site.run.json`.
+pub fn record_path(csv: &Path) -> PathBuf {
+    csv.with_extension("run.json")
+}
+
+pub fn write_record(path: &Path, record: &RunRecord) -> Result<()> {
+    let json = serde_json::to_string_pretty(record)?;
+    std::fs::write(path, json + "\n")
+        .with_context(|| format!("cannot write the run record {}", path.display()))
+}
