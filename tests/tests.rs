@@ -1,1 +1,7 @@
+//! All integration tests, in one binary: each module is one area of behaviour, against real
+//! HTTP servers on 127.0.0.1.
 
+mod util;
+
+mod crawl;
+mod politeness;

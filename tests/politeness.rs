@@ -1,0 +1,237 @@
+//! Pacing, robots.txt availability, budgets and crawler traps, on small sites built per test.
+
+use std::time::Duration;
+
+use authwall::Exit;
+use authwall::demo::Server;
+use authwall::report::row::SkipReason;
+use axum::Router;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::Html;
+use axum::routing::get;
+
+use crate::util::{audit_site, requested};
+
+/// `/` links to `/p/1` … `/p/n`, and each of those to the next one.
+fn chain_site(n: u32, robots: &'static str) -> Router {
+    Router::new()
+        .route("/robots.txt", get(move || async move { robots }))
+        .route(
+            "/",
+            get(move || async move {
+                let links: String = (1..=n)
+                    .map(|i| format!(r#"<a href="/p/{i}">{i}</a>"#))
+                    .collect();
+                Html(format!("<html><body>{links}</body></html>"))
+            }),
+        )
+        .route(
+            "/p/{i}",
+            get(|Path(i): Path<u32>| async move {
+                Html(format!(
+                    r#"<html><body><a href="/p/{}">next</a></body></html>"#,
+                    i + 1
+                ))
+            }),
+        )
+}
+
+fn min_gap(server: &Server) -> Duration {
+    let hits = server.hits();
+    hits.windows(2)
+        .map(|w| w[1].at - w[0].at)
+        .min()
+        .unwrap_or(Duration::MAX)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consecutive_requests_are_at_least_the_delay_apart() {
+    let server = Server::start(chain_site(4, "User-agent: *\nAllow: /\n"))
+        .await
+        .unwrap();
+    audit_site(
+        &server,
+        "/",
+        &["--delay", "150", "--max-pages", "6", "--no-sitemaps"],
+    )
+    .await;
+    assert!(server.hits().len() >= 6);
+    // A lower bound from the server's receive times only (never an upper bound).
+    let gap = min_gap(&server);
+    assert!(
+        gap >= Duration::from_millis(140),
+        "requests {gap:?} apart with --delay 150"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawl_delay_is_honoured_one_request_at_a_time() {
+    let server = Server::start(chain_site(2, "User-agent: *\nCrawl-delay: 1\n"))
+        .await
+        .unwrap();
+    let run = audit_site(&server, "/", &["--max-pages", "3", "--no-sitemaps"]).await;
+    let gap = min_gap(&server);
+    assert!(
+        gap >= Duration::from_millis(950),
+        "Crawl-delay: 1 not honoured: {gap:?}"
+    );
+    assert!(
+        run.result.summary.contains("Crawl-delay 1s"),
+        "{}",
+        run.result.summary
+    );
+    assert_eq!(run.result.facts.concurrency, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_txt_5xx_disallows_everything_and_the_run_is_incomplete() {
+    let site = Router::new()
+        .route(
+            "/robots.txt",
+            get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "down") }),
+        )
+        .route("/", get(|| async { Html("<a href=/a>a</a>") }));
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(&server, "/", &[]).await;
+    assert_eq!(
+        requested(&server),
+        ["/robots.txt"],
+        "nothing but robots.txt may be requested"
+    );
+    assert_eq!(run.row("/").skip_reason, Some(SkipReason::Robots));
+    assert_eq!(run.result.exit, Exit::Incomplete);
+    assert!(
+        run.result.summary.contains("robots.txt unavailable"),
+        "{}",
+        run.result.summary
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_txt_404_means_no_restrictions() {
+    let site = Router::new()
+        .route("/", get(|| async { Html("<a href=/a>a</a>") }))
+        .route("/a", get(|| async { Html("ok") }));
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(&server, "/", &[]).await;
+    assert_eq!(run.row("/a").status, Some(200));
+    assert_eq!(run.result.exit, Exit::Clean, "{}", run.result.summary);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_budget_marks_the_rest_and_the_run_is_incomplete() {
+    let server = Server::start(chain_site(10, "")).await.unwrap();
+    let run = audit_site(&server, "/", &["--max-pages", "4", "--no-sitemaps"]).await;
+    let fetched = run
+        .rows
+        .iter()
+        .filter(|r| r.status.is_some() && r.url.contains("/p/"))
+        .count();
+    assert_eq!(fetched, 3, "the start page plus 3 pages");
+    assert!(
+        run.rows
+            .iter()
+            .any(|r| r.skip_reason == Some(SkipReason::MaxPages))
+    );
+    assert_eq!(run.result.exit, Exit::Incomplete);
+    assert!(
+        run.result.summary.contains("--max-pages 4"),
+        "{}",
+        run.result.summary
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_depth_skips_deeper_links_with_a_reason() {
+    let server = Server::start(chain_site(1, "")).await.unwrap();
+    let run = audit_site(&server, "/", &["--max-depth", "2", "--no-sitemaps"]).await;
+    assert_eq!(run.row("/p/2").status, Some(200));
+    let deep = run.row("/p/3");
+    assert_eq!(
+        (deep.skip_reason, deep.depth),
+        (Some(SkipReason::MaxDepth), 3)
+    );
+    assert!(!requested(&server).contains(&"/p/3".to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn include_and_exclude_filter_paths() {
+    let site = Router::new()
+        .route(
+            "/",
+            get(|| async { Html("<a href=/blog/a>a</a><a href=/tag/x>x</a><a href=/shop>s</a>") }),
+        )
+        .fallback(|| async { Html("page") });
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(
+        &server,
+        "/",
+        &[
+            "--include",
+            "/blog/**",
+            "--include",
+            "/tag/*",
+            "--exclude",
+            "/tag/*",
+        ],
+    )
+    .await;
+    assert_eq!(run.row("/blog/a").status, Some(200));
+    assert_eq!(run.row("/tag/x").skip_reason, Some(SkipReason::Excluded));
+    assert_eq!(run.row("/shop").skip_reason, Some(SkipReason::Excluded));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_calendar_is_capped_by_query_variants() {
+    let site = Router::new().route(
+        "/calendar",
+        get(|q: axum::extract::Query<std::collections::HashMap<String, String>>| async move {
+            let month: u32 = q.get("month").and_then(|m| m.parse().ok()).unwrap_or(0);
+            Html(format!(
+                r#"<a href="/calendar?month={}">next</a> <a href="/calendar?month={}">prev</a>"#,
+                month + 1,
+                month.saturating_sub(1)
+            ))
+        }),
+    );
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(
+        &server,
+        "/calendar",
+        &["--max-query-variants", "5", "--no-sitemaps"],
+    )
+    .await;
+    assert_eq!(run.result.exit, Exit::Clean, "the crawl ends by itself");
+    let fetched = requested(&server)
+        .iter()
+        .filter(|p| p.starts_with("/calendar?"))
+        .count();
+    assert_eq!(fetched, 5);
+    assert!(
+        run.rows
+            .iter()
+            .any(|r| r.skip_reason == Some(SkipReason::TrapQuery))
+    );
+    assert!(
+        run.result.summary.contains("trap_query"),
+        "{}",
+        run.result.summary
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relative_links_that_grow_paths_are_stopped() {
+    // Every page links to "more/" relative to itself: /more/, /more/more/, … forever.
+    let site = Router::new()
+        .fallback(|| async { Html(r#"<a href="more/">deeper</a> <a href="x/more/">x</a>"#) });
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(&server, "/", &["--no-sitemaps"]).await;
+    assert_eq!(run.result.exit, Exit::Clean);
+    assert!(
+        run.rows
+            .iter()
+            .any(|r| r.skip_reason == Some(SkipReason::TrapRepeat))
+    );
+    assert!(requested(&server).len() < 200, "the crawl must stay small");
+}
