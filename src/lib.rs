@@ -20,6 +20,14 @@
 //!    flushed every second; the summary and the run record at the end.
 //!
 //! `main.rs` only parses the command line, runs [`run`] and maps the result to an exit code.
+//!
+//! URLs are compared in one normalised form, so each is requested and recorded once:
+//!
+//! ```
+//! use authwall::crawl::urlnorm::parse_http;
+//! let url = parse_http("HTTP://Example.COM:80/caf%c3%a9#top").unwrap();
+//! assert_eq!(url.as_str(), "http://example.com/caf%C3%A9");
+//! ```
 
 pub mod cli;
 pub mod config;

@@ -33,9 +33,9 @@ pub struct Response {
 }
 
 impl Response {
-    pub fn is_html(&self) -> bool {
-        let ct = self.content_type.to_ascii_lowercase();
-        ct.contains("html") || (ct.is_empty() && self.body.as_deref().is_some_and(sniff_html))
+    /// Declared as HTML by its Content-Type (an untyped body is sniffed: [`sniff_html`]).
+    pub fn is_html_type(&self) -> bool {
+        self.content_type.to_ascii_lowercase().contains("html")
     }
 }
 
@@ -278,7 +278,8 @@ fn classify(error: &reqwest::Error) -> (ErrorKind, String) {
     (kind, detail)
 }
 
-fn sniff_html(body: &[u8]) -> bool {
+/// An untyped body that starts like an HTML document.
+pub fn sniff_html(body: &[u8]) -> bool {
     let head = &body[..body.len().min(512)];
     let text = String::from_utf8_lossy(head)
         .trim_start()

@@ -339,9 +339,15 @@ impl<'a> Engine<'a> {
                 _ => Body::Html { cap: max_body },
             };
             let mut response = fetcher.get(&url, &pacer, body).await;
-            let parsed = parse_body(kind, &url, &response);
-            // Bodies are never kept after parsing.
-            response.body = None;
+            // Parsing is CPU work (and html5ever is quadratic on deeply nested markup): keep it
+            // off the threads that drive the network. The body is dropped after parsing.
+            let body = response.body.take();
+            let html = response.is_html_type();
+            let ok = response.status.is_some_and(|s| (200..300).contains(&s));
+            let parsed =
+                tokio::task::spawn_blocking(move || parse_body(kind, &url, body, html, ok))
+                    .await
+                    .unwrap_or(Parsed::None);
             Done::Fetch {
                 id,
                 response,
@@ -611,6 +617,12 @@ impl<'a> Engine<'a> {
         if Url::parse(&format!("{}/", self.scope.origin()))
             .is_ok_and(|u| scope::origin_key(&u) == origin)
         {
+            if self.phase == Phase::Start
+                && response.status.is_none()
+                && let Some((ErrorKind::Connect, detail)) = &response.error
+            {
+                self.facts.start_unreachable = Some(format!("connect: {detail}"));
+            }
             self.facts.robots = note.clone();
             self.facts.robots_unavailable = unavailable;
             self.facts.crawl_delay = delay;
@@ -992,19 +1004,24 @@ impl<'a> Engine<'a> {
     }
 }
 
-fn parse_body(kind: Kind, url: &Url, response: &Response) -> Parsed {
-    let Some(body) = response.body.as_deref() else {
+fn parse_body(
+    kind: Kind,
+    url: &Url,
+    body: Option<bytes::BytesMut>,
+    html: bool,
+    ok: bool,
+) -> Parsed {
+    let Some(body) = body else {
         return Parsed::None;
     };
-    let ok = response.status.is_some_and(|s| (200..300).contains(&s));
     match kind {
         Kind::Sitemap if ok => Parsed::Sitemap(sitemap::parse(
-            body,
+            &body,
             sitemap::MAX_SITEMAP_URLS,
             sitemap::MAX_SITEMAP_BYTES,
         )),
-        Kind::Page if response.is_html() => {
-            Parsed::Page(extract::extract(&String::from_utf8_lossy(body), url))
+        Kind::Page if html || fetch::sniff_html(&body) => {
+            Parsed::Page(extract::extract(&String::from_utf8_lossy(&body), url))
         }
         _ => Parsed::None,
     }

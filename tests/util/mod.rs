@@ -14,6 +14,8 @@ use clap::Parser;
 pub struct Run {
     pub rows: Vec<AuditRow>,
     pub result: AuditResult,
+    /// The CSV file the audit wrote.
+    #[allow(dead_code, reason = "not every test reads the file itself")]
     pub csv: PathBuf,
     /// `http://127.0.0.1:PORT` of the audited server.
     pub origin: String,

@@ -1,0 +1,259 @@
+//! The binary as users and cron run it: exit codes, signals, where output goes, `robots`.
+
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use authwall::demo::{Server, site};
+use axum::Router;
+use axum::response::Html;
+use axum::routing::get;
+
+const BIN: &str = env!("CARGO_BIN_EXE_authwall");
+
+/// Run the binary off the test's runtime threads so the local server keeps serving.
+async fn authwall(args: Vec<String>, dir: &std::path::Path) -> Output {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args(&args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+fn clean_site() -> Router {
+    Router::new()
+        .route("/robots.txt", get(|| async { "User-agent: *\nAllow: /\n" }))
+        .route(
+            "/",
+            get(|| async { Html("<title>Home</title><a href=/a>a</a>") }),
+        )
+        .route("/a", get(|| async { Html("<title>A</title>") }))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clean_site_exits_0_and_writes_csv_and_run_record() {
+    let server = Server::start(clean_site()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = authwall(
+        args(&["audit", &server.url("/"), "--delay", "0"]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let name = format!("authwall-127.0.0.1-{}", server.addr.port());
+    let csv = std::fs::read_to_string(dir.path().join(format!("{name}.csv"))).unwrap();
+    assert!(csv.starts_with(&authwall::report::row::header()));
+    assert_eq!(
+        csv.lines().count(),
+        1 + 4,
+        "robots.txt, /, /a and the default /sitemap.xml"
+    );
+    let record: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join(format!("{name}.run.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(record["complete"], true);
+    assert_eq!(record["schema_version"], 1);
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(summary.contains("complete"), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quiet_run_that_exits_0_prints_nothing() {
+    let server = Server::start(clean_site()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = authwall(
+        args(&["audit", &server.url("/"), "--delay", "0", "--quiet"]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_to_stdout_moves_the_summary_to_stderr() {
+    let server = Server::start(clean_site()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = authwall(
+        args(&["audit", &server.url("/"), "--delay", "0", "-o", "-"]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("url,status,"), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("authwall audit of"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_start_url_exits_2() {
+    // Bind then drop a listener: nothing listens on that port any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("http://127.0.0.1:{port}/");
+    let out = authwall(
+        args(&["audit", &url, "--retries", "0", "--delay", "0"]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("COULD NOT RUN"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_arguments_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = authwall(args(&["audit", "ftp://example.com/"]), dir.path()).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an http(s) URL"));
+    let out = authwall(args(&["audit", "x", "--timeout", "soon"]), dir.path()).await;
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_flushes_a_valid_csv_and_exits_143() {
+    // Every page is slow and links to ten more: the crawl is still busy when the signal comes.
+    let site = Router::new().fallback(|uri: axum::http::Uri| async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let links: String = (0..10)
+            .map(|i| {
+                format!(
+                    r#"<a href="{}/{i}">x</a>"#,
+                    uri.path().trim_end_matches('/')
+                )
+            })
+            .collect();
+        Html(links)
+    });
+    let server = Server::start(site).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("out.csv");
+    let child = std::process::Command::new(BIN)
+        .args([
+            "audit",
+            &server.url("/"),
+            "--delay",
+            "0",
+            "--no-sitemaps",
+            "-o",
+            csv.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(143),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("INTERRUPTED"));
+    let rows = authwall::report::csv::read_rows(&csv).unwrap();
+    assert!(
+        rows.iter().any(|r| r.status == Some(200)),
+        "finished rows are kept"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.skip_reason == Some(authwall::report::row::SkipReason::Interrupted)),
+        "queued URLs are recorded as interrupted"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_command_prints_verdict_rule_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("robots.txt");
+    std::fs::write(
+        &file,
+        "User-agent: *\nDisallow: /private/\nAllow: /private/ok\n",
+    )
+    .unwrap();
+    let out = authwall(
+        args(&[
+            "robots",
+            file.to_str().unwrap(),
+            "https://example.com/private/x",
+            "https://example.com/private/ok",
+            "/public",
+        ]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "disallowed\thttps://example.com/private/x\tDisallow: /private/\t2\n\
+         allowed\thttps://example.com/private/ok\tAllow: /private/ok\t3\n\
+         allowed\t/public\t\t\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_command_reads_a_url() {
+    let server = Server::start(site()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = authwall(
+        args(&[
+            "robots",
+            &server.url("/robots.txt"),
+            "/no-authwall/page",
+            "/about",
+        ]),
+        dir.path(),
+    )
+    .await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("disallowed\t/no-authwall/page\tDisallow: /no-authwall/\t"),
+        "{text}"
+    );
+    assert!(text.contains("allowed\t/about\t\t\n"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_runs_with_no_setup_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = authwall(args(&["demo"]), dir.path()).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("authwall-demo.csv").exists());
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(summary.contains("401: 3"), "{summary}");
+}
