@@ -297,3 +297,13 @@ async fn demo_site_audit_is_complete_and_exits_clean() {
         run.result.summary
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn meta_refresh_counts_as_a_redirect_hop() {
+    let server = Server::start(site()).await.unwrap();
+    let run = audit_site(&server, "/", &[]).await;
+    let row = run.row("/moved-by-meta");
+    assert_eq!(row.status, Some(200));
+    assert_eq!(row.redirect_chain, format!("meta {}/about", run.origin));
+    assert_eq!(row.final_status, Some(200));
+}

@@ -235,3 +235,41 @@ async fn relative_links_that_grow_paths_are_stopped() {
     );
     assert!(requested(&server).len() < 200, "the crawl must stay small");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_duration_stops_cleanly_and_the_run_is_incomplete() {
+    let site = Router::new().fallback(|uri: axum::http::Uri| async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let base = uri.path().trim_end_matches('/').to_string();
+        Html(
+            (0..5)
+                .map(|i| format!(r#"<a href="{base}/{i}">x</a>"#))
+                .collect::<String>(),
+        )
+    });
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(
+        &server,
+        "/",
+        &[
+            "--max-duration",
+            "1s",
+            "--no-sitemaps",
+            "--max-path-segments",
+            "50",
+        ],
+    )
+    .await;
+    assert_eq!(run.result.exit, Exit::Incomplete);
+    assert!(
+        run.result.summary.contains("--max-duration"),
+        "{}",
+        run.result.summary
+    );
+    assert!(
+        run.rows
+            .iter()
+            .any(|r| r.skip_reason == Some(SkipReason::MaxDuration))
+    );
+    assert!(run.rows.iter().any(|r| r.status == Some(200)));
+}

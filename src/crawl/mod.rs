@@ -905,6 +905,11 @@ impl<'a> Engine<'a> {
         entry.state = State::Done;
         entry.outcome = Outcome::Skipped(reason);
         let mut row = self.skeleton(id);
+        if row.kind == Kind::Sitemap && reason == SkipReason::OutOfScope {
+            self.facts
+                .sitemap_notes
+                .push(format!("{}: on another origin, not read", row.url));
+        }
         row.final_url.clear();
         row.skip_reason = Some(reason);
         if reason != SkipReason::OutOfScope {

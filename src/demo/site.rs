@@ -79,6 +79,10 @@ pub fn site() -> Router {
         // A redirect loop.
         .route("/loop-a", get(|| async { redirect(StatusCode::FOUND, "/loop-b") }))
         .route("/loop-b", get(|| async { redirect(StatusCode::FOUND, "/loop-a") }))
+        // A meta refresh is a redirect hop too.
+        .route("/moved-by-meta", get(|| async {
+            Html(r#"<html><head><meta http-equiv="refresh" content="0; url=/about"><title>Moved</title></head></html>"#)
+        }))
         // A redirect off-site: recorded, never followed.
         .route("/goodbye", get(|| async { redirect(StatusCode::MOVED_PERMANENTLY, "https://elsewhere.example/") }))
         // 429 with Retry-After once, then fine.
@@ -191,6 +195,7 @@ async fn home() -> Html<&'static str> {
 <li><a href="/old-page">Old page</a></li>
 <li><a href="/account-redirect">My account</a></li>
 <li><a href="/loop-a">Loop</a></li>
+<li><a href="/moved-by-meta">Moved</a></li>
 <li><a href="/goodbye">Goodbye</a></li>
 <li><a href="/flaky">Flaky</a></li>
 <li><a href="/slow">Slow</a></li>

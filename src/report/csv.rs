@@ -171,3 +171,69 @@ pub fn rewrite_inlinks(path: &Path, inlinks: impl Fn(&str) -> Option<u32>) -> Re
 pub fn flush_interval() -> Duration {
     FLUSH_EVERY
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::row::AuditRow;
+
+    fn row(url: &str, title: &str) -> AuditRow {
+        AuditRow {
+            url: url.into(),
+            title: title.into(),
+            ..AuditRow::default()
+        }
+    }
+
+    #[test]
+    fn written_rows_read_back_unchanged_including_hostile_cells() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        let rows = [
+            row("https://a/1", "=cmd|' /C calc'!A0"),
+            row("https://a/2", "comma, \"quote\" and\nnewline"),
+            row("https://a/3", "-1+1"),
+        ];
+        let mut sink = CsvSink::create(&Output::File(path.clone())).unwrap();
+        for r in &rows {
+            sink.write(r).unwrap();
+        }
+        sink.flush().unwrap();
+        drop(sink);
+        let raw = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            raw.contains(",'=cmd"),
+            "formula cell not neutralised: {raw}"
+        );
+        assert_eq!(read_rows(&path).unwrap(), rows);
+    }
+
+    #[test]
+    fn a_trailing_partial_row_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        let mut sink = CsvSink::create(&Output::File(path.clone())).unwrap();
+        sink.write(&row("https://a/1", "one")).unwrap();
+        sink.write(&row("https://a/2", "two")).unwrap();
+        sink.flush().unwrap();
+        drop(sink);
+        // A process killed mid-write leaves half a line.
+        let raw = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, &raw[..raw.len() - 30]).unwrap();
+        let back = read_rows(&path).unwrap();
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].url, "https://a/1");
+    }
+
+    #[test]
+    fn inlinks_are_rewritten_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        let mut sink = CsvSink::create(&Output::File(path.clone())).unwrap();
+        sink.write(&row("https://a/1", "one")).unwrap();
+        sink.flush().unwrap();
+        drop(sink);
+        rewrite_inlinks(&path, |url| (url == "https://a/1").then_some(7)).unwrap();
+        assert_eq!(read_rows(&path).unwrap()[0].inlinks, 7);
+    }
+}

@@ -64,10 +64,17 @@ impl RunReport<'_> {
             ),
             None => String::new(),
         };
+        let interval = if f.interval.is_zero() {
+            "no delay between requests".to_string()
+        } else {
+            format!(
+                "1 request per {} per host",
+                humantime::format_duration(f.interval)
+            )
+        };
         let _ = writeln!(
             s,
-            "  pacing           1 request per {} per host, up to {} in flight{delay}",
-            humantime::format_duration(f.interval),
+            "  pacing           {interval}, up to {} in flight{delay}",
             f.concurrency
         );
         let skipped: u64 = t.skipped.values().sum();
