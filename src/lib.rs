@@ -251,6 +251,7 @@ async fn robots_command(args: &RobotsArgs) -> Result<Exit> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .user_agent(&args.user_agent)
+            .timeout(std::time::Duration::from_secs(20))
             .build()?;
         let response = client
             .get(source)
@@ -258,11 +259,17 @@ async fn robots_command(args: &RobotsArgs) -> Result<Exit> {
             .await
             .with_context(|| format!("cannot fetch {source}"))?;
         let status = response.status();
-        let body = response.bytes().await?.to_vec();
-        if !status.is_success() {
-            eprintln!("note: {source} answered {status}; its body is matched anyway");
+        // The crawler's reading of the status (RFC 9309): 4xx means no restrictions,
+        // 5xx (and 429) means everything is disallowed, whatever the body says.
+        if status.is_server_error() || status.as_u16() == 429 {
+            eprintln!("note: {source} answered {status}: everything is disallowed");
+            b"User-agent: *\nDisallow: /\n".to_vec()
+        } else if status.is_client_error() {
+            eprintln!("note: {source} answered {status}: no restrictions");
+            Vec::new()
+        } else {
+            response.bytes().await?.to_vec()
         }
-        body
     } else {
         std::fs::read(PathBuf::from(source)).with_context(|| format!("cannot read {source}"))?
     };

@@ -307,3 +307,13 @@ async fn meta_refresh_counts_as_a_redirect_hop() {
     assert_eq!(row.redirect_chain, format!("meta {}/about", run.origin));
     assert_eq!(row.final_status, Some(200));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirecting_sitemap_is_followed_and_read() {
+    let server = Server::start(site()).await.unwrap();
+    let run = audit_site(&server, "/", &[]).await;
+    let moved = run.row("/old-sitemap.xml");
+    assert_eq!((moved.status, moved.final_status), (Some(301), Some(200)));
+    assert_eq!(run.row("/sitemap-moved.xml").kind, Kind::Sitemap);
+    assert!(run.row("/from-moved-sitemap").in_sitemap);
+}

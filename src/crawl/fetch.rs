@@ -57,8 +57,8 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn new(config: &Config) -> anyhow::Result<Self> {
-        // reqwest is built without a default crypto provider so that we pick ring (no C build
-        // step); installing it twice is harmless.
+        // reqwest is built without a default crypto provider so that we pick ring (a plain
+        // cc build; aws-lc-rs is slower to build); installing it twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut headers = HeaderMap::new();
         headers.insert(

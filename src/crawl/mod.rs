@@ -238,9 +238,21 @@ impl<'a> Engine<'a> {
             StopCause::MaxDuration => SkipReason::MaxDuration,
             StopCause::Interrupt | StopCause::Terminate => SkipReason::Interrupted,
         };
+        // URLs parked behind a robots.txt that never arrived are unfinished too.
+        let parked: Vec<UrlId> = self
+            .robots
+            .values_mut()
+            .filter_map(|slot| match slot {
+                RobotsSlot::Loading(waiting) => Some(std::mem::take(waiting)),
+                RobotsSlot::Ready(_) => None,
+            })
+            .flatten()
+            .map(|(id, _)| id)
+            .collect();
         let unfinished: Vec<UrlId> = self
             .in_flight
             .drain()
+            .chain(parked)
             .chain(self.frontier.queued().collect::<Vec<_>>())
             .collect();
         for id in unfinished {
@@ -663,6 +675,22 @@ impl<'a> Engine<'a> {
         map: Option<sitemap::Sitemap>,
     ) -> Result<()> {
         let mut row = self.base_row(id, &response);
+        let status = response.status.unwrap_or(0);
+        let mut outcome = Outcome::Terminal {
+            status: response.status,
+        };
+        if (300..400).contains(&status)
+            && let (Some(location), Some(url)) = (response.location.as_deref(), self.url(id))
+            && let Ok(target) = url.join(location.trim())
+        {
+            // `/sitemap.xml` -> `/sitemap_index.xml` is common: the target is a sitemap too.
+            let hops = self.frontier.get(id).redirect_hops;
+            let target = self.redirect_to(id, target, Kind::Sitemap, 0, hops)?;
+            outcome = Outcome::Redirect {
+                status: Some(status),
+                target,
+            };
+        }
         if let Some(map) = map {
             self.facts.sitemaps_read += 1;
             let what = match map.kind {
@@ -713,9 +741,7 @@ impl<'a> Engine<'a> {
                 self.record_invalid(&invalid.raw, Some(id), invalid.reason)?;
             }
         }
-        self.frontier.get_mut(id).outcome = Outcome::Terminal {
-            status: response.status,
-        };
+        self.frontier.get_mut(id).outcome = outcome;
         self.settle(id, row)
     }
 
@@ -737,7 +763,7 @@ impl<'a> Engine<'a> {
             match (response.location.as_deref(), &url) {
                 (Some(location), Some(url)) => match url.join(location.trim()) {
                     Ok(target) if matches!(target.scheme(), "http" | "https") => {
-                        let target = self.redirect_to(id, target, depth, hops)?;
+                        let target = self.redirect_to(id, target, Kind::Page, depth, hops)?;
                         outcome = Outcome::Redirect {
                             status: Some(status),
                             target,
@@ -764,7 +790,7 @@ impl<'a> Engine<'a> {
             row.canonical = page.canonical.unwrap_or_default();
             if (200..300).contains(&status) {
                 if let Some(target) = page.meta_refresh.filter(|t| t != url) {
-                    let target = self.redirect_to(id, target, depth, hops)?;
+                    let target = self.redirect_to(id, target, Kind::Page, depth, hops)?;
                     outcome = Outcome::Redirect {
                         status: None,
                         target,
@@ -791,7 +817,14 @@ impl<'a> Engine<'a> {
     }
 
     /// Follow one redirect hop: the target becomes (or already is) a URL of its own.
-    fn redirect_to(&mut self, id: UrlId, target: Url, depth: u32, hops: u8) -> Result<UrlId> {
+    fn redirect_to(
+        &mut self,
+        id: UrlId,
+        target: Url,
+        kind: Kind,
+        depth: u32,
+        hops: u8,
+    ) -> Result<UrlId> {
         if self.start_head == Some(id)
             && self.phase == Phase::Start
             && self.scope.is_same_site_move(&target)
@@ -809,7 +842,7 @@ impl<'a> Engine<'a> {
         }
         let target = self.discover(
             target,
-            Kind::Page,
+            kind,
             DiscoveredVia::Redirect,
             depth,
             Some(id),

@@ -38,6 +38,15 @@ pub fn site() -> Router {
         .route("/sitemap-pages.xml", get(sitemap_pages))
         .route("/sitemap-blog.xml.gz", get(sitemap_blog_gz))
         .route("/sitemap.txt", get(sitemap_text))
+        // A sitemap that moved: the redirect target is read as a sitemap.
+        .route("/old-sitemap.xml", get(|| async { redirect(StatusCode::MOVED_PERMANENTLY, "/sitemap-moved.xml") }))
+        .route("/sitemap-moved.xml", get(|headers: HeaderMap| async move {
+            let o = origin(&headers);
+            ([(header::CONTENT_TYPE, "application/xml")], format!(
+                r#"<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{o}/from-moved-sitemap</loc></url></urlset>"#
+            ))
+        }))
+        .route("/from-moved-sitemap", get(|| async { page("From a moved sitemap", "") }))
         .route("/", get(home))
         .route("/about", get(|| async { page("About us", "<p>We sell things.</p>") }))
         .route("/only-in-sitemap", get(|| async { page("Only in the sitemap", "<p>No page links here.</p>") }))
@@ -134,6 +143,7 @@ async fn sitemap_index(headers: HeaderMap) -> impl IntoResponse {
   <sitemap><loc>{o}/sitemap-pages.xml</loc></sitemap>
   <sitemap><loc>{o}/sitemap-blog.xml.gz</loc></sitemap>
   <sitemap><loc>{o}/sitemap.txt</loc></sitemap>
+  <sitemap><loc>{o}/old-sitemap.xml</loc></sitemap>
   <sitemap><loc>https://elsewhere.example/sitemap.xml</loc></sitemap>
 </sitemapindex>"#
         ),
