@@ -91,20 +91,16 @@ async fn no_url_is_requested_twice_except_retries() {
 async fn sitemap_index_children_gzip_and_text_sitemaps_are_all_read() {
     let server = Server::start(site()).await.unwrap();
     let run = audit_site(&server, "/", &[]).await;
-    for path in [
-        "/only-in-sitemap",
-        "/blog/post-1",
-        "/from-text-sitemap",
-        "/search?q=a&page=2",
-        "/walled",
+    for (path, status) in [
+        ("/only-in-sitemap", 200),
+        ("/blog/post-1", 200),
+        ("/from-text-sitemap", 200),
+        ("/search?q=a&page=2", 200),
+        ("/walled", 401),
     ] {
         let row = run.row(path);
         assert!(row.in_sitemap, "{path} should be in_sitemap");
-        assert_eq!(
-            row.status,
-            Some(200).filter(|_| path != "/walled").or(Some(401)),
-            "{path}"
-        );
+        assert_eq!(row.status, Some(status), "{path}");
     }
     assert_eq!(
         run.row("/only-in-sitemap").discovered_via,
@@ -316,4 +312,27 @@ async fn a_redirecting_sitemap_is_followed_and_read() {
     assert_eq!((moved.status, moved.final_status), (Some(301), Some(200)));
     assert_eq!(run.row("/sitemap-moved.xml").kind, Kind::Sitemap);
     assert!(run.row("/from-moved-sitemap").in_sitemap);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_into_a_disallowed_path_is_not_followed() {
+    let server = Server::start(site()).await.unwrap();
+    let run = audit_site(&server, "/", &[]).await;
+    let row = run.row("/to-hidden");
+    assert_eq!(row.status, Some(302));
+    assert_eq!(
+        row.final_url,
+        format!("{}/private-by-robots/page", run.origin)
+    );
+    assert_eq!(row.final_status, None);
+    assert!(
+        row.note.contains("redirect target not requested: robots"),
+        "{}",
+        row.note
+    );
+    assert!(
+        !requested(&server)
+            .iter()
+            .any(|p| p.starts_with("/private-by-robots/"))
+    );
 }

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use crate::report::row::{DiscoveredVia, Kind, SkipReason};
+use crate::report::row::{DiscoveredVia, Kind, RobotsVerdict, SkipReason};
 
 pub type UrlId = u32;
 
@@ -43,6 +43,8 @@ pub struct Entry {
     pub inlinks: u32,
     pub in_sitemap: bool,
     pub redirect_hops: u8,
+    /// robots.txt's verdict, decided once when the URL is dispatched.
+    pub robots: Option<RobotsVerdict>,
     pub state: State,
     pub outcome: Outcome,
 }
@@ -116,6 +118,7 @@ impl Frontier {
             inlinks: 0,
             in_sitemap: false,
             redirect_hops: new.redirect_hops,
+            robots: None,
             state: State::Done,
             outcome: Outcome::Unsettled,
         });

@@ -28,12 +28,17 @@ use url::Url;
 use crate::config::{
     Config, MAX_CRAWL_DELAY, MAX_REDIRECTS, MAX_ROBOTS_REDIRECTS, MAX_SITEMAP_BODY,
 };
-use crate::report::row::{AuditRow, DiscoveredVia, ErrorKind, Kind, RobotsVerdict, SkipReason};
+use crate::report::row::{
+    AuditRow, DiscoveredVia, ErrorKind, Kind, RobotsVerdict, SkipReason, label,
+};
 use fetch::{Body, Fetcher, Response};
 use frontier::{Frontier, Lane, NewEntry, Outcome, State, UrlId};
 use pacer::Pacer;
 use robots::Robots;
 use scope::Scope;
+
+/// The start URL is the first URL the frontier meets.
+const START_ID: UrlId = 0;
 
 /// Why a run stopped before its frontier was empty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +89,7 @@ enum Parsed {
 enum Done {
     Fetch {
         id: UrlId,
+        url: Url,
         response: Response,
         parsed: Parsed,
     },
@@ -91,6 +97,8 @@ enum Done {
         origin: String,
         id: UrlId,
         response: Response,
+        /// Where the robots.txt that applies was found (after redirects).
+        final_url: Url,
         /// Hops followed to reach robots.txt, as `status url`.
         hops: Vec<String>,
         robots: Robots,
@@ -118,7 +126,7 @@ pub struct Engine<'a> {
     frontier: Frontier,
     robots: HashMap<String, RobotsSlot>,
     pacers: HashMap<String, Arc<Pacer>>,
-    tasks: JoinSet<Done>,
+    tasks: JoinSet<Result<Done>>,
     in_flight: HashSet<UrlId>,
     phase: Phase,
     start_head: Option<UrlId>,
@@ -175,6 +183,7 @@ impl<'a> Engine<'a> {
                 redirect_hops: 0,
             },
         );
+        debug_assert_eq!(id, START_ID);
         self.frontier.push(id, Lane::Priority);
         self.start_head = Some(id);
 
@@ -193,7 +202,7 @@ impl<'a> Engine<'a> {
             }
             tokio::select! {
                 done = self.tasks.join_next() => match done {
-                    Some(Ok(done)) => self.handle(done)?,
+                    Some(Ok(done)) => self.handle(done?)?,
                     Some(Err(e)) => anyhow::bail!("a crawl task failed: {e}"),
                     None => {}
                 },
@@ -228,7 +237,7 @@ impl<'a> Engine<'a> {
         while !self.tasks.is_empty() {
             tokio::select! {
                 done = self.tasks.join_next() => if let Some(Ok(done)) = done {
-                    self.handle(done)?;
+                    self.handle(done?)?;
                 },
                 _ = &mut grace => break,
             }
@@ -332,6 +341,11 @@ impl<'a> Engine<'a> {
             }
         };
         let allowed = robots.check(&self.token, path_and_query(&url)).allowed;
+        self.frontier.get_mut(id).robots = Some(if allowed {
+            RobotsVerdict::Allowed
+        } else {
+            RobotsVerdict::Disallowed
+        });
         if !allowed && !self.cfg.ignore_robots {
             return self.skip(id, SkipReason::Robots);
         }
@@ -356,15 +370,16 @@ impl<'a> Engine<'a> {
             let body = response.body.take();
             let html = response.is_html_type();
             let ok = response.status.is_some_and(|s| (200..300).contains(&s));
-            let parsed =
-                tokio::task::spawn_blocking(move || parse_body(kind, &url, body, html, ok))
+            let (parsed, url) =
+                tokio::task::spawn_blocking(move || (parse_body(kind, &url, body, html, ok), url))
                     .await
-                    .unwrap_or(Parsed::None);
-            Done::Fetch {
+                    .map_err(|e| anyhow::anyhow!("parsing a response failed: {e}"))?;
+            Ok(Done::Fetch {
                 id,
+                url,
                 response,
                 parsed,
-            }
+            })
         });
         Ok(())
     }
@@ -393,16 +408,17 @@ impl<'a> Engine<'a> {
         let fetcher = self.fetcher.clone();
         let scope = self.scope.clone();
         self.tasks.spawn(async move {
-            let (response, hops, robots, note) =
+            let (response, final_url, hops, robots, note) =
                 fetch_robots(&fetcher, &pacer, robots_url, &scope).await;
-            Done::Robots {
+            Ok(Done::Robots {
                 origin,
                 id,
                 response,
+                final_url,
                 hops,
                 robots,
                 note,
-            }
+            })
         });
     }
 
@@ -431,8 +447,8 @@ impl<'a> Engine<'a> {
         }
         let origin = self.scope.origin();
         let robots_url = format!("{origin}/robots.txt");
-        let named: Vec<String> = match self.robots.get(&scope::origin_key(&self.cfg.start)) {
-            _ if !self.scope.contains(&self.cfg.start) => self.robots_of_scope_sitemaps(),
+        // The robots.txt of the origin the scope ended on (the start URL may have moved it).
+        let named: Vec<String> = match self.robots.get(&self.scope.origin_key()) {
             Some(RobotsSlot::Ready(r)) => r.sitemaps().to_vec(),
             _ => Vec::new(),
         };
@@ -455,26 +471,6 @@ impl<'a> Engine<'a> {
             }
         }
         Ok(())
-    }
-
-    fn robots_of_scope_sitemaps(&self) -> Vec<String> {
-        let key = format!(
-            "{}:{}",
-            self.scope.origin(),
-            Url::parse(&self.scope.origin())
-                .ok()
-                .and_then(|u| u.port_or_known_default())
-                .unwrap_or(0)
-        );
-        // origin_key is scheme://host:port; scope.origin() omits default ports.
-        let key = match Url::parse(&self.scope.origin()) {
-            Ok(u) => scope::origin_key(&u),
-            Err(_) => key,
-        };
-        match self.robots.get(&key) {
-            Some(RobotsSlot::Ready(r)) => r.sitemaps().to_vec(),
-            _ => Vec::new(),
-        }
     }
 
     // ---- discovery --------------------------------------------------------------------
@@ -583,23 +579,26 @@ impl<'a> Engine<'a> {
                 origin,
                 id,
                 response,
+                final_url,
                 hops,
                 robots,
                 note,
-            } => self.handle_robots(origin, id, response, hops, robots, note),
+            } => self.handle_robots(origin, id, response, (final_url, hops), robots, note),
             Done::Fetch {
                 id,
+                url,
                 response,
                 parsed,
             } => {
                 self.in_flight.remove(&id);
+                self.facts.requests += u64::from(response.retries);
                 match parsed {
-                    Parsed::Sitemap(map) => self.handle_sitemap(id, response, Some(map)),
-                    Parsed::Page(page) => self.handle_page(id, response, Some(page)),
+                    Parsed::Sitemap(map) => self.handle_sitemap(id, &url, response, Some(map)),
+                    Parsed::Page(page) => self.handle_page(id, &url, response, Some(page)),
                     Parsed::None if self.frontier.get(id).kind == Kind::Sitemap => {
-                        self.handle_sitemap(id, response, None)
+                        self.handle_sitemap(id, &url, response, None)
                     }
-                    Parsed::None => self.handle_page(id, response, None),
+                    Parsed::None => self.handle_page(id, &url, response, None),
                 }
             }
         }
@@ -610,7 +609,7 @@ impl<'a> Engine<'a> {
         origin: String,
         id: UrlId,
         response: Response,
-        hops: Vec<String>,
+        (final_url, hops): (Url, Vec<String>),
         robots: Robots,
         note: String,
     ) -> Result<()> {
@@ -626,9 +625,7 @@ impl<'a> Engine<'a> {
         } else {
             self.cfg.concurrency
         };
-        if Url::parse(&format!("{}/", self.scope.origin()))
-            .is_ok_and(|u| scope::origin_key(&u) == origin)
-        {
+        if self.scope.origin_key() == origin {
             if self.phase == Phase::Start
                 && response.status.is_none()
                 && let Some((ErrorKind::Connect, detail)) = &response.error
@@ -651,6 +648,7 @@ impl<'a> Engine<'a> {
         row.note = note;
         if !hops.is_empty() {
             row.redirect_chain = hops.join(" -> ");
+            row.final_url = final_url.to_string();
         }
         let robots = Arc::new(robots);
         let waiting = match self.robots.insert(origin, RobotsSlot::Ready(robots)) {
@@ -671,6 +669,7 @@ impl<'a> Engine<'a> {
     fn handle_sitemap(
         &mut self,
         id: UrlId,
+        url: &Url,
         response: Response,
         map: Option<sitemap::Sitemap>,
     ) -> Result<()> {
@@ -680,7 +679,7 @@ impl<'a> Engine<'a> {
             status: response.status,
         };
         if (300..400).contains(&status)
-            && let (Some(location), Some(url)) = (response.location.as_deref(), self.url(id))
+            && let Some(location) = response.location.as_deref()
             && let Ok(target) = url.join(location.trim())
         {
             // `/sitemap.xml` -> `/sitemap_index.xml` is common: the target is a sitemap too.
@@ -748,11 +747,19 @@ impl<'a> Engine<'a> {
     fn handle_page(
         &mut self,
         id: UrlId,
+        url: &Url,
         response: Response,
         page: Option<extract::Page>,
     ) -> Result<()> {
+        if id == START_ID
+            && response.status.is_none()
+            && let Some((kind @ (ErrorKind::Connect | ErrorKind::Timeout), detail)) =
+                &response.error
+        {
+            // No answer at all from the start URL: nothing else can be audited.
+            self.facts.start_unreachable = Some(format!("{}: {detail}", label(kind)));
+        }
         let mut row = self.base_row(id, &response);
-        let url = self.url(id);
         let depth = self.frontier.get(id).depth;
         let hops = self.frontier.get(id).redirect_hops;
         let mut outcome = Outcome::Terminal {
@@ -760,8 +767,8 @@ impl<'a> Engine<'a> {
         };
         let status = response.status.unwrap_or(0);
         if (300..400).contains(&status) && status != 304 {
-            match (response.location.as_deref(), &url) {
-                (Some(location), Some(url)) => match url.join(location.trim()) {
+            match response.location.as_deref() {
+                Some(location) => match url.join(location.trim()) {
                     Ok(target) if matches!(target.scheme(), "http" | "https") => {
                         let target = self.redirect_to(id, target, Kind::Page, depth, hops)?;
                         outcome = Outcome::Redirect {
@@ -777,14 +784,14 @@ impl<'a> Engine<'a> {
                         );
                     }
                 },
-                _ => {
+                None => {
                     row.error = Some(ErrorKind::InvalidRedirect);
                     row.note =
                         join_notes(&row.note, &format!("{status} without a Location header"));
                 }
             }
         }
-        if let (Some(page), Some(url)) = (page, &url) {
+        if let Some(page) = page {
             row.title = page.title.unwrap_or_default();
             row.meta_robots = page.meta_robots.unwrap_or_default();
             row.canonical = page.canonical.unwrap_or_default();
@@ -892,6 +899,7 @@ impl<'a> Engine<'a> {
                 .map(|r| self.frontier.get(r).url.to_string())
                 .unwrap_or_default(),
             inlinks: entry.inlinks,
+            robots: entry.robots,
             kind: entry.kind,
             ..AuditRow::default()
         }
@@ -911,7 +919,6 @@ impl<'a> Engine<'a> {
             .map(|b| b.len() as u64)
             .or(response.content_length);
         row.retries = response.retries;
-        row.robots = self.robots_verdict(id);
         if let Some((kind, detail)) = &response.error {
             row.error = Some(*kind);
             row.note = detail.clone();
@@ -945,7 +952,8 @@ impl<'a> Engine<'a> {
         }
         row.final_url.clear();
         row.skip_reason = Some(reason);
-        if reason != SkipReason::OutOfScope {
+        if row.robots.is_none() && reason != SkipReason::OutOfScope {
+            // Skipped before dispatch (depth, budget, trap): say what robots.txt would decide.
             row.robots = self.robots_verdict(id);
         }
         self.settle(id, row)
@@ -1003,13 +1011,9 @@ impl<'a> Engine<'a> {
                     break;
                 }
                 Outcome::Skipped(reason) => {
-                    let reason = serde_json::to_value(reason)?;
                     row.note = join_notes(
                         &row.note,
-                        &format!(
-                            "redirect target not requested: {}",
-                            reason.as_str().unwrap_or("")
-                        ),
+                        &format!("redirect target not requested: {}", label(&reason)),
                     );
                     break;
                 }
@@ -1020,19 +1024,6 @@ impl<'a> Engine<'a> {
     }
 
     fn emit(&mut self, row: AuditRow) -> Result<()> {
-        if Some(&row.url) == Some(&self.cfg.start.to_string())
-            && row.status.is_none()
-            && matches!(
-                row.error,
-                Some(ErrorKind::Connect | ErrorKind::Tls | ErrorKind::Timeout)
-            )
-        {
-            self.facts.start_unreachable = Some(format!(
-                "{}: {}",
-                serde_json::to_value(row.error)?.as_str().unwrap_or(""),
-                row.note
-            ));
-        }
         if self.phase == Phase::Pages {
             self.sink.row(&row)
         } else {
@@ -1073,7 +1064,7 @@ async fn fetch_robots(
     pacer: &Pacer,
     mut url: Url,
     scope: &Scope,
-) -> (Response, Vec<String>, Robots, String) {
+) -> (Response, Url, Vec<String>, Robots, String) {
     let mut hops = Vec::new();
     loop {
         let response = fetcher
@@ -1105,12 +1096,11 @@ async fn fetch_robots(
                     .as_deref()
                     .and_then(|l| url.join(l.trim()).ok());
                 match target {
+                    // RFC 9309 asks for five redirects; we follow them only where the crawl may
+                    // go (the audited origin, or the same site moving to https or www.).
                     Some(target)
                         if hops.len() < MAX_ROBOTS_REDIRECTS
-                            && (scope.contains(&target) || scope.is_same_site_move(&target))
-                            && scope::origin_key(&target) == scope::origin_key(&url)
-                            || target_is_same_host(&target, &url)
-                                && hops.len() < MAX_ROBOTS_REDIRECTS =>
+                            && (scope.contains(&target) || scope.is_same_site_move(&target)) =>
                     {
                         hops.push(format!("{status} {target}"));
                         url = target;
@@ -1131,13 +1121,7 @@ async fn fetch_robots(
             _ => {
                 let why = match (&response.error, response.status) {
                     (_, Some(s)) => s.to_string(),
-                    (Some((kind, detail)), None) => format!(
-                        "{} ({detail})",
-                        serde_json::to_value(kind)
-                            .ok()
-                            .and_then(|v| v.as_str().map(String::from))
-                            .unwrap_or_default()
-                    ),
+                    (Some((kind, detail)), None) => format!("{} ({detail})", label(kind)),
                     (None, None) => "no response".to_string(),
                 };
                 (
@@ -1148,12 +1132,8 @@ async fn fetch_robots(
                 )
             }
         };
-        return (response, hops, robots, note);
+        return (response, url, hops, robots, note);
     }
-}
-
-fn target_is_same_host(target: &Url, url: &Url) -> bool {
-    scope::origin_key(target) == scope::origin_key(url)
 }
 
 fn path_and_query(url: &Url) -> &str {

@@ -52,6 +52,11 @@ impl Scope {
         }
     }
 
+    /// The audited origin as [`origin_key`] spells it (robots.txt and pacers are keyed so).
+    pub fn origin_key(&self) -> String {
+        format!("{}://{}:{}", self.scheme, self.host, self.port.unwrap_or(0))
+    }
+
     /// Another origin of the same site: only the scheme moved to https, or the host gained or
     /// lost `www.`. A start URL that redirects there takes the scope with it.
     pub fn is_same_site_move(&self, target: &Url) -> bool {
@@ -163,6 +168,15 @@ mod tests {
         assert!(
             !secure.is_same_site_move(&url("http://example.com/")),
             "no downgrade"
+        );
+    }
+
+    #[test]
+    fn origin_key_matches_the_key_of_its_urls() {
+        let scope = Scope::new(&url("https://a.b/x"), false);
+        assert_eq!(
+            scope.origin_key(),
+            origin_key(&url("https://a.b:443/robots.txt"))
         );
     }
 

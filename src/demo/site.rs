@@ -88,6 +88,8 @@ pub fn site() -> Router {
         // A redirect loop.
         .route("/loop-a", get(|| async { redirect(StatusCode::FOUND, "/loop-b") }))
         .route("/loop-b", get(|| async { redirect(StatusCode::FOUND, "/loop-a") }))
+        // Each hop is checked against robots.txt: this target must never be requested.
+        .route("/to-hidden", get(|| async { redirect(StatusCode::FOUND, "/private-by-robots/page") }))
         // A meta refresh is a redirect hop too.
         .route("/moved-by-meta", get(|| async {
             Html(r#"<html><head><meta http-equiv="refresh" content="0; url=/about"><title>Moved</title></head></html>"#)
@@ -206,6 +208,7 @@ async fn home() -> Html<&'static str> {
 <li><a href="/account-redirect">My account</a></li>
 <li><a href="/loop-a">Loop</a></li>
 <li><a href="/moved-by-meta">Moved</a></li>
+<li><a href="/to-hidden">Members' corner</a></li>
 <li><a href="/goodbye">Goodbye</a></li>
 <li><a href="/flaky">Flaky</a></li>
 <li><a href="/slow">Slow</a></li>

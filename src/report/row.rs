@@ -6,6 +6,14 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The CSV spelling of a value-list member (`SkipReason::OutOfScope` -> `out_of_scope`).
+pub fn label<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
 /// Bumped whenever a column is added, removed or changes meaning.
 pub const SCHEMA_VERSION: u32 = 1;
 

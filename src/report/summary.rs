@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::Tally;
-use super::row::SCHEMA_VERSION;
+use super::row::{SCHEMA_VERSION, label};
 use crate::config::Config;
 use crate::crawl::{CrawlFacts, StopCause};
 
@@ -20,13 +20,6 @@ pub struct RunReport<'a> {
     pub incomplete: &'a [String],
     pub csv: Option<&'a Path>,
     pub started: SystemTime,
-}
-
-fn label<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
 }
 
 impl RunReport<'_> {
