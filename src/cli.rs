@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Crawl a site and write the audit CSV and a summary.
-    Audit(AuditArgs),
+    Audit(Box<AuditArgs>),
     /// Audit a small built-in demo site served on 127.0.0.1 (no setup, no network).
     Demo(DemoArgs),
     /// Test robots.txt rules: print whether each URL is allowed, and the rule that decided.
@@ -103,6 +103,11 @@ pub struct AuditArgs {
     /// Treat subdomains of the start host as in scope.
     #[arg(long)]
     pub include_subdomains: bool,
+
+    /// Connect to IP for HOST instead of asking DNS (repeatable): audit a new server under its
+    /// production name before DNS moves, or a staging host.
+    #[arg(long = "resolve", value_name = "HOST:IP")]
+    pub resolve: Vec<String>,
 
     /// No output at all when the run ends with exit code 0 (for cron).
     #[arg(short, long)]
@@ -201,7 +206,7 @@ mod tests {
         let mut argv = vec!["authwall", "audit"];
         argv.extend_from_slice(args);
         match Cli::try_parse_from(argv).unwrap().command {
-            Command::Audit(a) => a,
+            Command::Audit(a) => *a,
             other => panic!("not audit: {other:?}"),
         }
     }
@@ -243,6 +248,18 @@ mod tests {
         ]);
         assert_eq!(a.exclude, ["/a/*", "/b/**"]);
         assert_eq!(a.sitemaps, ["u"]);
+    }
+
+    #[test]
+    fn resolve_is_repeatable() {
+        let a = audit(&[
+            "x",
+            "--resolve",
+            "a.test:127.0.0.1",
+            "--resolve",
+            "b.test:::1",
+        ]);
+        assert_eq!(a.resolve, ["a.test:127.0.0.1", "b.test:::1"]);
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub struct Config {
     #[serde(skip)]
     pub exclude_set: GlobSet,
     pub include_subdomains: bool,
+    /// `--resolve`: host names answered without DNS.
+    pub resolve: Vec<(String, std::net::IpAddr)>,
     pub quiet: bool,
     pub max_body: u64,
     pub traps: TrapLimits,
@@ -103,6 +105,11 @@ impl Config {
             },
             exclude_set: glob_set("--exclude", &args.exclude)?,
             include_subdomains: args.include_subdomains,
+            resolve: args
+                .resolve
+                .iter()
+                .map(|r| parse_resolve(r))
+                .collect::<Result<_>>()?,
             quiet: args.quiet,
             max_body: args.max_body,
             traps: TrapLimits {
@@ -138,6 +145,19 @@ pub fn parse_start_url(text: &str) -> Result<Url> {
         bail!("{text:?} has no host");
     }
     Ok(url)
+}
+
+/// `HOST:IP`; the IP may be IPv6, with or without brackets (`host:::1`, `host:[::1]`).
+fn parse_resolve(text: &str) -> Result<(String, std::net::IpAddr)> {
+    let (host, ip) = text
+        .split_once(':')
+        .with_context(|| format!("--resolve {text:?}: expected HOST:IP"))?;
+    let ip = ip.trim_start_matches('[').trim_end_matches(']');
+    let ip = ip
+        .parse()
+        .with_context(|| format!("--resolve {text:?}: {ip:?} is not an IP address"))?;
+    anyhow::ensure!(!host.is_empty(), "--resolve {text:?}: no host name");
+    Ok((host.to_ascii_lowercase(), ip))
 }
 
 fn default_output_name(start: &Url) -> String {
@@ -209,6 +229,25 @@ mod tests {
         assert!(!c.path_selected("/about"));
         let c = config(&["x", "--exclude", "/tag/*"]).unwrap();
         assert!(c.path_selected("/tag/rust/page/2"), "* must not cross /");
+    }
+
+    #[test]
+    fn resolve_takes_ipv4_and_ipv6() {
+        let c = config(&[
+            "x",
+            "--resolve",
+            "A.test:127.0.0.1",
+            "--resolve",
+            "b.test:[::1]",
+        ])
+        .unwrap();
+        assert_eq!(
+            c.resolve[0],
+            ("a.test".to_string(), "127.0.0.1".parse().unwrap())
+        );
+        assert_eq!(c.resolve[1].1, "::1".parse::<std::net::IpAddr>().unwrap());
+        assert!(config(&["x", "--resolve", "a.test"]).is_err());
+        assert!(config(&["x", "--resolve", "a.test:nope"]).is_err());
     }
 
     #[test]

@@ -183,6 +183,13 @@ fn incomplete_reasons(config: &Config, facts: &CrawlFacts, tally: &Tally) -> Vec
             humantime::format_duration(config.max_duration.unwrap_or_default())
         ));
     }
+    if facts.stopped == Some(StopCause::Refused) {
+        reasons.push(format!(
+            "the site kept refusing ({} pages in a row answered 429/503 after every retry); \
+             stopped early, the rest is marked `refused`",
+            crawl::REFUSAL_STORM
+        ));
+    }
     if let Some(n) = tally.skipped.get(&SkipReason::MaxPages) {
         reasons.push(format!(
             "page budget (--max-pages {}) exhausted, {n} URLs not requested",

@@ -119,6 +119,7 @@ async fn sitemap_index_children_gzip_and_text_sitemaps_are_all_read() {
         run.row("https://elsewhere.example/listed").skip_reason,
         Some(SkipReason::OutOfScope)
     );
+    assert!(run.row("https://elsewhere.example/listed").in_sitemap);
     assert_eq!(
         run.row("https://elsewhere.example/sitemap.xml").skip_reason,
         Some(SkipReason::OutOfScope)

@@ -8,7 +8,7 @@ use authwall::report::row::SkipReason;
 use axum::Router;
 use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::Html;
+use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 
 use crate::util::{audit_site, requested};
@@ -272,4 +272,180 @@ async fn max_duration_stops_cleanly_and_the_run_is_incomplete() {
             .any(|r| r.skip_reason == Some(SkipReason::MaxDuration))
     );
     assert!(run.rows.iter().any(|r| r.status == Some(200)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_storm_stops_the_crawl_and_marks_the_rest() {
+    // Every page but the first answers 429: a site that has started refusing us.
+    let site = Router::new()
+        .route(
+            "/",
+            get(|| async {
+                Html(
+                    (0..30)
+                        .map(|i| format!(r#"<a href="/p/{i}">{i}</a>"#))
+                        .collect::<String>(),
+                )
+            }),
+        )
+        .route(
+            "/p/{i}",
+            get(|| async { (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "0")], "no") }),
+        );
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(&server, "/", &["--no-sitemaps", "--concurrency", "1"]).await;
+    assert_eq!(run.result.exit, Exit::Incomplete, "{}", run.result.summary);
+    let refused_requests = requested(&server)
+        .iter()
+        .filter(|p| p.starts_with("/p/"))
+        .count();
+    assert_eq!(refused_requests as u32, authwall::crawl::REFUSAL_STORM);
+    assert!(
+        run.rows
+            .iter()
+            .any(|r| r.skip_reason == Some(SkipReason::Refused))
+    );
+    assert_eq!(
+        run.rows.iter().filter(|r| r.url.contains("/p/")).count(),
+        30,
+        "no row lost"
+    );
+    assert!(
+        run.result.summary.contains("kept refusing"),
+        "{}",
+        run.result.summary
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_disallowed_pages_do_not_spend_the_page_budget() {
+    let site = Router::new()
+        .route(
+            "/robots.txt",
+            get(|| async { "User-agent: *\nDisallow: /hidden/\n" }),
+        )
+        .route(
+            "/",
+            get(|| async {
+                let hidden: String = (0..5)
+                    .map(|i| format!(r#"<a href="/hidden/{i}">h</a>"#))
+                    .collect();
+                Html(format!(r#"{hidden}<a href="/a">a</a><a href="/b">b</a>"#))
+            }),
+        )
+        .fallback(|| async { Html("page") });
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(&server, "/", &["--no-sitemaps", "--max-pages", "3"]).await;
+    assert_eq!(run.row("/a").status, Some(200));
+    assert_eq!(run.row("/b").status, Some(200));
+    assert_eq!(run.row("/hidden/0").skip_reason, Some(SkipReason::Robots));
+    assert_eq!(run.result.exit, Exit::Clean, "{}", run.result.summary);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sitemap_entries_are_depth_0_even_when_the_start_page_links_them() {
+    let site = Router::new()
+        .route(
+            "/",
+            get(|| async { Html(r#"<a href="/listed">l</a><a href="/unlisted">u</a>"#) }),
+        )
+        .route(
+            "/sitemap.xml",
+            get(|headers: axum::http::HeaderMap| async move {
+                let host = headers["host"].to_str().unwrap().to_string();
+                format!("http://{host}/listed\n")
+            }),
+        )
+        .fallback(|| async { Html("page") });
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(&server, "/", &["--max-depth", "0"]).await;
+    let listed = run.row("/listed");
+    assert_eq!(
+        (listed.status, listed.depth, listed.in_sitemap),
+        (Some(200), 0, true)
+    );
+    assert_eq!(run.row("/unlisted").skip_reason, Some(SkipReason::MaxDepth));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scope_follows_the_start_url_to_www_and_says_so() {
+    // Two host names for one server, told apart by the Host header.
+    let site = Router::new().fallback(
+        |headers: axum::http::HeaderMap, uri: axum::http::Uri| async move {
+            let host = headers["host"].to_str().unwrap().to_string();
+            if host.starts_with("www.") {
+                match uri.path() {
+                    "/robots.txt" => "User-agent: *\nDisallow: /private/\n".into_response(),
+                    "/" => {
+                        Html(r#"<a href="/about">a</a><a href="/private/x">p</a>"#).into_response()
+                    }
+                    _ => Html("page").into_response(),
+                }
+            } else {
+                let port = host.rsplit(':').next().unwrap().to_string();
+                let target = format!("http://www.example.test:{port}{}", uri.path());
+                (StatusCode::MOVED_PERMANENTLY, [("location", target)]).into_response()
+            }
+        },
+    );
+    let server = Server::start(site).await.unwrap();
+    let port = server.addr.port();
+    let start = format!("http://example.test:{port}/");
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("a.csv");
+    let argv = [
+        "authwall",
+        "audit",
+        &start,
+        "-o",
+        csv.to_str().unwrap(),
+        "--delay",
+        "0",
+        "--no-sitemaps",
+        "--resolve",
+        "example.test:127.0.0.1",
+        "--resolve",
+        "www.example.test:127.0.0.1",
+    ];
+    let authwall::cli::Command::Audit(args) =
+        <authwall::cli::Cli as clap::Parser>::try_parse_from(argv)
+            .unwrap()
+            .command
+    else {
+        unreachable!()
+    };
+    let config = authwall::config::Config::from_args(&args).unwrap();
+    let result = authwall::audit(
+        &config,
+        authwall::progress::Progress::hidden(),
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    let www = format!("http://www.example.test:{port}");
+    assert_eq!(
+        result.facts.scope_moved,
+        Some((format!("http://example.test:{port}"), www.clone()))
+    );
+    assert!(result.summary.contains("scope moved"), "{}", result.summary);
+    let rows = authwall::report::csv::read_rows(&csv).unwrap();
+    let about = rows
+        .iter()
+        .find(|r| r.url == format!("{www}/about"))
+        .expect("www pages are crawled");
+    assert_eq!(about.status, Some(200));
+    let private = rows
+        .iter()
+        .find(|r| r.url == format!("{www}/private/x"))
+        .unwrap();
+    assert_eq!(
+        private.skip_reason,
+        Some(SkipReason::Robots),
+        "www's own robots.txt applies"
+    );
+    // robots.txt is the first request to each host name.
+    let hits = server.hits();
+    let first_www = hits.iter().find(|h| h.host.starts_with("www.")).unwrap();
+    assert_eq!(first_www.target, "/robots.txt");
+    assert_eq!(hits[0].target, "/robots.txt");
 }

@@ -67,7 +67,12 @@ impl Fetcher {
                 "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
             ),
         );
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        for (host, ip) in &config.resolve {
+            // The port is ignored by reqwest: the URL's port is used.
+            builder = builder.resolve(host, std::net::SocketAddr::new(*ip, 0));
+        }
+        let client = builder
             .user_agent(&config.user_agent)
             .default_headers(headers)
             // Every hop is checked against scope and robots.txt by the engine.

@@ -46,7 +46,13 @@ pub enum StopCause {
     Interrupt,
     Terminate,
     MaxDuration,
+    /// The site kept refusing us ([`REFUSAL_STORM`] pages in a row answered 429/503 to the
+    /// end): hammering on would be rude and every further answer meaningless.
+    Refused,
 }
+
+/// Consecutive pages refused (429/503 after every retry) that stop the crawl.
+pub const REFUSAL_STORM: u32 = 10;
 
 /// Where settled rows go (the CSV writer, the summary's counters, the progress bar).
 pub trait RowSink {
@@ -131,10 +137,14 @@ pub struct Engine<'a> {
     phase: Phase,
     start_head: Option<UrlId>,
     held: Vec<AuditRow>,
+    /// Links of pages fetched before the sitemaps were read: (page, its depth, links).
+    deferred_links: Vec<(UrlId, u32, Vec<Url>)>,
     /// Rows of redirecting URLs, waiting for the end of their chain.
     pending: HashMap<UrlId, AuditRow>,
     waiters: HashMap<UrlId, Vec<UrlId>>,
     facts: CrawlFacts,
+    /// Pages refused in a row (429/503 after every retry).
+    refusals: u32,
     sink: &'a mut dyn RowSink,
 }
 
@@ -162,9 +172,11 @@ impl<'a> Engine<'a> {
             phase: Phase::Start,
             start_head: None,
             held: Vec::new(),
+            deferred_links: Vec::new(),
             pending: HashMap::new(),
             waiters: HashMap::new(),
             facts,
+            refusals: 0,
             sink,
         })
     }
@@ -202,7 +214,13 @@ impl<'a> Engine<'a> {
             }
             tokio::select! {
                 done = self.tasks.join_next() => match done {
-                    Some(Ok(done)) => self.handle(done?)?,
+                    Some(Ok(done)) => {
+                        self.handle(done?)?;
+                        if self.refusals >= REFUSAL_STORM {
+                            self.facts.stopped = Some(StopCause::Refused);
+                            break;
+                        }
+                    }
                     Some(Err(e)) => anyhow::bail!("a crawl task failed: {e}"),
                     None => {}
                 },
@@ -245,6 +263,7 @@ impl<'a> Engine<'a> {
         self.tasks.abort_all();
         let reason = match cause {
             StopCause::MaxDuration => SkipReason::MaxDuration,
+            StopCause::Refused => SkipReason::Refused,
             StopCause::Interrupt | StopCause::Terminate => SkipReason::Interrupted,
         };
         // URLs parked behind a robots.txt that never arrived are unfinished too.
@@ -286,7 +305,13 @@ impl<'a> Engine<'a> {
 
     /// Write the rows settled before the sitemaps were read, now that `in_sitemap` is known.
     fn release_held(&mut self) -> Result<()> {
+        if self.phase == Phase::Pages {
+            return Ok(());
+        }
         self.phase = Phase::Pages;
+        for (id, depth, links) in std::mem::take(&mut self.deferred_links) {
+            self.follow_links(id, depth, links)?;
+        }
         for mut row in std::mem::take(&mut self.held) {
             if let Some(id) = self.frontier.id(&row.url) {
                 row.in_sitemap = self.frontier.get(id).in_sitemap;
@@ -307,7 +332,9 @@ impl<'a> Engine<'a> {
     }
 
     fn dispatch(&mut self) -> Result<()> {
-        let cap = self.cfg.concurrency as usize;
+        // `--concurrency` is per origin (each pacer enforces it); with subdomains several
+        // origins may each have that many in flight.
+        let cap = self.cfg.concurrency as usize * self.pacers.len().max(1);
         'outer: while self.tasks.len() < cap {
             for &lane in self.lanes() {
                 if let Some(id) = self.frontier.pop(lane) {
@@ -487,8 +514,11 @@ impl<'a> Engine<'a> {
         redirect_hops: u8,
     ) -> Result<UrlId> {
         urlnorm::normalize(&mut url);
+        // A page listed in a sitemap; known before its row is written (sitemaps come first).
+        let listed = via == DiscoveredVia::Sitemap && kind == Kind::Page;
         if let Some(id) = self.frontier.id(url.as_str()) {
             let entry = self.frontier.get_mut(id);
+            entry.in_sitemap |= listed;
             if entry.state == State::Queued && depth < entry.depth {
                 entry.depth = depth;
             }
@@ -513,6 +543,7 @@ impl<'a> Engine<'a> {
                 redirect_hops,
             },
         );
+        self.frontier.get_mut(id).in_sitemap = listed;
         self.sink.discovered(self.frontier.len());
         if let Some(reason) = self.gate(&url, kind, via, depth, redirect_hops) {
             self.skip(id, reason)?;
@@ -560,6 +591,14 @@ impl<'a> Engine<'a> {
             .admit_query_variant(url, traps.max_query_variants)
         {
             return Some(SkipReason::TrapQuery);
+        }
+        // Decided here when robots.txt is already known, so that disallowed pages do not
+        // spend the page budget; otherwise dispatch decides.
+        if !self.cfg.ignore_robots
+            && let Some(RobotsSlot::Ready(robots)) = self.robots.get(&scope::origin_key(url))
+            && !robots.check(&self.token, path_and_query(url)).allowed
+        {
+            return Some(SkipReason::Robots);
         }
         if self.frontier.pages_queued() >= self.cfg.max_pages {
             return Some(SkipReason::MaxPages);
@@ -729,11 +768,9 @@ impl<'a> Engine<'a> {
                 _ => Kind::Page,
             };
             for entry in map.entries {
-                let child =
-                    self.discover(entry, child_kind, DiscoveredVia::Sitemap, 0, Some(id), 0)?;
+                self.discover(entry, child_kind, DiscoveredVia::Sitemap, 0, Some(id), 0)?;
                 if child_kind == Kind::Page {
                     self.facts.sitemap_urls += 1;
-                    self.frontier.get_mut(child).in_sitemap = true;
                 }
             }
             for invalid in map.invalid {
@@ -758,6 +795,11 @@ impl<'a> Engine<'a> {
         {
             // No answer at all from the start URL: nothing else can be audited.
             self.facts.start_unreachable = Some(format!("{}: {detail}", label(kind)));
+        }
+        if matches!(response.error, Some((ErrorKind::RetriesExhausted, _))) {
+            self.refusals += 1;
+        } else if response.status.is_some() {
+            self.refusals = 0;
         }
         let mut row = self.base_row(id, &response);
         let depth = self.frontier.get(id).depth;
@@ -803,24 +845,37 @@ impl<'a> Engine<'a> {
                         target,
                     };
                 }
-                let mut seen = HashSet::new();
-                for link in page.links {
-                    let child = self.discover(
-                        link.url,
-                        Kind::Page,
-                        DiscoveredVia::Link,
-                        depth + 1,
-                        Some(id),
-                        0,
-                    )?;
-                    if seen.insert(child) {
-                        self.frontier.get_mut(child).inlinks += 1;
-                    }
+                let links = page.links.into_iter().map(|l| l.url).collect();
+                if self.phase == Phase::Pages {
+                    self.follow_links(id, depth, links)?;
+                } else {
+                    // Sitemap entries are seeds at depth 0: meet them before links make the
+                    // same URLs depth 1 (and `--max-depth` would skip them for good).
+                    self.deferred_links.push((id, depth, links));
                 }
             }
         }
         self.frontier.get_mut(id).outcome = outcome;
         self.settle(id, row)
+    }
+
+    /// Meet the links of one page (each linked URL counts one inlink per page).
+    fn follow_links(&mut self, id: UrlId, depth: u32, links: Vec<Url>) -> Result<()> {
+        let mut seen = HashSet::new();
+        for link in links {
+            let child = self.discover(
+                link,
+                Kind::Page,
+                DiscoveredVia::Link,
+                depth + 1,
+                Some(id),
+                0,
+            )?;
+            if seen.insert(child) {
+                self.frontier.get_mut(child).inlinks += 1;
+            }
+        }
+        Ok(())
     }
 
     /// Follow one redirect hop: the target becomes (or already is) a URL of its own.
@@ -1024,7 +1079,10 @@ impl<'a> Engine<'a> {
     }
 
     fn emit(&mut self, row: AuditRow) -> Result<()> {
-        if self.phase == Phase::Pages {
+        // Until every sitemap is read, a page row may still turn out to be listed; robots.txt,
+        // sitemap rows and sitemap entries are final and are streamed at once.
+        let may_be_listed = row.kind == Kind::Page && row.discovered_via != DiscoveredVia::Sitemap;
+        if self.phase == Phase::Pages || !may_be_listed {
             self.sink.row(&row)
         } else {
             self.held.push(row);

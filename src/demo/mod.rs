@@ -30,6 +30,8 @@ pub struct Hit {
     pub target: String,
     pub at: Instant,
     pub user_agent: String,
+    /// The Host header, as sent.
+    pub host: String,
 }
 
 pub type RequestLog = Arc<Mutex<Vec<Hit>>>;
@@ -81,15 +83,20 @@ async fn record(State(log): State<RequestLog>, request: Request, next: Next) -> 
             .map(|p| p.as_str().to_string())
             .unwrap_or_default(),
         at: Instant::now(),
-        user_agent: request
-            .headers()
-            .get("user-agent")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string(),
+        user_agent: header(&request, "user-agent"),
+        host: header(&request, "host"),
     };
     log.lock().unwrap_or_else(|e| e.into_inner()).push(hit);
     next.run(request).await
+}
+
+fn header(request: &Request, name: &str) -> String {
+    request
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// `authwall demo`: serve the demo site and audit it like any other.
@@ -129,7 +136,7 @@ pub async fn run(args: DemoArgs) -> Result<Exit> {
 pub fn default_audit_args() -> crate::cli::AuditArgs {
     use clap::Parser;
     match crate::cli::Cli::parse_from(["authwall", "audit", "http://127.0.0.1/"]).command {
-        crate::cli::Command::Audit(args) => args,
+        crate::cli::Command::Audit(args) => *args,
         _ => unreachable!("audit parses to audit"),
     }
 }

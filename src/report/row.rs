@@ -82,6 +82,8 @@ pub enum SkipReason {
     MaxDuration,
     /// The run was interrupted (Ctrl-C, SIGTERM) before it was requested.
     Interrupted,
+    /// The site kept refusing us (429/503 storm) and the crawl stopped before this URL.
+    Refused,
 }
 
 /// Why a request did not produce a usable response. A closed list: README.md documents each.
@@ -250,11 +252,12 @@ mod tests {
             RedirectLimit,
             MaxDuration,
             Interrupted,
+            Refused,
         ];
         assert_eq!(
             serialized(&all).join(","),
             "robots,out_of_scope,invalid_url,excluded,max_pages,max_depth,trap_query,trap_depth,\
-             trap_repeat,trap_length,redirect_limit,max_duration,interrupted"
+             trap_repeat,trap_length,redirect_limit,max_duration,interrupted,refused"
         );
     }
 
