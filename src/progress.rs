@@ -20,7 +20,7 @@ impl Progress {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         bar.set_style(
             ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {pos}/{len} URLs {per_sec:.dim} {msg}",
+                "{spinner} [{elapsed_precise}] {pos}/{len} URLs settled {msg}",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
@@ -42,9 +42,17 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.set_position(tally.rows);
             let c = &tally.classes;
+            // Pages fetched per second: off-scope rows settle instantly and would inflate it.
+            let secs = bar.elapsed().as_secs_f64().max(0.001);
             bar.set_message(format!(
-                "2xx {} · 3xx {} · 4xx {} (401: {}) · 5xx {} · no answer {}",
-                c[2], c[3], c[4], tally.status_401, c[5], tally.no_response
+                "· {:.0} pages/s · 2xx {} · 3xx {} · 4xx {} (401: {}) · 5xx {} · no answer {}",
+                tally.pages_fetched as f64 / secs,
+                c[2],
+                c[3],
+                c[4],
+                tally.status_401,
+                c[5],
+                tally.no_response
             ));
         }
     }

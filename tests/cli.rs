@@ -134,28 +134,26 @@ async fn bad_arguments_exit_2() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_flushes_a_valid_csv_and_exits_143() {
+/// Start an audit of an endlessly busy site, send `signal` mid-crawl, return its output and rows.
+async fn interrupt_with(signal: &str) -> (Output, Vec<authwall::report::row::AuditRow>) {
     // Every page is slow and links to ten more: the crawl is still busy when the signal comes.
     let site = Router::new().fallback(|uri: axum::http::Uri| async move {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let links: String = (0..10)
-            .map(|i| {
-                format!(
-                    r#"<a href="{}/{i}">x</a>"#,
-                    uri.path().trim_end_matches('/')
-                )
-            })
-            .collect();
-        Html(links)
+        let base = uri.path().trim_end_matches('/').to_string();
+        Html(
+            (0..10)
+                .map(|i| format!(r#"<a href="{base}/{i}">x</a>"#))
+                .collect::<String>(),
+        )
     });
     let server = Server::start(site).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("out.csv");
-    let child = std::process::Command::new(BIN)
+    let url = server.url("/");
+    let child = Command::new(BIN)
         .args([
             "audit",
-            &server.url("/"),
+            &url,
             "--delay",
             "0",
             "--no-sitemaps",
@@ -168,19 +166,20 @@ async fn sigterm_flushes_a_valid_csv_and_exits_143() {
         .unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let pid = child.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    Command::new("kill").args([signal, &pid]).status().unwrap();
     let out = tokio::task::spawn_blocking(move || child.wait_with_output())
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(143),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("INTERRUPTED"));
     let rows = authwall::report::csv::read_rows(&csv).unwrap();
+    (out, rows)
+}
+
+fn assert_interrupted_cleanly(out: &Output, rows: &[authwall::report::row::AuditRow]) {
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("INTERRUPTED"),
+        "{out:?}"
+    );
     assert!(
         rows.iter().any(|r| r.status == Some(200)),
         "finished rows are kept"
@@ -190,6 +189,30 @@ async fn sigterm_flushes_a_valid_csv_and_exits_143() {
             .any(|r| r.skip_reason == Some(authwall::report::row::SkipReason::Interrupted)),
         "queued URLs are recorded as interrupted"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_flushes_a_valid_csv_and_exits_143() {
+    let (out, rows) = interrupt_with("-TERM").await;
+    assert_eq!(
+        out.status.code(),
+        Some(143),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_interrupted_cleanly(&out, &rows);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_flushes_a_valid_csv_and_exits_130() {
+    let (out, rows) = interrupt_with("-INT").await;
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_interrupted_cleanly(&out, &rows);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -449,3 +449,29 @@ async fn the_scope_follows_the_start_url_to_www_and_says_so() {
     assert_eq!(first_www.target, "/robots.txt");
     assert_eq!(hits[0].target, "/robots.txt");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_where_most_pages_get_no_answer_is_incomplete() {
+    let site = Router::new()
+        .route("/robots.txt", get(|| async { (StatusCode::NOT_FOUND, "") }))
+        .route(
+            "/",
+            get(|| async { Html(r#"<a href="/a">a</a><a href="/b">b</a><a href="/c">c</a>"#) }),
+        )
+        .fallback(|| async {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            Html("too late")
+        });
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(&server, "/", &["--no-sitemaps", "--timeout", "200ms"]).await;
+    assert_eq!(
+        run.row("/a").error,
+        Some(authwall::report::row::ErrorKind::Timeout)
+    );
+    assert_eq!(run.result.exit, Exit::Incomplete, "{}", run.result.summary);
+    assert!(
+        run.result.summary.contains("3 of 4 pages unverified"),
+        "{}",
+        run.result.summary
+    );
+}
