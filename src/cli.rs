@@ -104,6 +104,31 @@ pub struct AuditArgs {
     #[arg(long)]
     pub include_subdomains: bool,
 
+    /// A private URL-path pattern (repeatable), e.g. `/internal/**`, `/staff-*`; its literal
+    /// prefix is probed when it ends at a whole segment.
+    #[arg(long = "private", value_name = "GLOB")]
+    pub private: Vec<String>,
+
+    /// A file of private patterns, one glob per line (`#` comments).
+    #[arg(long, value_name = "FILE")]
+    pub private_file: Option<std::path::PathBuf>,
+
+    /// Do not treat the built-in admin/account paths as private.
+    #[arg(long)]
+    pub no_default_private: bool,
+
+    /// Do not request the private paths that no page links to.
+    #[arg(long)]
+    pub no_probe: bool,
+
+    /// The search engine whose robots.txt group decides what may be indexed.
+    #[arg(long, value_name = "UA", default_value = "Googlebot")]
+    pub index_agent: String,
+
+    /// Exit 1 when a finding is at least this severe (critical, high, medium, low).
+    #[arg(long, value_name = "SEVERITY", default_value = "high")]
+    pub fail_on: String,
+
     /// Connect to IP for HOST instead of asking DNS (repeatable): audit a new server under its
     /// production name before DNS moves, or a staging host.
     #[arg(long = "resolve", value_name = "HOST:IP")]
@@ -224,6 +249,9 @@ mod tests {
         assert_eq!(a.max_path_segments, 15);
         assert_eq!(a.max_url_length, 2000);
         assert!(a.user_agent.starts_with("authwall/"));
+        assert_eq!(a.index_agent, "Googlebot");
+        assert_eq!(a.fail_on, "high");
+        assert!(!a.no_probe && !a.no_default_private);
         assert!(!a.ignore_robots && !a.no_sitemaps && !a.quiet);
     }
 

@@ -8,6 +8,7 @@ use globset::{GlobSet, GlobSetBuilder};
 use serde::Serialize;
 use url::Url;
 
+use crate::audit::{PrivateMatcher, Severity};
 use crate::cli::AuditArgs;
 use crate::crawl::urlnorm;
 use crate::report::csv::Output;
@@ -49,6 +50,14 @@ pub struct Config {
     #[serde(skip)]
     pub exclude_set: GlobSet,
     pub include_subdomains: bool,
+    /// User private patterns (`--private` and `--private-file`).
+    pub private: Vec<String>,
+    pub default_private: bool,
+    #[serde(skip)]
+    pub private_matcher: PrivateMatcher,
+    pub probe: bool,
+    pub index_agent: String,
+    pub fail_on: Severity,
     /// `--resolve`: host names answered without DNS.
     pub resolve: Vec<(String, std::net::IpAddr)>,
     pub quiet: bool,
@@ -72,6 +81,12 @@ impl Config {
             Some(path) => Output::File(path.into()),
             None => Output::File(default_output_name(&start).into()),
         };
+        let mut private = args.private.clone();
+        if let Some(path) = &args.private_file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --private-file {}", path.display()))?;
+            private.extend(PrivateMatcher::parse_file(&text));
+        }
         let sitemaps = args
             .sitemaps
             .iter()
@@ -105,6 +120,17 @@ impl Config {
             },
             exclude_set: glob_set("--exclude", &args.exclude)?,
             include_subdomains: args.include_subdomains,
+            private_matcher: PrivateMatcher::new(!args.no_default_private, &private)?,
+            private,
+            default_private: !args.no_default_private,
+            probe: !args.no_probe,
+            index_agent: args.index_agent.clone(),
+            fail_on: args.fail_on.parse().map_err(|e| {
+                anyhow::anyhow!(
+                    "--fail-on {:?}: {e} (critical, high, medium, low)",
+                    args.fail_on
+                )
+            })?,
             resolve: args
                 .resolve
                 .iter()
@@ -248,6 +274,36 @@ mod tests {
         assert_eq!(c.resolve[1].1, "::1".parse::<std::net::IpAddr>().unwrap());
         assert!(config(&["x", "--resolve", "a.test"]).is_err());
         assert!(config(&["x", "--resolve", "a.test:nope"]).is_err());
+    }
+
+    #[test]
+    fn private_patterns_come_from_flags_and_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("private.txt");
+        std::fs::write(&file, "# staff\n/staff-*\n\n/internal/**\n").unwrap();
+        let c = config(&[
+            "x",
+            "--private",
+            "/ops/**",
+            "--private-file",
+            file.to_str().unwrap(),
+        ])
+        .unwrap();
+        assert_eq!(c.private, ["/ops/**", "/staff-*", "/internal/**"]);
+        assert!(c.private_matcher.is_private("/staff-room"));
+        assert!(c.private_matcher.is_private("/admin"));
+        let c = config(&["x", "--no-default-private"]).unwrap();
+        assert!(!c.private_matcher.is_private("/admin"));
+    }
+
+    #[test]
+    fn fail_on_takes_a_severity() {
+        assert_eq!(
+            config(&["x", "--fail-on", "medium"]).unwrap().fail_on,
+            Severity::Medium
+        );
+        let err = config(&["x", "--fail-on", "loud"]).unwrap_err().to_string();
+        assert!(err.contains("--fail-on"), "{err}");
     }
 
     #[test]

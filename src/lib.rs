@@ -29,6 +29,7 @@
 //! assert_eq!(url.as_str(), "http://example.com/caf%C3%A9");
 //! ```
 
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod crawl;
@@ -125,25 +126,35 @@ pub async fn audit(
         progress,
     };
     let engine = Engine::new(Arc::new(config.clone()), &mut sink)?;
-    let facts = engine.run(stop).await?;
+    let (facts, finished) = engine.run(stop).await?;
     sink.csv.flush()?;
     sink.progress.finish();
-    let tally = sink.tally;
+    let mut tally = sink.tally;
 
     let csv_path = match &config.output {
         Output::File(path) => {
-            report::csv::rewrite_inlinks(path, |url| facts.inlinks.get(url).copied())?;
+            // The final pass: inlinks and verdicts with everything the crawl learned. The
+            // summary counts the final rows.
+            let mut final_tally = Tally::default();
+            report::csv::rewrite(path, |row| {
+                finished.finalize(row);
+                final_tally.add(row);
+            })?;
+            tally = final_tally;
             Some(path.clone())
         }
         Output::Stdout => None,
     };
     let incomplete = incomplete_reasons(config, &facts, &tally);
+    let failing = tally.at_or_above(config.fail_on);
     let exit = if facts.start_unreachable.is_some() {
         Exit::CouldNotRun
     } else {
         match facts.stopped {
             Some(StopCause::Interrupt) => Exit::Interrupted,
             Some(StopCause::Terminate) => Exit::Terminated,
+            // Problems found are worth acting on even when the run is incomplete.
+            _ if failing > 0 => Exit::Findings,
             _ if !incomplete.is_empty() => Exit::Incomplete,
             _ => Exit::Clean,
         }

@@ -59,15 +59,18 @@ async fn clean_site_exits_0_and_writes_csv_and_run_record() {
     assert!(csv.starts_with(&authwall::report::row::header()));
     assert_eq!(
         csv.lines().count(),
-        1 + 4,
-        "robots.txt, /, /a and the default /sitemap.xml"
+        1 + 4 + authwall::audit::DEFAULT_PRIVATE.len(),
+        "robots.txt, /, /a, the default /sitemap.xml and one probe per default private path"
     );
     let record: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join(format!("{name}.run.json"))).unwrap(),
     )
     .unwrap();
     assert_eq!(record["complete"], true);
-    assert_eq!(record["schema_version"], 1);
+    assert_eq!(
+        record["schema_version"],
+        authwall::report::row::SCHEMA_VERSION
+    );
     let summary = String::from_utf8_lossy(&out.stdout);
     assert!(summary.contains("complete"), "{summary}");
 }
@@ -278,5 +281,6 @@ async fn demo_runs_with_no_setup_and_exits_0() {
     );
     assert!(dir.path().join("authwall-demo.csv").exists());
     let summary = String::from_utf8_lossy(&out.stdout);
-    assert!(summary.contains("401: 3"), "{summary}");
+    assert!(summary.contains("401: 4"), "{summary}");
+    assert!(summary.contains("public_401"), "{summary}");
 }

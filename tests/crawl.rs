@@ -284,10 +284,10 @@ async fn links_in_comments_scripts_and_other_schemes_are_not_followed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn demo_site_audit_is_complete_and_exits_clean() {
+async fn demo_site_audit_is_complete_and_its_planted_findings_exit_1() {
     let server = Server::start(site()).await.unwrap();
     let run = audit_site(&server, "/", &[]).await;
-    assert_eq!(run.result.exit, Exit::Clean, "{}", run.result.summary);
+    assert_eq!(run.result.exit, Exit::Findings, "{}", run.result.summary);
     assert!(
         run.result.summary.contains("complete"),
         "{}",

@@ -30,6 +30,8 @@ pub struct Response {
     pub response_ms: Option<u64>,
     pub retries: u32,
     pub error: Option<(ErrorKind, String)>,
+    /// Every header (name lower-cased) of a 403, 429 or 503, where a bot challenge may hide.
+    pub refusal_headers: Vec<(String, String)>,
 }
 
 impl Response {
@@ -155,6 +157,17 @@ impl Fetcher {
             response_ms: elapsed_ms(),
             ..Response::default()
         };
+        if matches!(out.status, Some(403 | 429 | 503)) {
+            out.refusal_headers = headers
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+        }
         let retry_after = header_text(headers, header::RETRY_AFTER, ",")
             .as_deref()
             .and_then(parse_retry_after);

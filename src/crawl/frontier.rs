@@ -45,8 +45,31 @@ pub struct Entry {
     pub redirect_hops: u8,
     /// robots.txt's verdict, decided once when the URL is dispatched.
     pub robots: Option<RobotsVerdict>,
+    /// What the audit rules need beyond the row; set as the crawl learns it.
+    pub flags: Flags,
     pub state: State,
     pub outcome: Outcome,
+}
+
+/// Facts about a URL that the audit rules use and the row does not carry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// Its path matches a private pattern.
+    pub private: bool,
+    /// The site exposes it: the start URL, a sitemap entry, or linked from a public page.
+    pub exposed: bool,
+    /// An `<a>`/`<area>` on a public page links to it.
+    pub linked_from_public: bool,
+    /// A redirect from a public URL leads here (public, but findings stay on the source).
+    pub hop_of_public: bool,
+    /// Some redirect chain ends here.
+    pub redirect_target: bool,
+    /// The page holds a password input.
+    pub login_form: bool,
+    /// Its response carried a bot-challenge signature.
+    pub challenge: bool,
+    /// Answered during a refusal storm: the answer says nothing about the page.
+    pub refused: bool,
 }
 
 /// The lanes, in dispatch order: redirect targets first (a row waits on them), then pages.
@@ -119,6 +142,7 @@ impl Frontier {
             in_sitemap: false,
             redirect_hops: new.redirect_hops,
             robots: None,
+            flags: Flags::default(),
             state: State::Done,
             outcome: Outcome::Unsettled,
         });
@@ -129,7 +153,8 @@ impl Frontier {
         let entry = &mut self.entries[id as usize];
         if entry.state == State::Done && entry.outcome == Outcome::Unsettled {
             entry.state = State::Queued;
-            if entry.kind == Kind::Page {
+            // Probes do not spend the page budget: they are few and chosen by us.
+            if entry.kind == Kind::Page && entry.via != DiscoveredVia::Probe {
                 self.pages_queued += 1;
             }
         }

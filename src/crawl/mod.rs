@@ -7,6 +7,7 @@
 //! the scope), every sitemap, then pages. Page rows are held back until the sitemaps are read,
 //! so `in_sitemap` is known when a row is written.
 
+pub mod evidence;
 pub mod extract;
 pub mod fetch;
 pub mod frontier;
@@ -25,12 +26,14 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use url::Url;
 
+use crate::audit::{self, Fingerprint};
 use crate::config::{
     Config, MAX_CRAWL_DELAY, MAX_REDIRECTS, MAX_ROBOTS_REDIRECTS, MAX_SITEMAP_BODY,
 };
 use crate::report::row::{
     AuditRow, DiscoveredVia, ErrorKind, Kind, RobotsVerdict, SkipReason, label,
 };
+use evidence::{CalibrationRequest, Calibrations, Evidence};
 use fetch::{Body, Fetcher, Response};
 use frontier::{Frontier, Lane, NewEntry, Outcome, State, UrlId};
 use pacer::Pacer;
@@ -82,8 +85,33 @@ pub struct CrawlFacts {
     /// The start URL could not be reached at all (connection, DNS, TLS): the audit did not run.
     pub start_unreachable: Option<String>,
     pub elapsed: Duration,
-    /// Final inlink counts by URL, for the CSV's final pass.
-    pub inlinks: HashMap<Arc<str>, u32>,
+}
+
+/// What the crawl knows once it is over: the final pass completes every row from it.
+pub struct Finished {
+    frontier: Frontier,
+    robots: HashMap<String, RobotsSlot>,
+    calibrations: Calibrations,
+    cfg: Arc<Config>,
+    index_token: String,
+}
+
+impl Finished {
+    /// Final inlink counts, and the verdict again with everything known: a page may have been
+    /// linked from a public page after its row was written, or its calibration came late.
+    pub fn finalize(&self, row: &mut AuditRow) {
+        if let Some(id) = self.frontier.id(&row.url) {
+            row.inlinks = self.frontier.get(id).inlinks;
+        }
+        Evidence {
+            frontier: &self.frontier,
+            robots: &self.robots,
+            calibrations: &self.calibrations,
+            matcher: &self.cfg.private_matcher,
+            index_token: &self.index_token,
+        }
+        .classify(row);
+    }
 }
 
 enum Parsed {
@@ -98,6 +126,14 @@ enum Done {
         url: Url,
         response: Response,
         parsed: Parsed,
+        /// Fingerprint of a private page's 2xx body, for catch-all calibration.
+        fingerprint: Option<Box<Fingerprint>>,
+        /// A bot-protection challenge signature on a 403/429/503.
+        challenge: bool,
+    },
+    Calibration {
+        key: String,
+        fingerprint: Option<Fingerprint>,
     },
     Robots {
         origin: String,
@@ -112,7 +148,7 @@ enum Done {
     },
 }
 
-enum RobotsSlot {
+pub(crate) enum RobotsSlot {
     Loading(Vec<(UrlId, Lane)>),
     Ready(Arc<Robots>),
 }
@@ -138,13 +174,19 @@ pub struct Engine<'a> {
     start_head: Option<UrlId>,
     held: Vec<AuditRow>,
     /// Links of pages fetched before the sitemaps were read: (page, its depth, links).
-    deferred_links: Vec<(UrlId, u32, Vec<Url>)>,
+    deferred_links: Vec<(UrlId, u32, Vec<extract::Link>)>,
     /// Rows of redirecting URLs, waiting for the end of their chain.
     pending: HashMap<UrlId, AuditRow>,
     waiters: HashMap<UrlId, Vec<UrlId>>,
     facts: CrawlFacts,
-    /// Pages refused in a row (429/503 after every retry).
-    refusals: u32,
+    /// Pages refused in a row (403, or 429/503 after every retry), probes aside.
+    streak: Vec<UrlId>,
+    /// Some page answered 2xx: a wall of refusals after that is a ban, not the site's design.
+    seen_ok: bool,
+    calibrations: Calibrations,
+    /// Rows whose verdict waits for a catch-all calibration.
+    awaiting: Vec<AuditRow>,
+    index_token: String,
     sink: &'a mut dyn RowSink,
 }
 
@@ -153,6 +195,7 @@ impl<'a> Engine<'a> {
         let fetcher = Fetcher::new(&cfg)?;
         let scope = Scope::new(&cfg.start, cfg.include_subdomains);
         let token = robots::product_token(&cfg.user_agent).to_string();
+        let cfg_index_agent = cfg.index_agent.clone();
         let facts = CrawlFacts {
             origin: scope.origin(),
             interval: cfg.delay,
@@ -176,13 +219,20 @@ impl<'a> Engine<'a> {
             pending: HashMap::new(),
             waiters: HashMap::new(),
             facts,
-            refusals: 0,
+            streak: Vec::new(),
+            seen_ok: false,
+            calibrations: Calibrations::default(),
+            awaiting: Vec::new(),
+            index_token: robots::product_token(&cfg_index_agent).to_string(),
             sink,
         })
     }
 
     /// Crawl until the frontier is empty or `stop` resolves (a signal, or the caller's choice).
-    pub async fn run(mut self, stop: impl Future<Output = StopCause>) -> Result<CrawlFacts> {
+    pub async fn run(
+        mut self,
+        stop: impl Future<Output = StopCause>,
+    ) -> Result<(CrawlFacts, Finished)> {
         let started = Instant::now();
         let start = self.cfg.start.clone();
         let id = self.frontier.insert(
@@ -216,7 +266,11 @@ impl<'a> Engine<'a> {
                 done = self.tasks.join_next() => match done {
                     Some(Ok(done)) => {
                         self.handle(done?)?;
-                        if self.refusals >= REFUSAL_STORM {
+                        if self.refusal_storm() {
+                            // Those answers say nothing about the pages: never findings.
+                            for &id in &self.streak {
+                                self.frontier.get_mut(id).flags.refused = true;
+                            }
                             self.facts.stopped = Some(StopCause::Refused);
                             break;
                         }
@@ -240,12 +294,14 @@ impl<'a> Engine<'a> {
         }
         self.finish()?;
         self.facts.elapsed = started.elapsed();
-        self.facts.inlinks = (0..self.frontier.len() as UrlId)
-            .map(|id| self.frontier.get(id))
-            .filter(|e| e.inlinks > 0)
-            .map(|e| (e.url.clone(), e.inlinks))
-            .collect();
-        Ok(self.facts)
+        let finished = Finished {
+            frontier: self.frontier,
+            robots: self.robots,
+            calibrations: self.calibrations,
+            cfg: self.cfg,
+            index_token: self.index_token,
+        };
+        Ok((self.facts, finished))
     }
 
     /// Give in-flight requests a few seconds, then mark everything unfinished.
@@ -300,6 +356,10 @@ impl<'a> Engine<'a> {
                 self.emit(row)?;
             }
         }
+        // Calibrations that never came back (the run was stopped): classify without them.
+        for row in std::mem::take(&mut self.awaiting) {
+            self.write(row)?;
+        }
         self.sink.tick()
     }
 
@@ -312,11 +372,20 @@ impl<'a> Engine<'a> {
         for (id, depth, links) in std::mem::take(&mut self.deferred_links) {
             self.follow_links(id, depth, links)?;
         }
+        if self.cfg.probe {
+            // Private areas are rarely linked: ask for them directly, ahead of the link crawl.
+            let origin = Url::parse(&format!("{}/", self.scope.origin()))?;
+            for path in self.cfg.private_matcher.probe_paths() {
+                if let Ok(url) = origin.join(&path) {
+                    self.discover(url, Kind::Page, DiscoveredVia::Probe, 0, None, 0)?;
+                }
+            }
+        }
         for mut row in std::mem::take(&mut self.held) {
             if let Some(id) = self.frontier.id(&row.url) {
                 row.in_sitemap = self.frontier.get(id).in_sitemap;
             }
-            self.sink.row(&row)?;
+            self.emit(row)?;
         }
         Ok(())
     }
@@ -379,6 +448,7 @@ impl<'a> Engine<'a> {
         let entry = self.frontier.get_mut(id);
         entry.state = State::InFlight;
         let kind = entry.kind;
+        let private = entry.flags.private;
         self.in_flight.insert(id);
         self.facts.requests += 1;
         let pacer = self.pacer(&origin);
@@ -396,16 +466,40 @@ impl<'a> Engine<'a> {
             // off the threads that drive the network. The body is dropped after parsing.
             let body = response.body.take();
             let html = response.is_html_type();
-            let ok = response.status.is_some_and(|s| (200..300).contains(&s));
-            let (parsed, url) =
-                tokio::task::spawn_blocking(move || (parse_body(kind, &url, body, html, ok), url))
-                    .await
-                    .map_err(|e| anyhow::anyhow!("parsing a response failed: {e}"))?;
+            let status = response.status.unwrap_or(0);
+            let ok = (200..300).contains(&status);
+            let headers = std::mem::take(&mut response.refusal_headers);
+            let (parsed, fingerprint, challenge, url) = tokio::task::spawn_blocking(move || {
+                // Sitemaps are parsed from bytes (they may be gzip); only pages need text.
+                let text = match kind {
+                    Kind::Page => body.as_deref().map(String::from_utf8_lossy),
+                    _ => None,
+                };
+                let challenge = !headers.is_empty() && {
+                    let pairs: Vec<(&str, &str)> = headers
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .collect();
+                    let head = text.as_deref().map_or("", |t| prefix(t, 4096));
+                    audit::is_challenge(status, &pairs, head)
+                };
+                // Only a private page's 2xx needs comparing with the catch-all calibrations.
+                let fingerprint = match (&text, private && ok) {
+                    (Some(t), true) => Some(Box::new(audit::fingerprint(t, &[url.path()]))),
+                    _ => None,
+                };
+                let parsed = parse_body(kind, &url, body.as_deref(), text.as_deref(), html, ok);
+                (parsed, fingerprint, challenge, url)
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("parsing a response failed: {e}"))?;
             Ok(Done::Fetch {
                 id,
                 url,
                 response,
                 parsed,
+                fingerprint,
+                challenge,
             })
         });
         Ok(())
@@ -519,6 +613,7 @@ impl<'a> Engine<'a> {
         if let Some(id) = self.frontier.id(url.as_str()) {
             let entry = self.frontier.get_mut(id);
             entry.in_sitemap |= listed;
+            entry.flags.exposed |= listed;
             if entry.state == State::Queued && depth < entry.depth {
                 entry.depth = depth;
             }
@@ -543,7 +638,12 @@ impl<'a> Engine<'a> {
                 redirect_hops,
             },
         );
-        self.frontier.get_mut(id).in_sitemap = listed;
+        let private = self.cfg.private_matcher.is_private(url.path());
+        let entry = self.frontier.get_mut(id);
+        entry.in_sitemap = listed;
+        entry.flags.private = private;
+        // The start URL and sitemap entries are what the site exposes in the first place.
+        entry.flags.exposed = listed || (via == DiscoveredVia::Seed && kind == Kind::Page);
         self.sink.discovered(self.frontier.len());
         if let Some(reason) = self.gate(&url, kind, via, depth, redirect_hops) {
             self.skip(id, reason)?;
@@ -551,7 +651,9 @@ impl<'a> Engine<'a> {
         }
         let lane = match (kind, via) {
             (Kind::Sitemap, _) => Lane::Sitemap,
-            (_, DiscoveredVia::Redirect | DiscoveredVia::Seed) => Lane::Priority,
+            (_, DiscoveredVia::Redirect | DiscoveredVia::Seed | DiscoveredVia::Probe) => {
+                Lane::Priority
+            }
             _ => Lane::Normal,
         };
         self.frontier.push(id, lane);
@@ -600,7 +702,7 @@ impl<'a> Engine<'a> {
         {
             return Some(SkipReason::Robots);
         }
-        if self.frontier.pages_queued() >= self.cfg.max_pages {
+        if via != DiscoveredVia::Probe && self.frontier.pages_queued() >= self.cfg.max_pages {
             return Some(SkipReason::MaxPages);
         }
         None
@@ -628,9 +730,15 @@ impl<'a> Engine<'a> {
                 url,
                 response,
                 parsed,
+                fingerprint,
+                challenge,
             } => {
                 self.in_flight.remove(&id);
                 self.facts.requests += u64::from(response.retries);
+                self.frontier.get_mut(id).flags.challenge = challenge;
+                if let Some(fingerprint) = fingerprint {
+                    self.calibrate(id, &url, *fingerprint, &parsed);
+                }
                 match parsed {
                     Parsed::Sitemap(map) => self.handle_sitemap(id, &url, response, Some(map)),
                     Parsed::Page(page) => self.handle_page(id, &url, response, Some(page)),
@@ -640,7 +748,89 @@ impl<'a> Engine<'a> {
                     Parsed::None => self.handle_page(id, &url, response, None),
                 }
             }
+            Done::Calibration { key, fingerprint } => {
+                self.calibrations.done(key, fingerprint);
+                self.release_awaiting()
+            }
         }
+    }
+
+    /// A private page answered 2xx: learn what the site answers for paths that cannot exist
+    /// (once per origin and once per private prefix) before calling it a leak. A login form
+    /// is no leak whatever the calibration says, so it needs none.
+    fn calibrate(&mut self, id: UrlId, url: &Url, fingerprint: Fingerprint, parsed: &Parsed) {
+        if matches!(parsed, Parsed::Page(page) if page.has_password_input) {
+            return;
+        }
+        let requests = self
+            .calibrations
+            .need(id, url, fingerprint, &self.cfg.private_matcher);
+        for CalibrationRequest { key, url, echo } in requests {
+            let allowed = self.robots.get(&scope::origin_key(&url)).is_some_and(|slot| {
+                matches!(slot, RobotsSlot::Ready(r) if r.check(&self.token, path_and_query(&url)).allowed)
+            });
+            if !allowed && !self.cfg.ignore_robots {
+                self.calibrations.done(key, None);
+                continue;
+            }
+            self.facts.requests += 1;
+            let pacer = self.pacer(&scope::origin_key(&url));
+            let fetcher = self.fetcher.clone();
+            let max_body = self.cfg.max_body;
+            // Calibration requests are paced like every other request but get no row.
+            self.tasks.spawn(async move {
+                let mut response = fetcher
+                    .get(&url, &pacer, Body::Html { cap: max_body })
+                    .await;
+                let fingerprint = match (response.status, response.body.take()) {
+                    (Some(200), Some(body)) => Some(
+                        tokio::task::spawn_blocking(move || {
+                            audit::fingerprint(&String::from_utf8_lossy(&body), &[echo.as_str()])
+                        })
+                        .await
+                        .map_err(|e| anyhow::anyhow!("fingerprinting failed: {e}"))?,
+                    ),
+                    _ => None,
+                };
+                Ok(Done::Calibration { key, fingerprint })
+            });
+        }
+    }
+
+    /// Write the rows whose calibration has come back.
+    fn release_awaiting(&mut self) -> Result<()> {
+        let rows = std::mem::take(&mut self.awaiting);
+        for row in rows {
+            self.emit(row)?;
+        }
+        Ok(())
+    }
+
+    /// The site has switched to refusing us (a firewall ban): [`REFUSAL_STORM`] pages in a row
+    /// refused. 403s only count after some page answered 2xx and when they span several
+    /// areas of the site, so that a walled members' section is not mistaken for a ban.
+    fn refusal_storm(&self) -> bool {
+        if (self.streak.len() as u32) < REFUSAL_STORM {
+            return false;
+        }
+        let ids = &self.streak[self.streak.len() - REFUSAL_STORM as usize..];
+        let all_throttled = ids.iter().all(|&id| {
+            matches!(
+                self.frontier.get(id).outcome,
+                Outcome::Terminal {
+                    status: Some(429 | 503)
+                }
+            )
+        });
+        let areas: HashSet<&str> = ids
+            .iter()
+            .map(|&id| {
+                let url = &self.frontier.get(id).url;
+                let path = url.splitn(4, '/').nth(3).unwrap_or_default();
+                path.split('/').next().unwrap_or_default()
+            })
+            .collect();
+        all_throttled || (self.seen_ok && areas.len() >= 3)
     }
 
     fn handle_robots(
@@ -796,10 +986,16 @@ impl<'a> Engine<'a> {
             // No answer at all from the start URL: nothing else can be audited.
             self.facts.start_unreachable = Some(format!("{}: {detail}", label(kind)));
         }
-        if matches!(response.error, Some((ErrorKind::RetriesExhausted, _))) {
-            self.refusals += 1;
-        } else if response.status.is_some() {
-            self.refusals = 0;
+        // Probes are expected to be refused (that is what protected areas do).
+        if self.frontier.get(id).via != DiscoveredVia::Probe {
+            let refused = response.status == Some(403)
+                || matches!(response.error, Some((ErrorKind::RetriesExhausted, _)));
+            if refused {
+                self.streak.push(id);
+            } else if let Some(status) = response.status {
+                self.streak.clear();
+                self.seen_ok |= (200..300).contains(&status);
+            }
         }
         let mut row = self.base_row(id, &response);
         let depth = self.frontier.get(id).depth;
@@ -834,6 +1030,7 @@ impl<'a> Engine<'a> {
             }
         }
         if let Some(page) = page {
+            self.frontier.get_mut(id).flags.login_form = page.has_password_input;
             row.title = page.title.unwrap_or_default();
             row.meta_robots = page.meta_robots.unwrap_or_default();
             row.canonical = page.canonical.unwrap_or_default();
@@ -845,7 +1042,7 @@ impl<'a> Engine<'a> {
                         target,
                     };
                 }
-                let links = page.links.into_iter().map(|l| l.url).collect();
+                let links = page.links;
                 if self.phase == Phase::Pages {
                     self.follow_links(id, depth, links)?;
                 } else {
@@ -860,17 +1057,27 @@ impl<'a> Engine<'a> {
     }
 
     /// Meet the links of one page (each linked URL counts one inlink per page).
-    fn follow_links(&mut self, id: UrlId, depth: u32, links: Vec<Url>) -> Result<()> {
+    fn follow_links(&mut self, id: UrlId, depth: u32, links: Vec<extract::Link>) -> Result<()> {
+        let flags = self.frontier.get(id).flags;
+        // A public page exposes what it links to (search engines follow those links).
+        let public = !flags.private && (flags.exposed || flags.hop_of_public);
         let mut seen = HashSet::new();
         for link in links {
             let child = self.discover(
-                link,
+                link.url,
                 Kind::Page,
                 DiscoveredVia::Link,
                 depth + 1,
                 Some(id),
                 0,
             )?;
+            let child_flags = &mut self.frontier.get_mut(child).flags;
+            child_flags.exposed |= public;
+            child_flags.linked_from_public |= public
+                && matches!(
+                    link.kind,
+                    extract::LinkKind::Anchor | extract::LinkKind::Area
+                );
             if seen.insert(child) {
                 self.frontier.get_mut(child).inlinks += 1;
             }
@@ -910,6 +1117,11 @@ impl<'a> Engine<'a> {
             Some(id),
             hops.saturating_add(1),
         )?;
+        let source = self.frontier.get(id).flags;
+        let public = !source.private && (source.exposed || source.hop_of_public);
+        let flags = &mut self.frontier.get_mut(target).flags;
+        flags.redirect_target = true;
+        flags.hop_of_public |= public;
         if self.start_head == Some(id) {
             self.start_head = Some(target);
         }
@@ -1082,11 +1294,30 @@ impl<'a> Engine<'a> {
         // Until every sitemap is read, a page row may still turn out to be listed; robots.txt,
         // sitemap rows and sitemap entries are final and are streamed at once.
         let may_be_listed = row.kind == Kind::Page && row.discovered_via != DiscoveredVia::Sitemap;
-        if self.phase == Phase::Pages || !may_be_listed {
-            self.sink.row(&row)
-        } else {
+        if self.phase != Phase::Pages && may_be_listed {
             self.held.push(row);
-            Ok(())
+            return Ok(());
+        }
+        if self.evidence().waits(&row) {
+            self.awaiting.push(row);
+            return Ok(());
+        }
+        self.write(row)
+    }
+
+    /// Classify with what is known now and hand the row to the sink.
+    fn write(&mut self, mut row: AuditRow) -> Result<()> {
+        self.evidence().classify(&mut row);
+        self.sink.row(&row)
+    }
+
+    fn evidence(&self) -> Evidence<'_> {
+        Evidence {
+            frontier: &self.frontier,
+            robots: &self.robots,
+            calibrations: &self.calibrations,
+            matcher: &self.cfg.private_matcher,
+            index_token: &self.index_token,
         }
     }
 }
@@ -1094,24 +1325,31 @@ impl<'a> Engine<'a> {
 fn parse_body(
     kind: Kind,
     url: &Url,
-    body: Option<bytes::BytesMut>,
+    body: Option<&[u8]>,
+    text: Option<&str>,
     html: bool,
     ok: bool,
 ) -> Parsed {
-    let Some(body) = body else {
-        return Parsed::None;
-    };
-    match kind {
-        Kind::Sitemap if ok => Parsed::Sitemap(sitemap::parse(
-            &body,
+    match (kind, body, text) {
+        (Kind::Sitemap, Some(body), _) if ok => Parsed::Sitemap(sitemap::parse(
+            body,
             sitemap::MAX_SITEMAP_URLS,
             sitemap::MAX_SITEMAP_BYTES,
         )),
-        Kind::Page if html || fetch::sniff_html(&body) => {
-            Parsed::Page(extract::extract(&String::from_utf8_lossy(&body), url))
+        (Kind::Page, Some(body), Some(text)) if html || fetch::sniff_html(body) => {
+            Parsed::Page(extract::extract(text, url))
         }
         _ => Parsed::None,
     }
+}
+
+/// At most `max` bytes of `text`, cut at a character boundary.
+fn prefix(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// Fetch robots.txt, following up to five redirects within the site, and decide what it
@@ -1194,7 +1432,7 @@ async fn fetch_robots(
     }
 }
 
-fn path_and_query(url: &Url) -> &str {
+pub(crate) fn path_and_query(url: &Url) -> &str {
     &url[url::Position::BeforePath..url::Position::AfterQuery]
 }
 

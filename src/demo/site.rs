@@ -116,6 +116,36 @@ pub fn site() -> Router {
             ([(header::CONTENT_TYPE, "application/pdf")], b"%PDF-1.4 demo".to_vec())
         }))
         .route("/private-by-robots/page", get(|| async { page("Should never be fetched", "") }))
+        // ---- the private side: what an anonymous visitor must not get ----
+        // A dashboard that answers anyone with real content: a leak, and indexable.
+        .route("/dashboard", get(|| async {
+            page("Dashboard", "<h1>Orders today</h1><table><tr><td>#1041</td><td>Ada Lovelace</td><td>€120</td></tr></table>")
+        }))
+        // Protected correctly: 401, and a redirect to the login page.
+        .route("/account", get(|| async {
+            (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, r#"Basic realm="account""#)], "sign in")
+        }))
+        .route("/admin", get(|| async { redirect(StatusCode::FOUND, "/login?next=/admin") }))
+        // A private path that shows a login form with 200: not a leak.
+        .route("/settings", get(|| async {
+            page("Sign in to change settings", r#"<form action="/settings" method="post"><input type="password" name="pw"></form>"#)
+        }))
+        // Look-alikes of private paths that are public pages.
+        .route("/settings.html", get(|| async { page("Settings explained", "<p>How to use settings.</p>") }))
+        .route("/users-guide", get(|| async { page("Users' guide", "<p>Read me.</p>") }))
+        // ---- the public side: walls that keep search engines out ----
+        // A Cloudflare-style challenge: bot protection, not the site's own auth.
+        .route("/challenge", get(|| async {
+            (StatusCode::FORBIDDEN, [("cf-mitigated", "challenge")], Html("<title>Just a moment...</title>"))
+        }))
+        // A redirect to an identity provider on another host.
+        .route("/oauth-wall", get(|| async {
+            redirect(StatusCode::FOUND, "https://idp.elsewhere.example/oauth2/authorize?client_id=shop&redirect_uri=https%3A%2F%2Fshop%2Fcb")
+        }))
+        // Content replaced by a login form, at a path that does not look like a login page.
+        .route("/members-area", get(|| async {
+            page("Members", r#"<form action="/session" method="post"><input name="u"><input type="password" name="p"></form>"#)
+        }))
         .route("/no-authwall/page", get(|| async { page("Should never be fetched", "") }))
         .fallback(|| async { (StatusCode::NOT_FOUND, page("Not found", "")) })
 }
@@ -164,6 +194,10 @@ async fn sitemap_pages(headers: HeaderMap) -> impl IntoResponse {
   </loc></url>
   <url><loc>{o}/search?q=a&amp;page=2</loc></url>
   <url><loc>{o}/walled</loc></url>
+  <url><loc>{o}/old-page</loc></url>
+  <url><loc>{o}/gone-from-site</loc></url>
+  <url><loc>{o}/dashboard</loc></url>
+  <url><loc>{o}/private-by-robots/listed</loc></url>
   <url><loc>/relative-loc</loc></url>
   <url><loc>https://elsewhere.example/listed</loc></url>
 </urlset>"#
@@ -209,6 +243,9 @@ async fn home() -> Html<&'static str> {
 <li><a href="/loop-a">Loop</a></li>
 <li><a href="/moved-by-meta">Moved</a></li>
 <li><a href="/to-hidden">Members' corner</a></li>
+<li><a href="/dashboard">Dashboard</a> <a href="/settings.html">Settings explained</a> <a href="/users-guide">Guide</a></li>
+<li><a href="/challenge">Protected by a CDN</a> <a href="/oauth-wall">Partner portal</a> <a href="/members-area">Members area</a></li>
+<li><a href="/login">Sign in</a></li>
 <li><a href="/goodbye">Goodbye</a></li>
 <li><a href="/flaky">Flaky</a></li>
 <li><a href="/slow">Slow</a></li>

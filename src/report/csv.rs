@@ -36,6 +36,10 @@ impl CsvSink {
                 })?))
             }
         };
+        Self::to_writer(inner)
+    }
+
+    fn to_writer(inner: Box<dyn Write + Send>) -> Result<Self> {
         let mut sink = Self {
             writer: csv::WriterBuilder::new()
                 .has_headers(false)
@@ -119,48 +123,24 @@ pub fn read_rows(path: &Path) -> Result<Vec<AuditRow>> {
     Ok(rows)
 }
 
-/// Fill the `inlinks` column from final counts and replace the file atomically (temp + rename),
-/// so that a reader never sees a half-written CSV.
-pub fn rewrite_inlinks(path: &Path, inlinks: impl Fn(&str) -> Option<u32>) -> Result<()> {
+/// The final pass: read the streamed CSV back, let `complete` fill what is only known at the
+/// end (inlinks, verdicts), and replace the file atomically (temp file + rename), so that a
+/// reader never sees a half-written CSV.
+pub fn rewrite(path: &Path, mut complete: impl FnMut(&mut AuditRow)) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut reader = csv::ReaderBuilder::new()
-        .from_path(path)
-        .with_context(|| format!("cannot reopen {}", path.display()))?;
-    let headers = reader.headers()?.clone();
-    let url_col = headers
-        .iter()
-        .position(|h| h == "url")
-        .context("no url column")?;
-    let inlinks_col = headers
-        .iter()
-        .position(|h| h == "inlinks")
-        .context("no inlinks column")?;
+    let rows = read_rows(path)?;
     let tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     {
-        let mut writer = csv::Writer::from_writer(BufWriter::new(tmp.as_file()));
-        writer.write_record(&headers)?;
-        for record in reader.records() {
-            let record = record.with_context(|| format!("cannot reread {}", path.display()))?;
-            // Cells are neutralised on disk; `url` never starts with a trigger once stripped,
-            // but look it up the way it was written.
-            let url = record.get(url_col).unwrap_or_default();
-            let url = url.strip_prefix('\'').unwrap_or(url);
-            let count = inlinks(url);
-            let out: Vec<String> = record
-                .iter()
-                .enumerate()
-                .map(|(i, cell)| match (i == inlinks_col, count) {
-                    (true, Some(n)) => n.to_string(),
-                    _ => cell.to_string(),
-                })
-                .collect();
-            writer.write_record(&out)?;
+        let mut sink = CsvSink::to_writer(Box::new(BufWriter::new(tmp.reopen()?)))?;
+        for mut row in rows {
+            complete(&mut row);
+            sink.write(&row)?;
         }
-        writer.flush()?;
+        sink.flush()?;
     }
     tmp.persist(path)
         .with_context(|| format!("cannot replace {}", path.display()))?;
@@ -226,14 +206,14 @@ mod tests {
     }
 
     #[test]
-    fn inlinks_are_rewritten_in_place() {
+    fn the_final_pass_rewrites_rows_in_place() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.csv");
         let mut sink = CsvSink::create(&Output::File(path.clone())).unwrap();
         sink.write(&row("https://a/1", "one")).unwrap();
         sink.flush().unwrap();
         drop(sink);
-        rewrite_inlinks(&path, |url| (url == "https://a/1").then_some(7)).unwrap();
+        rewrite(&path, |row| row.inlinks = 7).unwrap();
         assert_eq!(read_rows(&path).unwrap()[0].inlinks, 7);
     }
 }

@@ -7,7 +7,12 @@ pub mod summary;
 
 use std::collections::BTreeMap;
 
-use row::{AuditRow, ErrorKind, SkipReason};
+use row::{AuditRow, DiscoveredVia, ErrorKind, SkipReason};
+
+use crate::audit::{Finding, Severity, Verdict};
+
+/// URLs listed per finding in the summary.
+pub const EXAMPLES_PER_FINDING: usize = 10;
 
 /// Counters kept as rows are written, for the summary and the progress bar.
 #[derive(Debug, Clone, Default)]
@@ -24,11 +29,23 @@ pub struct Tally {
     pub pages_fetched: u64,
     /// Pages whose answer cannot be trusted: no response, or 429/503 to the end.
     pub unverified: u64,
+    /// Rows per finding (a row with two findings counts in both).
+    pub findings: BTreeMap<Finding, u64>,
+    /// The highest severity each finding had (public_401 is critical when in a sitemap).
+    pub finding_severity: BTreeMap<Finding, Severity>,
+    /// Rows per severity (their highest finding).
+    pub severities: BTreeMap<Severity, u64>,
+    pub verdicts: BTreeMap<Verdict, u64>,
+    /// Up to [`EXAMPLES_PER_FINDING`] rows per finding: (URL, where it was found).
+    pub examples: BTreeMap<Finding, Vec<(String, String)>>,
+    /// Probed private paths that robots.txt kept us from checking.
+    pub probes_blocked_by_robots: Vec<String>,
 }
 
 impl Tally {
     pub fn add(&mut self, row: &AuditRow) {
         self.rows += 1;
+        self.add_verdict(row);
         if let Some(reason) = row.skip_reason {
             *self.skipped.entry(reason).or_default() += 1;
             return;
@@ -56,5 +73,47 @@ impl Tally {
                 }
             }
         }
+    }
+}
+
+impl Tally {
+    fn add_verdict(&mut self, row: &AuditRow) {
+        if let Some(verdict) = row.verdict {
+            *self.verdicts.entry(verdict).or_default() += 1;
+        }
+        if let Some(severity) = row.severity {
+            *self.severities.entry(severity).or_default() += 1;
+        }
+        if row.discovered_via == DiscoveredVia::Probe && row.skip_reason == Some(SkipReason::Robots)
+        {
+            self.probes_blocked_by_robots.push(row.url.clone());
+        }
+        for finding in row.finding.split(';').filter_map(Finding::from_label) {
+            *self.findings.entry(finding).or_default() += 1;
+            let severity = finding.severity(row.in_sitemap);
+            let worst = self.finding_severity.entry(finding).or_insert(severity);
+            *worst = (*worst).max(severity);
+            let examples = self.examples.entry(finding).or_default();
+            if examples.len() < EXAMPLES_PER_FINDING {
+                examples.push((row.url.clone(), where_found(row)));
+            }
+        }
+    }
+
+    /// Rows whose worst finding is at least `threshold`.
+    pub fn at_or_above(&self, threshold: Severity) -> u64 {
+        self.severities.range(threshold..).map(|(_, n)| n).sum()
+    }
+}
+
+/// Where a person finds the URL: the sitemap or page that listed it, or our probe.
+fn where_found(row: &AuditRow) -> String {
+    match row.discovered_via {
+        DiscoveredVia::Probe => "probed (no page links to it)".to_string(),
+        DiscoveredVia::Seed if row.referrer.is_empty() => "the start URL".to_string(),
+        DiscoveredVia::Sitemap => format!("listed in {}", row.referrer),
+        _ if row.in_sitemap => format!("in a sitemap; linked from {}", row.referrer),
+        DiscoveredVia::Redirect => format!("redirect from {}", row.referrer),
+        _ => format!("linked from {}", row.referrer),
     }
 }

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{Severity, Verdict, Visibility};
+
 /// The CSV spelling of a value-list member (`SkipReason::OutOfScope` -> `out_of_scope`).
 pub fn label<T: Serialize>(value: &T) -> String {
     serde_json::to_value(value)
@@ -15,7 +17,7 @@ pub fn label<T: Serialize>(value: &T) -> String {
 }
 
 /// Bumped whenever a column is added, removed or changes meaning.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// How the crawl first met a URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -153,6 +155,14 @@ pub struct AuditRow {
     pub kind: Kind,
     /// Free text that explains the row: the error's detail, caps hit, sitemap counts.
     pub note: String,
+    /// `public`, `private` or `unknown` (see the audit rules).
+    pub visibility: Option<Visibility>,
+    /// One label per row: what the audit concluded (closed list).
+    pub verdict: Option<Verdict>,
+    /// The findings, `;`-separated (empty when none).
+    pub finding: String,
+    /// The highest severity among the findings.
+    pub severity: Option<Severity>,
 }
 
 /// Characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection"),
@@ -218,7 +228,8 @@ mod tests {
             header(),
             "url,status,final_url,final_status,redirect_chain,content_type,www_authenticate,\
              x_robots_tag,meta_robots,canonical,depth,discovered_via,in_sitemap,referrer,inlinks,\
-             robots,skip_reason,error,response_ms,bytes,title,retries,kind,note"
+             robots,skip_reason,error,response_ms,bytes,title,retries,kind,note,visibility,verdict,\
+             finding,severity"
         );
     }
 

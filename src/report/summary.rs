@@ -7,8 +7,9 @@ use std::time::SystemTime;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use super::Tally;
 use super::row::{SCHEMA_VERSION, label};
+use super::{EXAMPLES_PER_FINDING, Tally};
+use crate::audit::{Finding, Severity};
 use crate::config::Config;
 use crate::crawl::{CrawlFacts, StopCause};
 
@@ -39,10 +40,76 @@ impl RunReport<'_> {
         "complete".to_string()
     }
 
+    /// The findings lead: counts, the worst URLs with where they were found, and what to do.
+    fn findings(&self, s: &mut String) {
+        let (t, threshold) = (self.tally, self.config.fail_on);
+        let failing = t.at_or_above(threshold);
+        if t.findings.is_empty() {
+            let _ = writeln!(s, "  No findings.");
+        } else if failing == 0 {
+            let _ = writeln!(
+                s,
+                "  No findings at or above {} (--fail-on).",
+                label(&threshold)
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "  {failing} URL{} with findings at or above {} (--fail-on):",
+                if failing == 1 { "" } else { "s" },
+                label(&threshold)
+            );
+        }
+        let mut order: Vec<(Finding, u64, Severity)> = t
+            .findings
+            .iter()
+            .map(|(f, n)| {
+                (
+                    *f,
+                    *n,
+                    t.finding_severity.get(f).copied().unwrap_or(Severity::Info),
+                )
+            })
+            .collect();
+        order.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        for (finding, count, severity) in order {
+            let _ = writeln!(
+                s,
+                "  {:<8} {} × {count}: {}",
+                label(&severity),
+                label(&finding),
+                finding.title()
+            );
+            if severity >= Severity::High {
+                for (url, found) in t.examples.get(&finding).into_iter().flatten() {
+                    let _ = writeln!(s, "             {url}  ({found})");
+                }
+                if count as usize > EXAMPLES_PER_FINDING {
+                    let _ = writeln!(
+                        s,
+                        "             … {} more in the CSV",
+                        count as usize - EXAMPLES_PER_FINDING
+                    );
+                }
+            }
+            let _ = writeln!(s, "             fix: {}", finding.advice());
+        }
+        if !t.probes_blocked_by_robots.is_empty() {
+            let _ = writeln!(
+                s,
+                "  not checked (robots.txt): {} — robots.txt keeps us out; on a site you own, \
+                 re-run with --ignore-robots to check them",
+                t.probes_blocked_by_robots.join(", ")
+            );
+        }
+        let _ = writeln!(s);
+    }
+
     pub fn text(&self) -> String {
         let (f, t) = (self.facts, self.tally);
         let mut s = String::new();
         let _ = writeln!(s, "authwall audit of {} — {}", f.origin, self.verdict());
+        self.findings(&mut s);
         if let Some((from, to)) = &f.scope_moved {
             let _ = writeln!(
                 s,

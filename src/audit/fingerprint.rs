@@ -1,0 +1,357 @@
+//! Catch-all calibration: is this private 200 the same page the site serves for a path that
+//! cannot exist?
+//!
+//! The measure: the body is percent-decoded, lower-cased, stripped of the echoed request
+//! paths, and cut into word tokens (runs of letters and digits, markup included, so two
+//! different single-page-app shells still differ by their bundle names). Tokens that look
+//! random — holding a digit and at least 6 characters long (nonces, CSRF tokens, timestamps,
+//! request ids), or longer than 32 characters — are dropped, because they change on every
+//! response. The distinct word pairs (2-shingles) form a set; a 128-slot MinHash of that set
+//! (16 bits kept per slot, 260 bytes in all) estimates the Jaccard similarity of two sets.
+//! Two bodies are near-identical when at least 116 of the 128 slots agree (estimated
+//! Jaccard ≥ 0.9) and their shingle counts are within 20% of each other. Two empty bodies
+//! are identical; an empty and a non-empty one are not.
+//!
+//! The status is not part of the fingerprint: callers compare fingerprints of responses with
+//! the same status only.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use super::signals::prefix;
+
+/// MinHash slots.
+const SLOTS: usize = 128;
+/// Slots that must agree: 116/128 ≈ 0.906.
+const AGREE: usize = 116;
+/// Only the start of a huge body counts (bounded work; catch-all pages differ early anyway).
+const MAX_TEXT: usize = 512 * 1024;
+
+/// A compact summary of a page body for [`similar`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    mins: [u16; SLOTS],
+    /// Distinct shingles seen (0 for an empty page).
+    shingles: u32,
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fingerprint")
+            .field("shingles", &self.shingles)
+            .field("mins", &format_args!("{:04x?}…", &self.mins[..4]))
+            .finish()
+    }
+}
+
+/// Fingerprint a page body. `echoes` are the request paths the page may repeat (the path
+/// requested for this body; passing the other side's path too does no harm): each is removed
+/// wherever it appears as a whole path, raw, percent-encoded or JSON-escaped (`\/`). `/`
+/// alone is ignored.
+pub fn fingerprint(body: &str, echoes: &[&str]) -> Fingerprint {
+    let mut text = percent_decode(prefix(body, MAX_TEXT))
+        .to_lowercase()
+        .replace("\\/", "/");
+    let mut echo_words: HashSet<String> = HashSet::new();
+    for echo in echoes {
+        let echo = percent_decode(echo.trim()).to_lowercase();
+        if !echo.trim_matches('/').is_empty() {
+            text = remove_echo(&text, &echo);
+            echo_words.extend(
+                echo.split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(String::from),
+            );
+        }
+    }
+    // Catch-alls also build links and breadcrumbs from the path (`/admin/0`, `/admin/page/2`):
+    // the words of the echoed path say nothing about the page either.
+    let tokens: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty() && !volatile(t) && !echo_words.contains(*t))
+        .collect();
+    let mut set: HashSet<u64> = HashSet::new();
+    if tokens.len() < 2 {
+        set.extend(tokens.iter().map(|t| hash(&[t])));
+    } else {
+        set.extend(tokens.windows(2).map(hash));
+    }
+    let seeds: [u64; SLOTS] = std::array::from_fn(|i| mix(i as u64 + 1));
+    let mut mins = [u64::MAX; SLOTS];
+    for shingle in &set {
+        for (min, seed) in mins.iter_mut().zip(seeds) {
+            *min = (*min).min(mix(shingle ^ seed));
+        }
+    }
+    Fingerprint {
+        // The low 16 bits of each minimum ("b-bit MinHash"): unrelated minima collide with
+        // probability 2^-16, far below the 0.9 threshold's margin.
+        mins: mins.map(|m| m as u16),
+        shingles: u32::try_from(set.len()).unwrap_or(u32::MAX),
+    }
+}
+
+/// Near-identical bodies (see the module doc for the measure).
+pub fn similar(a: &Fingerprint, b: &Fingerprint) -> bool {
+    if a.shingles == 0 || b.shingles == 0 {
+        return a.shingles == b.shingles;
+    }
+    let (lo, hi) = (
+        u64::from(a.shingles.min(b.shingles)),
+        u64::from(a.shingles.max(b.shingles)),
+    );
+    // Jaccard ≥ 0.9 implies sizes within 10%; 20% leaves room for estimation noise.
+    if lo * 5 < hi * 4 {
+        return false;
+    }
+    let agree = a.mins.iter().zip(&b.mins).filter(|(x, y)| x == y).count();
+    agree >= AGREE
+}
+
+/// Remove `echo` where it stands as a whole path: `/admin` in `<h1>/admin</h1>` or
+/// `href="https://x/admin"`, but not inside `/admin/users` or `/admin.css`, which are other
+/// paths the template links to.
+fn remove_echo(text: &str, echo: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0;
+    for (i, _) in text.match_indices(echo) {
+        if i < rest {
+            continue;
+        }
+        let after = &text[i + echo.len()..];
+        if echo.ends_with('/') || ends_path(after) {
+            out.push_str(&text[rest..i]);
+            out.push(' ');
+            rest = i + echo.len();
+        }
+    }
+    out.push_str(&text[rest..]);
+    out
+}
+
+/// Whether the text after a match ends the path (so the match was the whole path).
+fn ends_path(after: &str) -> bool {
+    let mut chars = after.chars();
+    match chars.next() {
+        None => true,
+        Some('.') => !chars.next().is_some_and(char::is_alphanumeric),
+        Some(c) => !(c.is_alphanumeric() || matches!(c, '-' | '_' | '~' | '/' | '%')),
+    }
+}
+
+/// Changes from one response to the next: nonces, tokens, timestamps, ids.
+fn volatile(token: &str) -> bool {
+    let len = token.chars().count();
+    len > 32 || (len >= 6 && token.chars().any(|c| c.is_ascii_digit()))
+}
+
+/// Decode `%XX` escapes; invalid escapes stay as written, invalid UTF-8 becomes U+FFFD.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |j: usize| bytes.get(j).and_then(|b| (*b as char).to_digit(16));
+        match (bytes[i], hex(i + 1), hex(i + 2)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// FNV-1a over the tokens of one shingle, with a separator no token contains.
+fn hash(tokens: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for token in tokens {
+        for b in token.bytes().chain([0xff]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// SplitMix64's finaliser: one independent-looking hash per slot from one shingle hash.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A soft-404 / catch-all template that echoes the path in several encodings and carries
+    /// per-response noise (nonce, CSRF token, timestamp).
+    fn catch_all_page(path: &str, nonce: &str) -> String {
+        let encoded = path.replace('/', "%2F");
+        let json = path.replace('/', "\\/");
+        format!(
+            "<!doctype html><html><head><title>Not found: {path} | Example Shop</title>\
+             <link rel=canonical href=\"https://shop.example{path}\">\
+             <script nonce=\"{nonce}\">window.__STATE__={{\"route\":\"{json}\",\"ts\":17{nonce}}}</script>\
+             </head><body><header><nav><a href=/>Home</a> <a href=/products>Products</a> \
+             <a href=/about>About us</a> <a href=/contact>Contact</a></nav></header>\
+             <main><h1>Sorry, we could not find {path}</h1><p>The page you asked for does not \
+             exist or has moved. Try the search box or go back to the home page.</p>\
+             <form action=/search><input name=q><input type=hidden name=csrf value=\"x{nonce}9\">\
+             </form><a href=\"/login?next={encoded}\">Log in</a></main>\
+             <footer>© Example Shop. All rights reserved. Terms, privacy, cookies.</footer>\
+             </body></html>"
+        )
+    }
+
+    fn dashboard_page() -> String {
+        "<!doctype html><html><head><title>Dashboard | Example Shop</title></head><body>\
+         <header><nav><a href=/>Home</a> <a href=/products>Products</a> \
+         <a href=/about>About us</a> <a href=/contact>Contact</a></nav></header>\
+         <main><h1>Admin dashboard</h1><table><tr><th>Order</th><th>Customer</th><th>Total</th>\
+         </tr><tr><td>1001</td><td>Alice Smith</td><td>42.00</td></tr><tr><td>1002</td>\
+         <td>Bob Jones</td><td>13.50</td></tr></table><a href=/admin/users>Users</a> \
+         <a href=/admin/settings>Settings</a></main>\
+         <footer>© Example Shop. All rights reserved. Terms, privacy, cookies.</footer>\
+         </body></html>"
+            .to_string()
+    }
+
+    #[test]
+    fn paths_built_from_the_request_path_do_not_tell_pages_apart() {
+        let page = |path: &str| {
+            (0..5)
+                .map(|i| format!(r#"<a href="{path}/{i}">x</a>"#))
+                .collect::<String>()
+        };
+        let admin = fingerprint(&page("/admin"), &["/admin"]);
+        let random = fingerprint(
+            &page("/authwall-0123456789abcdef"),
+            &["/authwall-0123456789abcdef"],
+        );
+        assert!(similar(&admin, &random));
+    }
+
+    #[test]
+    fn same_template_with_different_echoed_path_is_similar() {
+        let page = "/admin";
+        let random = "/authwall-3f9c2a7b11d04e55";
+        let a = fingerprint(&catch_all_page(page, "n0nce1AbC"), &[page]);
+        let b = fingerprint(&catch_all_page(random, "Zq93kLm02x"), &[random]);
+        assert!(similar(&a, &b), "{a:?} {b:?}");
+        // Passing both paths to both sides is fine too.
+        let a2 = fingerprint(&catch_all_page(page, "n0nce1AbC"), &[page, random]);
+        let b2 = fingerprint(&catch_all_page(random, "Zq93kLm02x"), &[page, random]);
+        assert!(similar(&a2, &b2));
+    }
+
+    #[test]
+    fn sibling_calibration_with_nested_paths_is_similar() {
+        let page = "/admin/reports";
+        let random = "/admin/authwall-00aa11bb22cc33dd";
+        let a = fingerprint(&catch_all_page(page, "aaa111"), &[page]);
+        let b = fingerprint(&catch_all_page(random, "bbb222"), &[random]);
+        assert!(similar(&a, &b));
+    }
+
+    #[test]
+    fn different_pages_in_one_layout_are_not_similar() {
+        let a = fingerprint(&dashboard_page(), &["/admin"]);
+        let b = fingerprint(&catch_all_page("/authwall-1", "n1"), &["/authwall-1"]);
+        assert!(!similar(&a, &b));
+        // Same chrome, same length, different main text: the sizes agree, the content not.
+        let layout = |main: &str| {
+            format!(
+                "<html><head><title>Example Shop</title></head><body><header><nav>\
+                 <a href=/>Home</a> <a href=/products>Products</a> <a href=/about>About us</a>\
+                 </nav></header><main>{main}</main><footer>© Example Shop. All rights \
+                 reserved.</footer></body></html>"
+            )
+        };
+        let a = fingerprint(
+            &layout(
+                "<h1>Orders</h1><p>Alice Smith ordered three blue mugs and one red teapot \
+                     for delivery on Friday; Bob Jones returned a kettle.</p>",
+            ),
+            &["/admin"],
+        );
+        let b = fingerprint(
+            &layout(
+                "<h1>Not found</h1><p>The page you asked for does not exist or has moved \
+                     away; try the search box or go back home.</p>",
+            ),
+            &["/authwall-1"],
+        );
+        assert!(!similar(&a, &b));
+    }
+
+    #[test]
+    fn different_app_shells_are_not_similar() {
+        let shell = |bundle: &str| {
+            format!(
+                "<!doctype html><html><head><meta charset=utf-8><title>App</title>\
+                 <link rel=stylesheet href=/assets/{bundle}.css></head><body><div id=root>\
+                 </div><script src=/assets/{bundle}.js></script></body></html>"
+            )
+        };
+        let a = fingerprint(&shell("admin-console"), &["/admin"]);
+        let b = fingerprint(&shell("storefront"), &["/authwall-1"]);
+        assert!(!similar(&a, &b));
+        let c = fingerprint(&shell("storefront"), &["/admin"]);
+        assert!(similar(&b, &c), "an identical shell is a catch-all");
+    }
+
+    #[test]
+    fn identical_bodies_are_similar_and_empty_only_matches_empty() {
+        let body = dashboard_page();
+        assert!(similar(&fingerprint(&body, &[]), &fingerprint(&body, &[])));
+        let empty = fingerprint("", &["/x"]);
+        assert!(similar(&empty, &fingerprint("  <>  ", &[])));
+        assert!(!similar(&empty, &fingerprint("hello", &[])));
+        assert!(similar(
+            &fingerprint("hello", &[]),
+            &fingerprint("HELLO", &[])
+        ));
+        assert!(!similar(
+            &fingerprint("hello", &[]),
+            &fingerprint("goodbye", &[])
+        ));
+    }
+
+    #[test]
+    fn echo_removal_keeps_other_paths() {
+        assert_eq!(remove_echo("<h1>/admin</h1>", "/admin"), "<h1> </h1>");
+        assert_eq!(remove_echo("x/admin/users y", "/admin"), "x/admin/users y");
+        assert_eq!(remove_echo("/admin.css /admin.", "/admin"), "/admin.css  .");
+        assert_eq!(remove_echo("/admin/ /admin/x", "/admin/"), "   x");
+    }
+
+    #[test]
+    fn fingerprint_is_compact_and_total() {
+        assert!(std::mem::size_of::<Fingerprint>() <= 300);
+        for body in [
+            "%", "%z", "%e9%", "%ff%fe", "é", "\u{0}", "%2F%2f", "\\/\\/",
+        ] {
+            let _ = fingerprint(body, &[body, "", "/", "%"]);
+        }
+        let huge = "word ".repeat(300_000);
+        let f = fingerprint(&huge, &["/word"]);
+        assert!(f.shingles >= 1);
+    }
+
+    #[test]
+    fn volatile_tokens_are_ignored() {
+        assert!(volatile("1712345678"));
+        assert!(volatile("a3f9c2"));
+        assert!(!volatile("h1"));
+        assert!(!volatile("2024"));
+        assert!(!volatile("products"));
+        assert!(volatile(&"x".repeat(33)));
+    }
+}

@@ -1,0 +1,27 @@
+//! The audit rules. Pure: a fetched record plus the facts the engine gathered about it go in,
+//! visibility, verdict, findings and severity come out. No I/O, no async, no clock: every
+//! function here is a table-tested function of its arguments.
+//!
+//! What this module owns:
+//! - the closed value lists of the audit columns ([`Visibility`], [`Verdict`], [`Finding`],
+//!   [`Severity`]) with each finding's title, advice and severity;
+//! - which paths are private and which to probe ([`PrivateMatcher`], [`DEFAULT_PRIVATE`]);
+//! - the signals read from one response: login URLs ([`is_login_url`]), `noindex`
+//!   ([`is_noindex`]), bot challenges ([`is_challenge`]), catch-all fingerprints
+//!   ([`fingerprint`], [`similar`]);
+//! - the rules themselves ([`classify`] over [`Facts`]).
+//!
+//! The engine (`crawl/`) decides what to fetch and gathers the [`Facts`]; the report writes
+//! the [`Classification`] into the row.
+
+mod fingerprint;
+mod private;
+mod rules;
+mod signals;
+mod values;
+
+pub use fingerprint::{Fingerprint, fingerprint, similar};
+pub use private::{DEFAULT_PRIVATE, PrivateMatcher};
+pub use rules::{CatchAll, Classification, Facts, classify};
+pub use signals::{is_challenge, is_login_page_url, is_login_url, is_noindex, is_noindex_for};
+pub use values::{Finding, Severity, UnknownSeverity, Verdict, Visibility};

@@ -1,0 +1,424 @@
+//! The closed value lists of the audit columns: `visibility`, `verdict`, `finding`, `severity`.
+//!
+//! Their CSV spellings are the serde names; a test pins each list, because people filter and
+//! diff on these words. New members go at the end of a list and into the changelog.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Read a value-list member back from its CSV spelling (`"public_401"` -> `Public401`).
+fn from_label<T: for<'de> Deserialize<'de>>(text: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(text.trim().to_string())).ok()
+}
+
+/// The CSV spelling of a member, for `Display`.
+fn write_label<T: Serialize>(value: &T, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    f.write_str(&crate::report::row::label(value))
+}
+
+/// Whose URL this is, as far as the audit can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// The site exposes it (start URL, sitemap, link from a public page, redirect target of a
+    /// public URL) and it matches no private pattern: search engines are meant to index it.
+    Public,
+    /// It matches a private pattern (`--private`, `--private-file`, the built-in defaults).
+    Private,
+    /// Neither: off-scope, found only from private pages, or a pure redirect hop.
+    Unknown,
+}
+
+/// What the audit concluded about one row: exactly one per row.
+///
+/// A verdict labels the row; findings (if any) are separate. Most verdicts carry no finding
+/// (`ok`, `protected`, `catch_all`, `bot_challenge`, `unverified`, `private_login_page`,
+/// `login_page`, `not_checked`, `redirect`), but static sitemap/link findings may ride along.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// It answered 2xx itself (no redirect) and no access rule applies to it.
+    Ok,
+    /// A public URL that search engines cannot read: it answers 401 or 403 (directly or at the
+    /// end of its redirect chain), redirects to a login page, or serves a login form as content.
+    Walled,
+    /// A private or unknown URL that refuses anonymous visitors: 401 or 403 (private also
+    /// 404/410), directly or at the end of its chain, or a redirect to a login page. Correct.
+    Protected,
+    /// A private URL that answers 2xx with real content to an anonymous client.
+    Leak,
+    /// A private 200 that looks like the site's answer to a random non-existent root path:
+    /// the site answers 200 to anything, so this 200 proves nothing.
+    CatchAll,
+    /// A 403/429/503 (own or at the end of the chain) carrying a bot-protection challenge:
+    /// the wall is in front of us, it says nothing about the site's auth.
+    BotChallenge,
+    /// We could not see the site's real answer: no response, 429/503 to the end (also at the
+    /// end of its chain), or answered during a refusal storm.
+    Unverified,
+    /// A private URL that answers 2xx with a login page (password form, or a login-like URL).
+    PrivateLoginPage,
+    /// The site's own login page or login entry point, no finding: a public/unknown URL
+    /// answering 2xx with a password form that is not listed or linked as content, or whose
+    /// final page is a login-redirect target; or a login-like URL (path or identity-provider
+    /// host) that answers 2xx, 401 or 403 or redirects to a login page.
+    LoginPage,
+    /// A redirect with no access problem: its chain ends at 2xx, or at a target that was not
+    /// requested (another host, robots.txt, …), or it leads out of the private area (the
+    /// target's own row is judged).
+    Redirect,
+    /// Not requested (`skip_reason` is set: robots.txt, out of scope, budget, …).
+    NotChecked,
+    /// Answered, but not fine and not an access problem: 3xx without a usable chain, redirect
+    /// loops, other 4xx (404, 410 on public URLs), 5xx other than 503; robots.txt or sitemap
+    /// documents that could not be used.
+    Error,
+}
+
+/// How badly a finding hurts. Ordered: `Info < Low < Medium < High < Critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// A problem a site owner can act on. A row may carry several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Finding {
+    /// A public URL answers 401, directly or at the end of its redirect chain.
+    #[serde(rename = "public_401")]
+    Public401,
+    /// A public URL answers 403 without a bot-challenge signature.
+    #[serde(rename = "public_403")]
+    Public403,
+    /// A public URL redirects (HTTP or meta refresh) to a login page or identity provider.
+    #[serde(rename = "public_login_redirect")]
+    PublicLoginRedirect,
+    /// A public URL listed in a sitemap or linked as content serves a login form.
+    #[serde(rename = "public_login_page")]
+    PublicLoginPage,
+    /// A 401 without a `WWW-Authenticate` header (RFC 9110 §15.5.2 requires one).
+    #[serde(rename = "missing_www_authenticate")]
+    MissingWwwAuthenticate,
+    /// A private URL answers 2xx with real content to an anonymous client.
+    #[serde(rename = "private_leak")]
+    PrivateLeak,
+    /// A leaking private URL that search engines may index (no noindex, not disallowed).
+    #[serde(rename = "private_indexable")]
+    PrivateIndexable,
+    /// A private URL is linked from a public page.
+    #[serde(rename = "private_linked_publicly")]
+    PrivateLinkedPublicly,
+    /// A sitemap lists a URL whose final status is not 200.
+    #[serde(rename = "sitemap_non_200")]
+    SitemapNonOk,
+    /// A sitemap lists a URL that redirects.
+    #[serde(rename = "sitemap_redirect")]
+    SitemapRedirect,
+    /// A sitemap lists a private URL.
+    #[serde(rename = "sitemap_private")]
+    SitemapPrivate,
+    /// A sitemap lists a URL that robots.txt disallows for the index agent.
+    #[serde(rename = "sitemap_disallowed")]
+    SitemapDisallowed,
+}
+
+impl Visibility {
+    pub const ALL: [Visibility; 3] = [Visibility::Public, Visibility::Private, Visibility::Unknown];
+
+    pub fn from_label(text: &str) -> Option<Self> {
+        from_label(text)
+    }
+}
+
+impl Verdict {
+    pub const ALL: [Verdict; 12] = [
+        Verdict::Ok,
+        Verdict::Walled,
+        Verdict::Protected,
+        Verdict::Leak,
+        Verdict::CatchAll,
+        Verdict::BotChallenge,
+        Verdict::Unverified,
+        Verdict::PrivateLoginPage,
+        Verdict::LoginPage,
+        Verdict::Redirect,
+        Verdict::NotChecked,
+        Verdict::Error,
+    ];
+
+    pub fn from_label(text: &str) -> Option<Self> {
+        from_label(text)
+    }
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    pub fn from_label(text: &str) -> Option<Self> {
+        from_label(text)
+    }
+}
+
+impl Finding {
+    pub const ALL: [Finding; 12] = [
+        Finding::Public401,
+        Finding::Public403,
+        Finding::PublicLoginRedirect,
+        Finding::PublicLoginPage,
+        Finding::MissingWwwAuthenticate,
+        Finding::PrivateLeak,
+        Finding::PrivateIndexable,
+        Finding::PrivateLinkedPublicly,
+        Finding::SitemapNonOk,
+        Finding::SitemapRedirect,
+        Finding::SitemapPrivate,
+        Finding::SitemapDisallowed,
+    ];
+
+    pub fn from_label(text: &str) -> Option<Self> {
+        from_label(text)
+    }
+
+    /// The finding's severity on a row. Only `public_401` depends on the row: a walled page
+    /// that the site itself submits for indexing (a sitemap entry) is the worst case.
+    pub fn severity(self, in_sitemap: bool) -> Severity {
+        match self {
+            Finding::Public401 if in_sitemap => Severity::Critical,
+            Finding::Public401 | Finding::Public403 | Finding::PublicLoginRedirect => {
+                Severity::High
+            }
+            Finding::PublicLoginPage | Finding::MissingWwwAuthenticate => Severity::Medium,
+            Finding::PrivateLeak | Finding::PrivateIndexable => Severity::Critical,
+            Finding::PrivateLinkedPublicly => Severity::Low,
+            Finding::SitemapNonOk | Finding::SitemapPrivate | Finding::SitemapDisallowed => {
+                Severity::Medium
+            }
+            Finding::SitemapRedirect => Severity::Low,
+        }
+    }
+
+    /// A short human name for summaries.
+    pub fn title(self) -> &'static str {
+        match self {
+            Finding::Public401 => "Public page answers 401",
+            Finding::Public403 => "Public page answers 403",
+            Finding::PublicLoginRedirect => "Public page redirects to a login",
+            Finding::PublicLoginPage => "Public page serves a login form",
+            Finding::MissingWwwAuthenticate => "401 without WWW-Authenticate",
+            Finding::PrivateLeak => "Private page open to anyone",
+            Finding::PrivateIndexable => "Leaking private page can be indexed",
+            Finding::PrivateLinkedPublicly => "Private page linked from a public page",
+            Finding::SitemapNonOk => "Sitemap lists a non-200 URL",
+            Finding::SitemapRedirect => "Sitemap lists a redirecting URL",
+            Finding::SitemapPrivate => "Sitemap lists a private URL",
+            Finding::SitemapDisallowed => "Sitemap lists a URL robots.txt disallows",
+        }
+    }
+
+    /// One line: what it means for search engines, and how to fix it.
+    pub fn advice(self) -> &'static str {
+        match self {
+            Finding::Public401 => {
+                "search engines never send credentials, so a 401 page is dropped from their \
+                 index; remove the auth from this page, or take it out of the sitemap and links"
+            }
+            Finding::Public403 => {
+                "search engines treat 403 as \"blocked\" and drop the page; serve it to anonymous \
+                 visitors, or take it out of the sitemap and links (if a firewall blocks crawlers, \
+                 allow-list verified search-engine bots)"
+            }
+            Finding::PublicLoginRedirect => {
+                "search engines follow the redirect to a login page and index that instead of \
+                 this page; serve the content anonymously, or take the URL out of the sitemap \
+                 and links"
+            }
+            Finding::PublicLoginPage => {
+                "search engines index the login form instead of content (a soft 404); serve the \
+                 content anonymously, or stop listing and linking the URL as content"
+            }
+            Finding::MissingWwwAuthenticate => {
+                "RFC 9110 requires a WWW-Authenticate header on every 401; clients and crawlers \
+                 cannot tell how to authenticate; add the header (e.g. `Bearer` or `Basic realm=…`) \
+                 or answer 403"
+            }
+            Finding::PrivateLeak => {
+                "anyone (and any crawler) can read this private page without logging in; protect \
+                 the private area with a 401/403 or a login redirect"
+            }
+            Finding::PrivateIndexable => {
+                "the leaking private page can end up in search results; protect it first, and \
+                 send `noindex` (meta robots or X-Robots-Tag) — robots.txt alone does not keep \
+                 linked pages out of the index"
+            }
+            Finding::PrivateLinkedPublicly => {
+                "a public page links into the private area, which advertises it to crawlers; \
+                 remove the link from public pages or show it to logged-in users only"
+            }
+            Finding::SitemapNonOk => {
+                "sitemaps should list only URLs that answer 200; fix the page or take it out of \
+                 the sitemap"
+            }
+            Finding::SitemapRedirect => {
+                "sitemaps should list final URLs; replace the entry with the redirect's target"
+            }
+            Finding::SitemapPrivate => {
+                "the sitemap submits a private URL to search engines; take it out of the sitemap \
+                 and protect it with 401/403 or a login redirect plus `noindex`"
+            }
+            Finding::SitemapDisallowed => {
+                "the sitemap submits a URL that robots.txt forbids the search engine to crawl; \
+                 take it out of the sitemap or allow it in robots.txt"
+            }
+        }
+    }
+}
+
+impl fmt::Display for Visibility {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_label(self, f)
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_label(self, f)
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_label(self, f)
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_label(self, f)
+    }
+}
+
+/// Why a `--fail-on` value was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownSeverity(pub String);
+
+impl fmt::Display for UnknownSeverity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown severity {:?} (expected critical, high, medium, low or info)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownSeverity {}
+
+/// `--fail-on`: `critical|high|medium|low|info`, case-insensitive.
+impl FromStr for Severity {
+    type Err = UnknownSeverity;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::from_label(&s.trim().to_ascii_lowercase())
+            .ok_or_else(|| UnknownSeverity(s.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::row::label;
+
+    fn labels<T: Serialize>(values: &[T]) -> String {
+        values.iter().map(label).collect::<Vec<_>>().join(",")
+    }
+
+    #[test]
+    fn visibility_list_is_pinned() {
+        assert_eq!(labels(&Visibility::ALL), "public,private,unknown");
+    }
+
+    #[test]
+    fn verdict_list_is_pinned() {
+        assert_eq!(
+            labels(&Verdict::ALL),
+            "ok,walled,protected,leak,catch_all,bot_challenge,unverified,private_login_page,\
+             login_page,redirect,not_checked,error"
+        );
+    }
+
+    #[test]
+    fn finding_list_is_pinned() {
+        assert_eq!(
+            labels(&Finding::ALL),
+            "public_401,public_403,public_login_redirect,public_login_page,\
+             missing_www_authenticate,private_leak,private_indexable,private_linked_publicly,\
+             sitemap_non_200,sitemap_redirect,sitemap_private,sitemap_disallowed"
+        );
+    }
+
+    #[test]
+    fn severity_list_is_pinned_and_ordered() {
+        assert_eq!(labels(&Severity::ALL), "info,low,medium,high,critical");
+        assert!(Severity::ALL.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn labels_read_back() {
+        for f in Finding::ALL {
+            assert_eq!(Finding::from_label(&label(&f)), Some(f));
+            assert_eq!(f.to_string(), label(&f));
+        }
+        for v in Verdict::ALL {
+            assert_eq!(Verdict::from_label(&label(&v)), Some(v));
+        }
+        for v in Visibility::ALL {
+            assert_eq!(Visibility::from_label(&label(&v)), Some(v));
+        }
+        assert_eq!(Finding::from_label(""), None);
+        assert_eq!(Finding::from_label("Public401"), None);
+    }
+
+    #[test]
+    fn fail_on_parses_every_severity_and_refuses_others() {
+        for s in Severity::ALL {
+            assert_eq!(label(&s).parse::<Severity>(), Ok(s));
+        }
+        assert_eq!("HIGH".parse::<Severity>(), Ok(Severity::High));
+        assert_eq!(" medium ".parse::<Severity>(), Ok(Severity::Medium));
+        let err = "severe".parse::<Severity>().unwrap_err();
+        assert!(err.to_string().contains("severe"), "{err}");
+        assert!("".parse::<Severity>().is_err());
+    }
+
+    #[test]
+    fn only_public_401_depends_on_the_sitemap() {
+        for f in Finding::ALL {
+            if f != Finding::Public401 {
+                assert_eq!(f.severity(true), f.severity(false), "{f}");
+            }
+        }
+        assert_eq!(Finding::Public401.severity(false), Severity::High);
+        assert_eq!(Finding::Public401.severity(true), Severity::Critical);
+    }
+
+    #[test]
+    fn every_finding_has_one_line_of_advice_and_a_title() {
+        for f in Finding::ALL {
+            assert!(!f.advice().contains('\n') && f.advice().len() > 40, "{f}");
+            assert!(!f.title().is_empty() && f.title().len() < 50, "{f}");
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! The bridge from what the crawl learned to the pure audit rules: catch-all calibration and
+//! the [`Facts`] of each row. Used while rows stream (with what is known so far) and again in
+//! the final pass (with everything known).
+
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use url::Url;
+
+use super::RobotsSlot;
+use super::frontier::{Frontier, UrlId};
+use super::scope;
+use crate::audit::{self, CatchAll, Facts, Fingerprint, PrivateMatcher};
+use crate::report::row::AuditRow;
+
+/// One calibration request: a random path that cannot exist, at the root of an origin or
+/// inside a private prefix. What the site answers there is what "not found" looks like.
+#[derive(Debug, Clone)]
+pub enum Calibration {
+    Pending,
+    /// The fingerprint of a 200 answer; `None` when it answered anything else (a real 404).
+    Done(Option<Box<Fingerprint>>),
+}
+
+/// Catch-all calibrations per key (`origin` or `origin + prefix`) and the fingerprints of the
+/// private pages that answered 200.
+#[derive(Debug, Default)]
+pub struct Calibrations {
+    by_key: HashMap<String, Calibration>,
+    pages: HashMap<UrlId, Fingerprint>,
+    counter: u64,
+}
+
+/// What to request for one calibration key.
+pub struct CalibrationRequest {
+    pub key: String,
+    pub url: Url,
+    /// The random path, removed from the answer before comparing (sites echo the path).
+    pub echo: String,
+}
+
+impl Calibrations {
+    /// The root key and the private-prefix key of a private page.
+    fn keys(url: &Url, matcher: &PrivateMatcher) -> (String, String, String) {
+        let origin = scope::origin_key(url);
+        let prefix = private_prefix(url.path(), matcher);
+        (origin.clone(), format!("{origin}{prefix}"), prefix)
+    }
+
+    /// Record a private page's 200 fingerprint; return the calibrations not yet requested.
+    pub fn need(
+        &mut self,
+        id: UrlId,
+        url: &Url,
+        fingerprint: Fingerprint,
+        matcher: &PrivateMatcher,
+    ) -> Vec<CalibrationRequest> {
+        self.pages.insert(id, fingerprint);
+        let (root, sibling, prefix) = Self::keys(url, matcher);
+        let mut requests = Vec::new();
+        for (key, dir) in [(root, String::new()), (sibling, prefix)] {
+            if self.by_key.contains_key(&key) {
+                continue;
+            }
+            self.counter += 1;
+            let random = format!(
+                "authwall-{:016x}",
+                std::collections::hash_map::RandomState::new().hash_one(self.counter)
+            );
+            let echo = format!("{dir}/{random}");
+            let mut target = url.clone();
+            target.set_path(&echo);
+            target.set_query(None);
+            self.by_key.insert(key.clone(), Calibration::Pending);
+            requests.push(CalibrationRequest {
+                key,
+                url: target,
+                echo,
+            });
+        }
+        requests
+    }
+
+    pub fn done(&mut self, key: String, fingerprint: Option<Fingerprint>) {
+        self.by_key
+            .insert(key, Calibration::Done(fingerprint.map(Box::new)));
+    }
+
+    /// Whether the verdict on this page still waits for a calibration answer.
+    pub fn pending(&self, id: UrlId, url: &Url, matcher: &PrivateMatcher) -> bool {
+        if !self.pages.contains_key(&id) {
+            return false;
+        }
+        let (root, sibling, _) = Self::keys(url, matcher);
+        [root, sibling]
+            .iter()
+            .any(|k| matches!(self.by_key.get(k), Some(Calibration::Pending)))
+    }
+
+    /// How a private 200 compares with the answers to paths that cannot exist.
+    pub fn catch_all(&self, id: UrlId, url: &Url, matcher: &PrivateMatcher) -> CatchAll {
+        let Some(page) = self.pages.get(&id) else {
+            return CatchAll::No;
+        };
+        let (root, sibling, _) = Self::keys(url, matcher);
+        let matches = |key: &str| matches!(self.by_key.get(key), Some(Calibration::Done(Some(f))) if audit::similar(page, f));
+        if matches(&root) {
+            CatchAll::MatchesRoot
+        } else if matches(&sibling) {
+            CatchAll::MatchesSibling
+        } else {
+            CatchAll::No
+        }
+    }
+}
+
+/// The private area a path belongs to: the probe path it lies under (`/admin`, `/internal`),
+/// else its first segment.
+fn private_prefix(path: &str, matcher: &PrivateMatcher) -> String {
+    let lower = path.to_ascii_lowercase();
+    for probe in matcher.probe_paths() {
+        let probe = probe.trim_end_matches('/').to_ascii_lowercase();
+        if !probe.is_empty() && (lower == probe || lower.starts_with(&format!("{probe}/"))) {
+            return probe;
+        }
+    }
+    match path.trim_start_matches('/').split('/').next() {
+        Some(first) if !first.is_empty() => format!("/{first}"),
+        _ => String::new(),
+    }
+}
+
+/// Everything the rules need, borrowed from the engine's state.
+pub(crate) struct Evidence<'a> {
+    pub(crate) frontier: &'a Frontier,
+    pub(crate) robots: &'a HashMap<String, RobotsSlot>,
+    pub(crate) calibrations: &'a Calibrations,
+    pub(crate) matcher: &'a PrivateMatcher,
+    /// Product token of `--index-agent`.
+    pub(crate) index_token: &'a str,
+}
+
+impl Evidence<'_> {
+    /// Whether this row must wait: its final page's catch-all calibration is still out.
+    pub fn waits(&self, row: &AuditRow) -> bool {
+        let Some(id) = self.frontier.id(&row.final_url) else {
+            return false;
+        };
+        Url::parse(&row.final_url).is_ok_and(|u| self.calibrations.pending(id, &u, self.matcher))
+    }
+
+    /// Fill the row's visibility, verdict, finding and severity from the rules.
+    pub fn classify(&self, row: &mut AuditRow) {
+        let flags = self
+            .frontier
+            .id(&row.url)
+            .map(|id| self.frontier.get(id).flags)
+            .unwrap_or_default();
+        let final_id = self.frontier.id(&row.final_url);
+        let final_flags = final_id
+            .map(|id| self.frontier.get(id).flags)
+            .unwrap_or_default();
+        let final_url = Url::parse(&row.final_url).ok();
+        let catch_all = match (final_id, &final_url) {
+            (Some(id), Some(url)) => self.calibrations.catch_all(id, url, self.matcher),
+            _ => CatchAll::No,
+        };
+        // A private 200 whose calibration never came back (the run was stopped) proves
+        // nothing either way: unverified, not a leak.
+        let uncalibrated = match (final_id, &final_url) {
+            (Some(id), Some(url)) => self.calibrations.pending(id, url, self.matcher),
+            _ => false,
+        };
+        let index_disallowed = Url::parse(&row.url).is_ok_and(|url| {
+            matches!(
+                self.robots.get(&scope::origin_key(&url)),
+                Some(RobotsSlot::Ready(robots))
+                    if !robots.check(self.index_token, super::path_and_query(&url)).allowed
+            )
+        });
+        let facts = Facts {
+            row,
+            private: flags.private,
+            // A redirect target of a public URL is public; the rules keep its findings on the
+            // URL that the site links to.
+            exposed: flags.exposed || flags.hop_of_public,
+            linked_from_public: flags.linked_from_public,
+            final_login_form: final_flags.login_form,
+            final_is_login_target: final_flags.redirect_target
+                && (final_flags.login_form || final_url.as_ref().is_some_and(audit::is_login_url)),
+            challenge: flags.challenge || final_flags.challenge,
+            catch_all,
+            index_disallowed,
+            refused: flags.refused || uncalibrated,
+        };
+        let verdict = audit::classify(&facts);
+        row.visibility = Some(verdict.visibility);
+        row.verdict = Some(verdict.verdict);
+        row.finding = verdict.findings_cell();
+        row.severity = verdict.severity;
+        // The final pass classifies rows again: add the rules' note once.
+        if let Some(note) = verdict.note.filter(|n| !row.note.contains(n.as_str())) {
+            row.note = if row.note.is_empty() {
+                note
+            } else {
+                format!("{}; {note}", row.note)
+            };
+        }
+    }
+}
