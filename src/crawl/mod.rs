@@ -101,7 +101,14 @@ impl Finished {
     /// linked from a public page after its row was written, or its calibration came late.
     pub fn finalize(&self, row: &mut AuditRow) {
         if let Some(id) = self.frontier.id(&row.url) {
-            row.inlinks = self.frontier.get(id).inlinks;
+            let entry = self.frontier.get(id);
+            row.inlinks = entry.inlinks;
+            // A probed path may have been linked after its row was written.
+            if row.referrer.is_empty()
+                && let Some(referrer) = entry.referrer
+            {
+                row.referrer = self.frontier.get(referrer).url.to_string();
+            }
         }
         Evidence {
             frontier: &self.frontier,
@@ -246,6 +253,9 @@ impl<'a> Engine<'a> {
             },
         );
         debug_assert_eq!(id, START_ID);
+        let flags = &mut self.frontier.get_mut(id).flags;
+        flags.exposed = true;
+        flags.private = self.cfg.private_matcher.is_private(start.path());
         self.frontier.push(id, Lane::Priority);
         self.start_head = Some(id);
 
@@ -369,17 +379,18 @@ impl<'a> Engine<'a> {
             return Ok(());
         }
         self.phase = Phase::Pages;
-        for (id, depth, links) in std::mem::take(&mut self.deferred_links) {
-            self.follow_links(id, depth, links)?;
-        }
         if self.cfg.probe {
-            // Private areas are rarely linked: ask for them directly, ahead of the link crawl.
+            // Private areas are rarely linked: ask for them directly, ahead of the link crawl
+            // (and before links can spend the page budget on them).
             let origin = Url::parse(&format!("{}/", self.scope.origin()))?;
             for path in self.cfg.private_matcher.probe_paths() {
                 if let Ok(url) = origin.join(&path) {
                     self.discover(url, Kind::Page, DiscoveredVia::Probe, 0, None, 0)?;
                 }
             }
+        }
+        for (id, depth, links) in std::mem::take(&mut self.deferred_links) {
+            self.follow_links(id, depth, links)?;
         }
         for mut row in std::mem::take(&mut self.held) {
             if let Some(id) = self.frontier.id(&row.url) {
@@ -1071,7 +1082,12 @@ impl<'a> Engine<'a> {
                 Some(id),
                 0,
             )?;
-            let child_flags = &mut self.frontier.get_mut(child).flags;
+            let entry = self.frontier.get_mut(child);
+            if entry.referrer.is_none() && entry.via == DiscoveredVia::Probe {
+                // A probed path that a page links to after all: say where.
+                entry.referrer = Some(id);
+            }
+            let child_flags = &mut entry.flags;
             child_flags.exposed |= public;
             child_flags.linked_from_public |= public
                 && matches!(

@@ -109,7 +109,10 @@ impl Tally {
 /// Where a person finds the URL: the sitemap or page that listed it, or our probe.
 fn where_found(row: &AuditRow) -> String {
     match row.discovered_via {
-        DiscoveredVia::Probe => "probed (no page links to it)".to_string(),
+        DiscoveredVia::Probe if row.referrer.is_empty() => {
+            "probed (no page links to it)".to_string()
+        }
+        DiscoveredVia::Probe => format!("probed; linked from {}", row.referrer),
         DiscoveredVia::Seed if row.referrer.is_empty() => "the start URL".to_string(),
         DiscoveredVia::Sitemap => format!("listed in {}", row.referrer),
         _ if row.in_sitemap => format!("in a sitemap; linked from {}", row.referrer),
