@@ -32,13 +32,18 @@ pub enum Command {
     Demo(DemoArgs),
     /// Test robots.txt rules: print whether each URL is allowed, and the rule that decided.
     Robots(RobotsArgs),
+    /// Write a commented starter authwall.toml.
+    Init(InitArgs),
 }
 
 #[derive(Debug, Args, Clone)]
+// A config file's values come first on the command line; a later flag wins over them.
+#[command(args_override_self = true)]
 pub struct AuditArgs {
     /// Start URL. Its scheme, host and port define the scope; a bare host means https://HOST/.
+    /// May come from the config file's `url` instead.
     #[arg(value_name = "URL")]
-    pub url: String,
+    pub url: Option<String>,
 
     /// CSV output file; `-` for stdout. Default: authwall-<host>.csv
     #[arg(short = 'o', long, value_name = "FILE")]
@@ -81,16 +86,24 @@ pub struct AuditArgs {
     pub user_agent: String,
 
     /// Fetch URLs that robots.txt disallows anyway (they are still marked `disallowed`).
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_ignore_robots")]
     pub ignore_robots: bool,
+
+    /// Obey robots.txt (undoes `--ignore-robots` or `ignore-robots = true` in the config file).
+    #[arg(long, overrides_with = "ignore_robots")]
+    pub no_ignore_robots: bool,
 
     /// A sitemap to read besides those robots.txt names (repeatable).
     #[arg(long = "sitemap", value_name = "URL")]
     pub sitemaps: Vec<String>,
 
     /// Read no sitemap at all.
-    #[arg(long)]
+    #[arg(long, overrides_with = "read_sitemaps")]
     pub no_sitemaps: bool,
+
+    /// Read sitemaps (undoes `--no-sitemaps`).
+    #[arg(long = "sitemaps", overrides_with = "no_sitemaps")]
+    pub read_sitemaps: bool,
 
     /// Crawl only URL paths matching this glob (repeatable; `*` stays within a segment, `**` spans).
     #[arg(long = "include", value_name = "GLOB")]
@@ -101,8 +114,12 @@ pub struct AuditArgs {
     pub exclude: Vec<String>,
 
     /// Treat subdomains of the start host as in scope.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_include_subdomains")]
     pub include_subdomains: bool,
+
+    /// Keep subdomains out of scope (undoes `--include-subdomains`).
+    #[arg(long, overrides_with = "include_subdomains")]
+    pub no_include_subdomains: bool,
 
     /// A private URL-path pattern (repeatable), e.g. `/internal/**`, `/staff-*`; its literal
     /// prefix is probed when it ends at a whole segment.
@@ -114,12 +131,20 @@ pub struct AuditArgs {
     pub private_file: Option<std::path::PathBuf>,
 
     /// Do not treat the built-in admin/account paths as private.
-    #[arg(long)]
+    #[arg(long, overrides_with = "default_private")]
     pub no_default_private: bool,
 
+    /// Use the built-in private paths (undoes `--no-default-private`).
+    #[arg(long, overrides_with = "no_default_private")]
+    pub default_private: bool,
+
     /// Do not request the private paths that no page links to.
-    #[arg(long)]
+    #[arg(long, overrides_with = "probe")]
     pub no_probe: bool,
+
+    /// Probe private paths (undoes `--no-probe`).
+    #[arg(long, overrides_with = "no_probe")]
+    pub probe: bool,
 
     /// The search engine whose robots.txt group decides what may be indexed.
     #[arg(long, value_name = "UA", default_value = "Googlebot")]
@@ -135,8 +160,20 @@ pub struct AuditArgs {
     pub resolve: Vec<String>,
 
     /// No output at all when the run ends with exit code 0 (for cron).
-    #[arg(short, long)]
+    #[arg(short, long, overrides_with = "no_quiet")]
     pub quiet: bool,
+
+    /// Print the summary (undoes `--quiet` or `quiet = true` in the config file).
+    #[arg(long, overrides_with = "quiet")]
+    pub no_quiet: bool,
+
+    /// Read options from this TOML file (default: ./authwall.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+
+    /// Ignore ./authwall.toml.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
 
     /// Largest body read from one response; the rest is ignored and the row says so.
     #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = parse_size)]
@@ -157,6 +194,17 @@ pub struct AuditArgs {
     /// Crawler-trap guard: characters in a URL.
     #[arg(long, value_name = "N", default_value_t = 2000)]
     pub max_url_length: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write it.
+    #[arg(value_name = "FILE", default_value = "authwall.toml")]
+    pub path: std::path::PathBuf,
+
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -75,7 +75,10 @@ pub struct TrapLimits {
 
 impl Config {
     pub fn from_args(args: &AuditArgs) -> Result<Self> {
-        let start = parse_start_url(&args.url)?;
+        let url = args.url.as_deref().context(
+            "no start URL: give one (`authwall audit https://www.example.com/`) or set `url` in authwall.toml",
+        )?;
+        let start = parse_start_url(url)?;
         let output = match args.output.as_deref() {
             Some("-") => Output::Stdout,
             Some(path) => Output::File(path.into()),

@@ -32,6 +32,7 @@
 pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod config_file;
 pub mod crawl;
 pub mod demo;
 pub mod progress;
@@ -97,6 +98,18 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         }
         Command::Demo(args) => demo::run(args).await,
         Command::Robots(args) => robots_command(&args).await,
+        Command::Init(args) => {
+            if args.path.exists() && !args.force {
+                anyhow::bail!("{} exists; use --force to replace it", args.path.display());
+            }
+            std::fs::write(&args.path, config_file::starter())
+                .with_context(|| format!("cannot write {}", args.path.display()))?;
+            println!(
+                "wrote {}: edit it, then run `authwall audit`",
+                args.path.display()
+            );
+            Ok(Exit::Clean)
+        }
     }
 }
 

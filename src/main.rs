@@ -6,7 +6,14 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = authwall::cli::Cli::parse();
+    // authwall.toml comes first, as if its values were written before the user's flags.
+    let cli = match authwall::config_file::apply(std::env::args_os().collect()) {
+        Ok(argv) => authwall::cli::Cli::parse_from(argv),
+        Err(e) => {
+            eprintln!("authwall: {e:#}");
+            return ExitCode::from(authwall::Exit::CouldNotRun.code());
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -284,3 +284,60 @@ async fn demo_runs_with_no_setup_and_exits_0() {
     assert!(summary.contains("401: 4"), "{summary}");
     assert!(summary.contains("public_401"), "{summary}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn init_writes_a_starter_that_audit_reads_from_the_working_directory() {
+    let server = Server::start(clean_site()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = authwall(args(&["init"]), dir.path()).await;
+    assert_eq!(out.status.code(), Some(0));
+    let starter = std::fs::read_to_string(dir.path().join("authwall.toml")).unwrap();
+    assert!(starter.contains("# max-pages = 50000"), "{starter}");
+    // A second init does not overwrite the file.
+    assert_eq!(
+        authwall(args(&["init"]), dir.path()).await.status.code(),
+        Some(2)
+    );
+    let config = format!(
+        "url = \"{}\"\ndelay = 0\noutput = \"weekly.csv\"\nprobe = false\n",
+        server.url("/")
+    );
+    std::fs::write(dir.path().join("authwall.toml"), config).unwrap();
+    let out = authwall(args(&["audit"]), dir.path()).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("weekly.csv").exists());
+    assert!(
+        !server.hits().iter().any(|h| h.target == "/admin"),
+        "probe = false"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_file_with_an_unknown_key_exits_2_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("authwall.toml"),
+        "url = \"http://127.0.0.1:9/\"\nmax-pagez = 3\n",
+    )
+    .unwrap();
+    let out = authwall(args(&["audit"]), dir.path()).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`max-pagez`") && err.contains("authwall.toml"),
+        "{err}"
+    );
+    // demo ignores any config file.
+    let out = authwall(args(&["demo", "-q"]), dir.path()).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

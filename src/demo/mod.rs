@@ -103,7 +103,7 @@ fn header(request: &Request, name: &str) -> String {
 pub async fn run(args: DemoArgs) -> Result<Exit> {
     let server = Server::start(site()).await?;
     let audit = crate::cli::AuditArgs {
-        url: server.url("/"),
+        url: Some(server.url("/")),
         output: Some(args.output.clone()),
         concurrency: 4,
         // Our own loopback server: no need to be gentle, but keep the run short.
