@@ -167,6 +167,11 @@ pub struct AuditArgs {
     #[arg(long, overrides_with = "quiet")]
     pub no_quiet: bool,
 
+    /// How the end-of-run summary is written: `text` for a terminal or a cron mail,
+    /// `markdown` for a ticket or a CI job summary.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub summary: SummaryFormat,
+
     /// Read options from this TOML file (default: ./authwall.toml when it exists).
     #[arg(long, value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
@@ -236,6 +241,13 @@ pub struct RobotsArgs {
     /// URLs (or paths) to test.
     #[arg(value_name = "URL", required = true)]
     pub urls: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SummaryFormat {
+    Text,
+    Markdown,
 }
 
 pub fn parse_duration(text: &str) -> Result<Duration, String> {

@@ -58,6 +58,7 @@ pub struct Config {
     pub probe: bool,
     pub index_agent: String,
     pub fail_on: Severity,
+    pub summary: crate::cli::SummaryFormat,
     /// `--resolve`: host names answered without DNS.
     pub resolve: Vec<(String, std::net::IpAddr)>,
     pub quiet: bool,
@@ -134,6 +135,7 @@ impl Config {
                     args.fail_on
                 )
             })?,
+            summary: args.summary,
             resolve: args
                 .resolve
                 .iter()

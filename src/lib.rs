@@ -180,7 +180,10 @@ pub async fn audit(
         csv: csv_path.as_deref(),
         started,
     };
-    let summary = report.text();
+    let summary = match config.summary {
+        cli::SummaryFormat::Text => report.text(),
+        cli::SummaryFormat::Markdown => report.markdown(),
+    };
     if let Some(path) = &csv_path {
         report::summary::write_record(&report::summary::record_path(path), &report.record())?;
     }

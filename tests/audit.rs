@@ -330,3 +330,22 @@ async fn a_firewall_ban_mid_crawl_stops_without_a_flood_of_false_findings() {
         run.result.summary
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summary_can_be_markdown_for_a_ticket() {
+    let server = Server::start(site()).await.unwrap();
+    let run = audit_site(&server, "/", &["--summary", "markdown"]).await;
+    let md = &run.result.summary;
+    assert!(
+        md.starts_with("## authwall audit of http://127.0.0.1:"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| critical | `public_401` Public page answers 401 | 4 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("<details><summary><code>public_401</code></summary>"),
+        "{md}"
+    );
+}

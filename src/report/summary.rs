@@ -40,6 +40,99 @@ impl RunReport<'_> {
         "complete".to_string()
     }
 
+    /// Findings with their count and severity, the most severe first.
+    fn findings_in_order(&self) -> Vec<(Finding, u64, Severity)> {
+        let t = self.tally;
+        let mut order: Vec<(Finding, u64, Severity)> = t
+            .findings
+            .iter()
+            .map(|(f, n)| {
+                let severity = t.finding_severity.get(f).copied().unwrap_or(Severity::Info);
+                (*f, *n, severity)
+            })
+            .collect();
+        order.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        order
+    }
+
+    /// The summary as Markdown, for a ticket or a CI job summary.
+    pub fn markdown(&self) -> String {
+        let (f, t) = (self.facts, self.tally);
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "## authwall audit of {}
+",
+            md(&f.origin)
+        );
+        let _ = writeln!(
+            s,
+            "**{}**
+",
+            md(&self.verdict())
+        );
+        let order = self.findings_in_order();
+        if order.is_empty() {
+            let _ = writeln!(
+                s,
+                "No findings.
+"
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "| severity | finding | URLs | what to do |\n|---|---|---:|---|"
+            );
+            for (finding, count, severity) in &order {
+                let _ = writeln!(
+                    s,
+                    "| {} | `{}` {} | {count} | {} |",
+                    label(severity),
+                    label(finding),
+                    md(finding.title()),
+                    md(finding.advice())
+                );
+            }
+            let _ = writeln!(s);
+            for (finding, _, severity) in &order {
+                if *severity < Severity::High {
+                    continue;
+                }
+                let _ = writeln!(
+                    s,
+                    "<details><summary><code>{}</code></summary>\n",
+                    label(finding)
+                );
+                for (url, found) in t.examples.get(finding).into_iter().flatten() {
+                    let _ = writeln!(s, "- {} ({})", md(url), md(found));
+                }
+                let _ = writeln!(s, "\n</details>\n");
+            }
+        }
+        if !t.probes_blocked_by_robots.is_empty() {
+            let _ = writeln!(
+                s,
+                "Not checked (robots.txt): {} — on a site you own, re-run with `--ignore-robots`.\n",
+                md(&t.probes_blocked_by_robots.join(", "))
+            );
+        }
+        let c = &t.classes;
+        let _ = writeln!(
+            s,
+            "| URLs | 2xx | 3xx | 4xx | 401 | 403 | 5xx | no response | time |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n| {} | {} | {} | {} | {} | {} | {} | {} | {:.1} s |",
+            t.rows,
+            c[2],
+            c[3],
+            c[4],
+            t.status_401,
+            t.status_403,
+            c[5],
+            t.no_response,
+            f.elapsed.as_secs_f64()
+        );
+        s
+    }
+
     /// The findings lead: counts, the worst URLs with where they were found, and what to do.
     fn findings(&self, s: &mut String) {
         let (t, threshold) = (self.tally, self.config.fail_on);
@@ -60,18 +153,7 @@ impl RunReport<'_> {
                 label(&threshold)
             );
         }
-        let mut order: Vec<(Finding, u64, Severity)> = t
-            .findings
-            .iter()
-            .map(|(f, n)| {
-                (
-                    *f,
-                    *n,
-                    t.finding_severity.get(f).copied().unwrap_or(Severity::Info),
-                )
-            })
-            .collect();
-        order.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        let order = self.findings_in_order();
         for (finding, count, severity) in order {
             let _ = writeln!(
                 s,
@@ -218,6 +300,15 @@ impl RunReport<'_> {
             settings: self.config,
         }
     }
+}
+
+/// Text from the site, made safe for a Markdown table cell.
+fn md(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace(['\n', '\r'], " ")
 }
 
 /// The run record: a small JSON file next to the CSV that says whether the CSV can be
