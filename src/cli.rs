@@ -150,7 +150,7 @@ pub struct AuditArgs {
     #[arg(long, value_name = "UA", default_value = "Googlebot")]
     pub index_agent: String,
 
-    /// Exit 1 when a finding is at least this severe (critical, high, medium, low).
+    /// Exit 1 when a finding is at least this severe (critical, high, medium, low, info).
     #[arg(long, value_name = "SEVERITY", default_value = "high")]
     pub fail_on: String,
 

@@ -129,12 +129,10 @@ impl Config {
             default_private: !args.no_default_private,
             probe: !args.no_probe,
             index_agent: args.index_agent.clone(),
-            fail_on: args.fail_on.parse().map_err(|e| {
-                anyhow::anyhow!(
-                    "--fail-on {:?}: {e} (critical, high, medium, low)",
-                    args.fail_on
-                )
-            })?,
+            fail_on: args
+                .fail_on
+                .parse()
+                .map_err(|e| anyhow::anyhow!("--fail-on {:?}: {e}", args.fail_on))?,
             summary: args.summary,
             resolve: args
                 .resolve

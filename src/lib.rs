@@ -145,6 +145,8 @@ pub async fn audit(
     let mut tally = sink.tally;
 
     let csv_path = match &config.output {
+        // A device such as /dev/null cannot be read back: no final pass there.
+        Output::File(path) if !path.is_file() => None,
         Output::File(path) => {
             // The final pass: inlinks and verdicts with everything the crawl learned. The
             // summary counts the final rows.
@@ -212,8 +214,8 @@ fn incomplete_reasons(config: &Config, facts: &CrawlFacts, tally: &Tally) -> Vec
     }
     if facts.stopped == Some(StopCause::Refused) {
         reasons.push(format!(
-            "the site kept refusing ({} pages in a row answered 429/503 after every retry); \
-             stopped early, the rest is marked `refused`",
+            "the site kept refusing ({} pages in a row answered 403, or 429/503 after every \
+             retry); stopped early, the rest is marked `refused` and the refusals `unverified`",
             crawl::REFUSAL_STORM
         ));
     }

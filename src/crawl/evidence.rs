@@ -193,7 +193,12 @@ impl Evidence<'_> {
             index_disallowed,
             refused: flags.refused || uncalibrated,
         };
-        let verdict = audit::classify(&facts);
+        let mut verdict = audit::classify(&facts);
+        if uncalibrated && !flags.refused {
+            verdict.note = Some(
+                "not judged: the catch-all check did not finish before the run stopped".to_string(),
+            );
+        }
         row.visibility = Some(verdict.visibility);
         row.verdict = Some(verdict.verdict);
         row.finding = verdict.findings_cell();

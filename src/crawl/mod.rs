@@ -50,7 +50,8 @@ pub enum StopCause {
     Terminate,
     MaxDuration,
     /// The site kept refusing us ([`REFUSAL_STORM`] pages in a row answered 429/503 to the
-    /// end): hammering on would be rude and every further answer meaningless.
+    /// end, or 403 across several areas after some 2xx): hammering on would be rude and every
+    /// further answer meaningless.
     Refused,
 }
 
@@ -193,6 +194,8 @@ pub struct Engine<'a> {
     calibrations: Calibrations,
     /// Rows whose verdict waits for a catch-all calibration.
     awaiting: Vec<AuditRow>,
+    /// Rows of the current refusal streak, written when it ends one way or the other.
+    streak_rows: Vec<AuditRow>,
     index_token: String,
     sink: &'a mut dyn RowSink,
 }
@@ -230,6 +233,7 @@ impl<'a> Engine<'a> {
             seen_ok: false,
             calibrations: Calibrations::default(),
             awaiting: Vec::new(),
+            streak_rows: Vec::new(),
             index_token: robots::product_token(&cfg_index_agent).to_string(),
             sink,
         })
@@ -367,7 +371,11 @@ impl<'a> Engine<'a> {
             }
         }
         // Calibrations that never came back (the run was stopped): classify without them.
-        for row in std::mem::take(&mut self.awaiting) {
+        // Refusals still in a streak are written with whatever the storm check decided.
+        let left = std::mem::take(&mut self.awaiting)
+            .into_iter()
+            .chain(std::mem::take(&mut self.streak_rows));
+        for row in left {
             self.write(row)?;
         }
         self.sink.tick()
@@ -1006,6 +1014,10 @@ impl<'a> Engine<'a> {
             } else if let Some(status) = response.status {
                 self.streak.clear();
                 self.seen_ok |= (200..300).contains(&status);
+                // The refusals were the site's own answers after all: write them.
+                for row in std::mem::take(&mut self.streak_rows) {
+                    self.emit(row)?;
+                }
             }
         }
         let mut row = self.base_row(id, &response);
@@ -1316,6 +1328,16 @@ impl<'a> Engine<'a> {
         }
         if self.evidence().waits(&row) {
             self.awaiting.push(row);
+            return Ok(());
+        }
+        // A refusal may be the start of a ban; its verdict waits until the streak ends (a
+        // streamed `public_403` cannot be taken back, not even on stdout).
+        if self
+            .frontier
+            .id(&row.url)
+            .is_some_and(|id| self.streak.contains(&id))
+        {
+            self.streak_rows.push(row);
             return Ok(());
         }
         self.write(row)
