@@ -349,3 +349,24 @@ async fn the_summary_can_be_markdown_for_a_ticket() {
         "{md}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn noindex_for_the_index_agent_keeps_a_leak_out_of_private_indexable() {
+    let site = Router::new()
+        .route("/", get(|| async { Html("home") }))
+        .route(
+            "/dashboard",
+            get(|| async {
+                Html(r#"<meta name="robots" content="bingbot: noindex"><h1>Orders</h1><p>#1041 Ada</p>"#)
+            }),
+        );
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(&server, "/", &[]).await;
+    assert!(
+        has(&run, "/dashboard", Finding::PrivateIndexable),
+        "noindex for Bing only"
+    );
+    let run = audit_site(&server, "/", &["--index-agent", "bingbot"]).await;
+    assert!(has(&run, "/dashboard", Finding::PrivateLeak));
+    assert!(!has(&run, "/dashboard", Finding::PrivateIndexable));
+}

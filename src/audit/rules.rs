@@ -20,7 +20,9 @@
 
 use url::Url;
 
-use super::signals::{is_login_page_url, is_login_url, is_noindex};
+#[cfg(test)]
+use super::signals::is_noindex;
+use super::signals::{is_login_page_url, is_login_url};
 use super::values::{Finding, Severity, Verdict, Visibility};
 use crate::report::row::{AuditRow, DiscoveredVia, ErrorKind, Kind, SkipReason};
 
@@ -68,6 +70,8 @@ pub struct Facts<'a> {
     pub index_disallowed: bool,
     /// Answered during a refusal storm (a firewall ban): never a finding.
     pub refused: bool,
+    /// `noindex` for the index agent (meta robots or X-Robots-Tag, unscoped or scoped to it).
+    pub noindex: bool,
 }
 
 /// What the rules concluded about one row.
@@ -361,8 +365,7 @@ fn private_content(f: &Facts, a: &Answer) -> Out {
         CatchAll::No => Out::new(Verdict::Leak),
     };
     out.findings.push(Finding::PrivateLeak);
-    let row = f.row;
-    if !is_noindex(&row.meta_robots, &row.x_robots_tag) && !f.index_disallowed {
+    if !f.noindex && !f.index_disallowed {
         out.findings.push(Finding::PrivateIndexable);
     }
     out
@@ -617,6 +620,7 @@ mod tests {
                 catch_all: self.catch_all,
                 index_disallowed: self.disallowed,
                 refused: self.refused,
+                noindex: is_noindex(&self.row.meta_robots, &self.row.x_robots_tag),
             }
         }
 
@@ -1487,6 +1491,7 @@ mod tests {
                 catch_all: catch[next(catch.len())],
                 index_disallowed: next(2) == 1,
                 refused: next(8) == 0,
+                noindex: is_noindex(&row.meta_robots, &row.x_robots_tag),
             };
             assert_invariants(&f, &classify(&f));
         }

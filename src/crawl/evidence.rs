@@ -192,6 +192,7 @@ impl Evidence<'_> {
             catch_all,
             index_disallowed,
             refused: flags.refused || uncalibrated,
+            noindex: audit::is_noindex_for(&row.meta_robots, &row.x_robots_tag, self.index_token),
         };
         let mut verdict = audit::classify(&facts);
         if uncalibrated && !flags.refused {
