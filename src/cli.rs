@@ -154,6 +154,24 @@ pub struct AuditArgs {
     #[arg(long, value_name = "SEVERITY", default_value = "high")]
     pub fail_on: String,
 
+    /// Send this header with every request (repeatable), e.g. `"X-Staging-Key: …"`. Values are
+    /// never written to any output.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+
+    /// HTTP Basic credentials (`user:password`) from this environment variable, for a staging
+    /// site behind Basic auth. Never written to any output.
+    #[arg(long, value_name = "VAR")]
+    pub basic_auth_env: Option<String>,
+
+    /// Accept invalid TLS certificates (self-signed staging servers).
+    #[arg(long, overrides_with = "no_insecure")]
+    pub insecure: bool,
+
+    /// Check TLS certificates (undoes `--insecure`).
+    #[arg(long, overrides_with = "insecure")]
+    pub no_insecure: bool,
+
     /// Connect to IP for HOST instead of asking DNS (repeatable): audit a new server under its
     /// production name before DNS moves, or a staging host.
     #[arg(long = "resolve", value_name = "HOST:IP")]

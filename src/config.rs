@@ -59,6 +59,14 @@ pub struct Config {
     pub index_agent: String,
     pub fail_on: Severity,
     pub summary: crate::cli::SummaryFormat,
+    /// `--header`: (name, value). The values may be secrets: never serialised.
+    #[serde(serialize_with = "header_names")]
+    pub headers: Vec<(String, String)>,
+    /// `--basic-auth-env`: the variable's name (serialised) and the credentials (never).
+    pub basic_auth_env: Option<String>,
+    #[serde(skip)]
+    pub basic_auth: Option<(String, String)>,
+    pub insecure: bool,
     /// `--resolve`: host names answered without DNS.
     pub resolve: Vec<(String, std::net::IpAddr)>,
     pub quiet: bool,
@@ -134,6 +142,18 @@ impl Config {
                 .parse()
                 .map_err(|e| anyhow::anyhow!("--fail-on {:?}: {e}", args.fail_on))?,
             summary: args.summary,
+            headers: args
+                .headers
+                .iter()
+                .map(|h| parse_header(h))
+                .collect::<Result<_>>()?,
+            basic_auth_env: args.basic_auth_env.clone(),
+            basic_auth: args
+                .basic_auth_env
+                .as_deref()
+                .map(basic_auth_from_env)
+                .transpose()?,
+            insecure: args.insecure,
             resolve: args
                 .resolve
                 .iter()
@@ -174,6 +194,61 @@ pub fn parse_start_url(text: &str) -> Result<Url> {
         bail!("{text:?} has no host");
     }
     Ok(url)
+}
+
+impl Config {
+    /// Whether the audit sends credentials, so that it no longer sees what search engines see.
+    pub fn authenticated(&self) -> bool {
+        self.basic_auth.is_some()
+            || self.headers.iter().any(|(name, _)| {
+                let name = name.to_ascii_lowercase();
+                name == "authorization"
+                    || name == "cookie"
+                    || name.contains("token")
+                    || name.contains("key")
+            })
+    }
+}
+
+/// `Name: value`.
+fn parse_header(text: &str) -> Result<(String, String)> {
+    let (name, value) = text
+        .split_once(':')
+        .with_context(|| format!("--header {:?}: expected `Name: value`", redact(text)))?;
+    let name = name.trim();
+    anyhow::ensure!(
+        !name.is_empty() && reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_ok(),
+        "--header: {name:?} is not a header name"
+    );
+    anyhow::ensure!(
+        reqwest::header::HeaderValue::from_str(value.trim()).is_ok(),
+        "--header {name}: the value is not a valid header value"
+    );
+    Ok((name.to_string(), value.trim().to_string()))
+}
+
+/// Only the name of a `Name: value` header: the value may be a secret.
+fn redact(text: &str) -> String {
+    match text.split_once(':') {
+        Some((name, _)) => format!("{name}: …"),
+        None => "…".to_string(),
+    }
+}
+
+fn header_names<S: serde::Serializer>(
+    headers: &[(String, String)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(headers.iter().map(|(name, _)| format!("{name}: (hidden)")))
+}
+
+fn basic_auth_from_env(var: &str) -> Result<(String, String)> {
+    let value = std::env::var(var)
+        .with_context(|| format!("--basic-auth-env {var}: the variable is not set"))?;
+    let (user, password) = value
+        .split_once(':')
+        .with_context(|| format!("--basic-auth-env {var}: expected `user:password` in it"))?;
+    Ok((user.to_string(), password.to_string()))
 }
 
 /// `HOST:IP`; the IP may be IPv6, with or without brackets (`host:::1`, `host:[::1]`).

@@ -25,6 +25,7 @@ pub const BOOL_KEYS: &[(&str, bool)] = &[
     ("default-private", true),
     ("probe", true),
     ("quiet", false),
+    ("insecure", false),
 ];
 
 /// Options that make no sense in the file (they choose the file).

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use authwall::demo::{Server, site};
 use axum::Router;
-use axum::response::Html;
+use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 
 const BIN: &str = env!("CARGO_BIN_EXE_authwall");
@@ -340,4 +340,72 @@ async fn a_config_file_with_an_unknown_key_exits_2_and_names_it() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staging_credentials_are_sent_but_never_written_and_logout_is_never_followed() {
+    // A staging site behind Basic auth that also wants a header; it links a logout URL.
+    let site = Router::new().fallback(
+        |headers: axum::http::HeaderMap, uri: axum::http::Uri| async move {
+            let basic = headers.get("authorization").and_then(|v| v.to_str().ok());
+            let key = headers.get("x-staging-key").and_then(|v| v.to_str().ok());
+            if basic != Some("Basic dXNlcjpzM2NyM3QtcGFzcw==") || key != Some("k3y-s3cr3t") {
+                return (
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    [("www-authenticate", "Basic realm=\"staging\"")],
+                    "no",
+                )
+                    .into_response();
+            }
+            match uri.path() {
+                "/" => Html(r#"<a href="/about">about</a> <a href="/logout">log out</a>"#)
+                    .into_response(),
+                _ => Html("page").into_response(),
+            }
+        },
+    );
+    let server = Server::start(site).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url("/");
+    let run_dir = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args(["audit", &url, "--delay", "0", "-o", "staging.csv"])
+            .args([
+                "--basic-auth-env",
+                "AUTHWALL_TEST_BASIC",
+                "--header",
+                "X-Staging-Key: k3y-s3cr3t",
+            ])
+            .env("AUTHWALL_TEST_BASIC", "user:s3cr3t-pass")
+            .current_dir(run_dir)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(stdout.contains("credentials were sent"), "{stdout}");
+    let csv = std::fs::read_to_string(dir.path().join("staging.csv")).unwrap();
+    let record = std::fs::read_to_string(dir.path().join("staging.run.json")).unwrap();
+    for (name, text) in [
+        ("csv", csv.as_str()),
+        ("run record", record.as_str()),
+        ("stdout", stdout.as_str()),
+        ("stderr", &String::from_utf8_lossy(&out.stderr)),
+    ] {
+        assert!(
+            !text.contains("s3cr3t"),
+            "a secret leaked into the {name}:\n{text}"
+        );
+    }
+    let rows = authwall::report::csv::read_rows(&dir.path().join("staging.csv")).unwrap();
+    let about = rows.iter().find(|r| r.url.ends_with("/about")).unwrap();
+    assert_eq!(about.status, Some(200), "credentials were sent");
+    let logout = rows.iter().find(|r| r.url.ends_with("/logout")).unwrap();
+    assert_eq!(
+        logout.skip_reason,
+        Some(authwall::report::row::SkipReason::Logout)
+    );
+    assert!(!server.hits().iter().any(|h| h.target == "/logout"));
 }

@@ -53,6 +53,8 @@ pub enum Body {
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    /// Sent only to the audited site: the engine requests nothing else.
+    basic_auth: Option<(String, String)>,
     retries: u32,
     backoff: Duration,
 }
@@ -69,7 +71,20 @@ impl Fetcher {
                 "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
             ),
         );
-        let mut builder = reqwest::Client::builder();
+        for (name, value) in &config.headers {
+            // Validated in Config::from_args.
+            if let (Ok(name), Ok(value)) = (
+                header::HeaderName::from_bytes(name.as_bytes()),
+                header::HeaderValue::from_str(value),
+            ) {
+                let mut value = value;
+                value.set_sensitive(true);
+                headers.insert(name, value);
+            }
+        }
+        let mut builder = reqwest::Client::builder()
+            // Staging servers with self-signed certificates, on request only.
+            .danger_accept_invalid_certs(config.insecure);
         for (host, ip) in &config.resolve {
             // The port is ignored by reqwest: the URL's port is used.
             builder = builder.resolve(host, std::net::SocketAddr::new(*ip, 0));
@@ -85,6 +100,7 @@ impl Fetcher {
             .build()
             .map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {e}"))?;
         Ok(Self {
+            basic_auth: config.basic_auth.clone(),
             client,
             retries: config.retries,
             backoff: config.backoff,
@@ -130,7 +146,11 @@ impl Fetcher {
 
     async fn attempt(&self, url: &Url, body: Body) -> Attempt {
         let started = Instant::now();
-        let result = self.client.get(url.clone()).send().await;
+        let mut request = self.client.get(url.clone());
+        if let Some((user, password)) = &self.basic_auth {
+            request = request.basic_auth(user, Some(password));
+        }
+        let result = request.send().await;
         let elapsed_ms = || Some(started.elapsed().as_millis() as u64);
         let mut resp = match result {
             Ok(resp) => resp,

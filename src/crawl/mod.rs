@@ -697,6 +697,9 @@ impl<'a> Engine<'a> {
         if kind != Kind::Page {
             return None;
         }
+        if scope::is_logout(url) {
+            return Some(SkipReason::Logout);
+        }
         let traps = self.cfg.traps;
         if let Some(reason) = scope::trap(url, &traps) {
             return Some(reason);

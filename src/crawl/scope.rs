@@ -89,6 +89,21 @@ pub fn origin_key(url: &Url) -> String {
     )
 }
 
+/// A logout link (`/logout`, `/sign-out`, `?action=logout` …): a crawler that follows it may
+/// end the session it was given, or trigger side effects; never followed.
+pub fn is_logout(url: &Url) -> bool {
+    const WORDS: [&str; 6] = [
+        "logout", "log-out", "log_out", "signout", "sign-out", "sign_out",
+    ];
+    let word = |s: &str| {
+        let s = s.to_ascii_lowercase();
+        let stem = s.split('.').next().unwrap_or_default().to_string();
+        WORDS.contains(&stem.as_str()) || stem == "logoff"
+    };
+    url.path_segments().is_some_and(|mut segs| segs.any(word))
+        || url.query_pairs().any(|(_, v)| word(&v))
+}
+
 /// The stateless trap guards: URL length, path depth, repeated runs of segments.
 pub fn trap(url: &Url, limits: &TrapLimits) -> Option<SkipReason> {
     if url.as_str().len() > limits.max_url_length as usize {
@@ -190,6 +205,25 @@ mod tests {
             Scope::new(&url("http://127.0.0.1:81/"), false).origin(),
             "http://127.0.0.1:81"
         );
+    }
+
+    #[test]
+    fn logout_links_are_recognised() {
+        for u in [
+            "https://a/logout",
+            "https://a/user/sign-out",
+            "https://a/wp-login.php?action=logout",
+            "https://a/Logout.aspx",
+        ] {
+            assert!(is_logout(&url(u)), "{u}");
+        }
+        for u in [
+            "https://a/blog/logout-tips-for-admins",
+            "https://a/login",
+            "https://a/",
+        ] {
+            assert!(!is_logout(&url(u)), "{u}");
+        }
     }
 
     #[test]

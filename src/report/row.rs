@@ -86,6 +86,8 @@ pub enum SkipReason {
     Interrupted,
     /// The site kept refusing us (429/503 storm) and the crawl stopped before this URL.
     Refused,
+    /// It looks like a logout link: following it could end a session (never followed).
+    Logout,
 }
 
 /// Why a request did not produce a usable response. A closed list: README.md documents each.
@@ -264,11 +266,12 @@ mod tests {
             MaxDuration,
             Interrupted,
             Refused,
+            Logout,
         ];
         assert_eq!(
             serialized(&all).join(","),
             "robots,out_of_scope,invalid_url,excluded,max_pages,max_depth,trap_query,trap_depth,\
-             trap_repeat,trap_length,redirect_limit,max_duration,interrupted,refused"
+             trap_repeat,trap_length,redirect_limit,max_duration,interrupted,refused,logout"
         );
     }
 

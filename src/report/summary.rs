@@ -191,6 +191,13 @@ impl RunReport<'_> {
         let (f, t) = (self.facts, self.tally);
         let mut s = String::new();
         let _ = writeln!(s, "authwall audit of {} — {}", f.origin, self.verdict());
+        if self.config.authenticated() {
+            let _ = writeln!(
+                s,
+                "  !! credentials were sent (--header / --basic-auth-env): this audit does NOT see \
+                 what search engines see; walls they meet may be open to it"
+            );
+        }
         self.findings(&mut s);
         if let Some((from, to)) = &f.scope_moved {
             let _ = writeln!(
