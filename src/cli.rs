@@ -185,6 +185,10 @@ pub struct AuditArgs {
     #[arg(long, overrides_with = "quiet")]
     pub no_quiet: bool,
 
+    /// Row format: `csv` (spreadsheet-safe) or `jsonl` (one JSON object per line, raw values).
+    #[arg(long, value_name = "FORMAT", default_value = "csv")]
+    pub format: crate::report::csv::RowFormat,
+
     /// How the end-of-run summary is written: `text` for a terminal or a cron mail,
     /// `markdown` for a ticket or a CI job summary.
     #[arg(long, value_name = "FORMAT", default_value = "text")]

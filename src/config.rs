@@ -59,6 +59,7 @@ pub struct Config {
     pub index_agent: String,
     pub fail_on: Severity,
     pub summary: crate::cli::SummaryFormat,
+    pub format: crate::report::csv::RowFormat,
     /// `--header`: (name, value). The values may be secrets: never serialised.
     #[serde(serialize_with = "header_names")]
     pub headers: Vec<(String, String)>,
@@ -91,7 +92,7 @@ impl Config {
         let output = match args.output.as_deref() {
             Some("-") => Output::Stdout,
             Some(path) => Output::File(path.into()),
-            None => Output::File(default_output_name(&start).into()),
+            None => Output::File(default_output_name(&start, args.format).into()),
         };
         let mut private = args.private.clone();
         if let Some(path) = &args.private_file {
@@ -142,6 +143,7 @@ impl Config {
                 .parse()
                 .map_err(|e| anyhow::anyhow!("--fail-on {:?}: {e}", args.fail_on))?,
             summary: args.summary,
+            format: args.format,
             headers: args
                 .headers
                 .iter()
@@ -264,11 +266,15 @@ fn parse_resolve(text: &str) -> Result<(String, std::net::IpAddr)> {
     Ok((host.to_ascii_lowercase(), ip))
 }
 
-fn default_output_name(start: &Url) -> String {
+fn default_output_name(start: &Url, format: crate::report::csv::RowFormat) -> String {
     let host = start.host_str().unwrap_or("site").replace(':', "_");
+    let ext = match format {
+        crate::report::csv::RowFormat::Csv => "csv",
+        crate::report::csv::RowFormat::Jsonl => "jsonl",
+    };
     match start.port() {
-        Some(port) => format!("authwall-{host}-{port}.csv"),
-        None => format!("authwall-{host}.csv"),
+        Some(port) => format!("authwall-{host}-{port}.{ext}"),
+        None => format!("authwall-{host}.{ext}"),
     }
 }
 

@@ -134,7 +134,7 @@ pub async fn audit(
 ) -> Result<AuditResult> {
     let started = SystemTime::now();
     let mut sink = AuditSink {
-        csv: CsvSink::create(&config.output)?,
+        csv: CsvSink::create(&config.output, config.format)?,
         tally: Tally::default(),
         progress,
     };
@@ -151,7 +151,7 @@ pub async fn audit(
             // The final pass: inlinks and verdicts with everything the crawl learned. The
             // summary counts the final rows.
             let mut final_tally = Tally::default();
-            report::csv::rewrite(path, |row| {
+            report::csv::rewrite(path, config.format, |row| {
                 finished.finalize(row);
                 final_tally.add(row);
             })?;

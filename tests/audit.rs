@@ -370,3 +370,21 @@ async fn noindex_for_the_index_agent_keeps_a_leak_out_of_private_indexable() {
     assert!(has(&run, "/dashboard", Finding::PrivateLeak));
     assert!(!has(&run, "/dashboard", Finding::PrivateIndexable));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_lines_carry_the_same_rows_for_pipelines() {
+    let server = Server::start(site()).await.unwrap();
+    let csv = audit_site(&server, "/", &[]).await;
+    let jsonl = audit_site(&server, "/", &["--format", "jsonl"]).await;
+    let text = std::fs::read_to_string(&jsonl.csv).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert!(
+        first["url"].as_str().unwrap().ends_with("/robots.txt"),
+        "{first}"
+    );
+    assert_eq!(jsonl.rows.len(), csv.rows.len());
+    assert_eq!(
+        findings(jsonl.row("/walled")),
+        vec![Finding::Public401, Finding::SitemapNonOk]
+    );
+}

@@ -1,5 +1,5 @@
-//! Streaming the audit CSV: rows are written as URLs settle and flushed at least every second,
-//! so a run killed half-way leaves a valid file of what was finished.
+//! Streaming the audit rows — CSV, or JSON Lines for pipelines — as URLs settle, flushed at
+//! least every second, so a run killed half-way leaves a valid file of what was finished.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -19,15 +19,31 @@ pub enum Output {
     File(PathBuf),
 }
 
+/// The file format of the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowFormat {
+    /// One row per URL, spreadsheet-safe (formula-like cells neutralised).
+    #[default]
+    Csv,
+    /// One JSON object per line, values exactly as the site sent them.
+    Jsonl,
+}
+
+enum Writer {
+    Csv(csv::Writer<Box<dyn Write + Send>>),
+    Jsonl(Box<dyn Write + Send>),
+}
+
 /// Writes rows as they come, flushing on a timer.
 pub struct CsvSink {
-    writer: csv::Writer<Box<dyn Write + Send>>,
+    writer: Writer,
     last_flush: Instant,
     rows: u64,
 }
 
 impl CsvSink {
-    pub fn create(output: &Output) -> Result<Self> {
+    pub fn create(output: &Output, format: RowFormat) -> Result<Self> {
         let inner: Box<dyn Write + Send> = match output {
             Output::Stdout => Box::new(BufWriter::new(io::stdout())),
             Output::File(path) => {
@@ -36,30 +52,44 @@ impl CsvSink {
                 })?))
             }
         };
-        Self::to_writer(inner)
+        Self::to_writer(inner, format)
     }
 
-    fn to_writer(inner: Box<dyn Write + Send>) -> Result<Self> {
+    fn to_writer(inner: Box<dyn Write + Send>, format: RowFormat) -> Result<Self> {
+        let writer = match format {
+            RowFormat::Csv => {
+                let mut csv = csv::WriterBuilder::new()
+                    .has_headers(false)
+                    .from_writer(inner);
+                // The header goes out even when the crawl writes no row at all.
+                csv.write_record(super::row::header().split(','))?;
+                Writer::Csv(csv)
+            }
+            RowFormat::Jsonl => Writer::Jsonl(inner),
+        };
         let mut sink = Self {
-            writer: csv::WriterBuilder::new()
-                .has_headers(false)
-                .from_writer(inner),
+            writer,
             last_flush: Instant::now(),
             rows: 0,
         };
-        // The header goes out even when the crawl writes no row at all.
-        sink.writer.write_record(super::row::header().split(','))?;
         sink.flush()?;
         Ok(sink)
     }
 
     pub fn write(&mut self, row: &AuditRow) -> Result<()> {
-        let mut row = row.clone();
-        row.neutralise();
-        // Header already written: serialise the record without another header line.
-        self.writer
-            .serialize(&row)
-            .context("cannot write a CSV row")?;
+        match &mut self.writer {
+            Writer::Csv(csv) => {
+                let mut row = row.clone();
+                row.neutralise();
+                // Header already written: serialise the record without another header line.
+                csv.serialize(&row).context("cannot write a CSV row")?;
+            }
+            Writer::Jsonl(out) => {
+                // JSON needs no neutralising: a pipeline gets the site's values unchanged.
+                serde_json::to_writer(&mut *out, row).context("cannot write a JSON line")?;
+                out.write_all(b"\n").context("cannot write a JSON line")?;
+            }
+        }
         self.rows += 1;
         if self.last_flush.elapsed() >= FLUSH_EVERY {
             self.flush()?;
@@ -69,7 +99,11 @@ impl CsvSink {
 
     pub fn flush(&mut self) -> Result<()> {
         self.last_flush = Instant::now();
-        match self.writer.flush() {
+        let flushed = match &mut self.writer {
+            Writer::Csv(csv) => csv.flush(),
+            Writer::Jsonl(out) => out.flush(),
+        };
+        match flushed {
             // A closed pipe (`authwall audit … -o - | head`) is the reader's choice, not an error.
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
             other => other.context("cannot flush the CSV file"),
@@ -84,7 +118,13 @@ impl CsvSink {
 /// Read an audit CSV written by authwall, restoring neutralised cells. A trailing partial line
 /// (a process killed mid-write) is dropped rather than failing the whole file.
 pub fn read_rows(path: &Path) -> Result<Vec<AuditRow>> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut first = [0u8; 1];
+    let is_json = std::io::Read::read(&mut file, &mut first)? == 1 && first[0] == b'{';
+    std::io::Seek::rewind(&mut file)?;
+    if is_json {
+        return read_jsonl(file, path);
+    }
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
     let expected = super::row::header();
     let header = reader
@@ -123,10 +163,33 @@ pub fn read_rows(path: &Path) -> Result<Vec<AuditRow>> {
     Ok(rows)
 }
 
+/// JSON Lines as written by authwall; a trailing partial line (a killed process) is dropped.
+fn read_jsonl(file: File, path: &Path) -> Result<Vec<AuditRow>> {
+    let text = std::io::read_to_string(file)?;
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let mut rows = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        match serde_json::from_str(line) {
+            Ok(row) => rows.push(row),
+            Err(_) if i + 1 == lines.len() && !text.ends_with('\n') => break,
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("{} line {}: not an authwall row", path.display(), i + 1)
+                });
+            }
+        }
+    }
+    Ok(rows)
+}
+
 /// The final pass: read the streamed CSV back, let `complete` fill what is only known at the
 /// end (inlinks, verdicts), and replace the file atomically (temp file + rename), so that a
 /// reader never sees a half-written CSV.
-pub fn rewrite(path: &Path, mut complete: impl FnMut(&mut AuditRow)) -> Result<()> {
+pub fn rewrite(
+    path: &Path,
+    format: RowFormat,
+    mut complete: impl FnMut(&mut AuditRow),
+) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -135,7 +198,7 @@ pub fn rewrite(path: &Path, mut complete: impl FnMut(&mut AuditRow)) -> Result<(
     let tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     {
-        let mut sink = CsvSink::to_writer(Box::new(BufWriter::new(tmp.reopen()?)))?;
+        let mut sink = CsvSink::to_writer(Box::new(BufWriter::new(tmp.reopen()?)), format)?;
         for mut row in rows {
             complete(&mut row);
             sink.write(&row)?;
@@ -174,7 +237,7 @@ mod tests {
             row("https://a/2", "comma, \"quote\" and\nnewline"),
             row("https://a/3", "-1+1"),
         ];
-        let mut sink = CsvSink::create(&Output::File(path.clone())).unwrap();
+        let mut sink = CsvSink::create(&Output::File(path.clone()), RowFormat::Csv).unwrap();
         for r in &rows {
             sink.write(r).unwrap();
         }
@@ -192,7 +255,7 @@ mod tests {
     fn a_trailing_partial_row_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.csv");
-        let mut sink = CsvSink::create(&Output::File(path.clone())).unwrap();
+        let mut sink = CsvSink::create(&Output::File(path.clone()), RowFormat::Csv).unwrap();
         sink.write(&row("https://a/1", "one")).unwrap();
         sink.write(&row("https://a/2", "two")).unwrap();
         sink.flush().unwrap();
@@ -209,11 +272,40 @@ mod tests {
     fn the_final_pass_rewrites_rows_in_place() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.csv");
-        let mut sink = CsvSink::create(&Output::File(path.clone())).unwrap();
+        let mut sink = CsvSink::create(&Output::File(path.clone()), RowFormat::Csv).unwrap();
         sink.write(&row("https://a/1", "one")).unwrap();
         sink.flush().unwrap();
         drop(sink);
-        rewrite(&path, |row| row.inlinks = 7).unwrap();
+        rewrite(&path, RowFormat::Csv, |row| row.inlinks = 7).unwrap();
         assert_eq!(read_rows(&path).unwrap()[0].inlinks, 7);
+    }
+}
+
+#[cfg(test)]
+mod jsonl_tests {
+    use super::*;
+
+    #[test]
+    fn json_lines_keep_the_raw_values_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.jsonl");
+        let row = AuditRow {
+            url: "https://a/1".into(),
+            title: "=HYPERLINK(\"x\")".into(),
+            ..AuditRow::default()
+        };
+        let mut sink = CsvSink::create(&Output::File(path.clone()), RowFormat::Jsonl).unwrap();
+        sink.write(&row).unwrap();
+        sink.flush().unwrap();
+        drop(sink);
+        let raw = std::fs::read_to_string(&path).unwrap();
+        assert!(raw.contains(r#""title":"=HYPERLINK(\"x\")""#), "{raw}");
+        assert_eq!(read_rows(&path).unwrap(), [row]);
+        std::fs::write(&path, format!("{raw}{{\"url\":\"https://a/2")).unwrap();
+        assert_eq!(
+            read_rows(&path).unwrap().len(),
+            1,
+            "a partial last line is dropped"
+        );
     }
 }
