@@ -31,7 +31,7 @@ pub enum RowFormat {
 }
 
 enum Writer {
-    Csv(csv::Writer<Box<dyn Write + Send>>),
+    Csv(Box<csv::Writer<Box<dyn Write + Send>>>),
     Jsonl(Box<dyn Write + Send>),
 }
 
@@ -63,7 +63,7 @@ impl CsvSink {
                     .from_writer(inner);
                 // The header goes out even when the crawl writes no row at all.
                 csv.write_record(super::row::header().split(','))?;
-                Writer::Csv(csv)
+                Writer::Csv(Box::new(csv))
             }
             RowFormat::Jsonl => Writer::Jsonl(inner),
         };
