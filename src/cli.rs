@@ -189,6 +189,10 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FORMAT", default_value = "csv")]
     pub format: crate::report::csv::RowFormat,
 
+    /// Also write a self-contained HTML report (verdict, charts, findings tables) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<std::path::PathBuf>,
+
     /// How the end-of-run summary is written: `text` for a terminal or a cron mail,
     /// `markdown` for a ticket or a CI job summary.
     #[arg(long, value_name = "FORMAT", default_value = "text")]
@@ -244,6 +248,10 @@ pub struct DemoArgs {
         default_value = "authwall-demo.csv"
     )]
     pub output: String,
+
+    /// HTML report file.
+    #[arg(long, value_name = "FILE", default_value = "authwall-demo.html")]
+    pub report: std::path::PathBuf,
 
     /// No output at all when the run ends with exit code 0.
     #[arg(short, long)]

@@ -60,6 +60,7 @@ pub struct Config {
     pub fail_on: Severity,
     pub summary: crate::cli::SummaryFormat,
     pub format: crate::report::csv::RowFormat,
+    pub report: Option<std::path::PathBuf>,
     /// `--header`: (name, value). The values may be secrets: never serialised.
     #[serde(serialize_with = "header_names")]
     pub headers: Vec<(String, String)>,
@@ -144,6 +145,7 @@ impl Config {
                 .map_err(|e| anyhow::anyhow!("--fail-on {:?}: {e}", args.fail_on))?,
             summary: args.summary,
             format: args.format,
+            report: args.report.clone(),
             headers: args
                 .headers
                 .iter()

@@ -189,6 +189,23 @@ pub async fn audit(
     if let Some(path) = &csv_path {
         report::summary::write_record(&report::summary::record_path(path), &report.record())?;
     }
+    if let Some(path) = &config.report {
+        let html = report::html::render(&report::html::HtmlReport {
+            origin: &facts.origin,
+            verdict: &report.verdict(),
+            exit_code: exit.code(),
+            fail_on: config.fail_on,
+            generated_at: &humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+            rows: &tally.notable,
+            tally: &tally,
+            changes: None,
+            first_run: false,
+            settings: &settings_table(config),
+            incomplete: &incomplete,
+        });
+        std::fs::write(path, html)
+            .with_context(|| format!("cannot write the report {}", path.display()))?;
+    }
     Ok(AuditResult {
         exit,
         summary,
@@ -196,6 +213,22 @@ pub async fn audit(
         facts,
         incomplete,
     })
+}
+
+/// The settings as (name, value) pairs for the report; secrets are never serialised.
+fn settings_table(config: &Config) -> Vec<(String, String)> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(config) else {
+        return Vec::new();
+    };
+    map.into_iter()
+        .map(|(key, value)| {
+            let text = match value {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            (key, text)
+        })
+        .collect()
 }
 
 /// Why a finished run cannot vouch for the site (empty when it can).

@@ -7,3 +7,4 @@ mod audit;
 mod cli;
 mod crawl;
 mod politeness;
+mod report;

@@ -112,6 +112,7 @@ pub async fn run(args: DemoArgs) -> Result<Exit> {
         retries: 1,
         backoff: Duration::from_millis(200),
         quiet: args.quiet,
+        report: Some(args.report.clone()),
         ..default_audit_args()
     };
     let mut config = Config::from_args(&audit)?;
@@ -124,7 +125,10 @@ pub async fn run(args: DemoArgs) -> Result<Exit> {
         crate::wait_for_signal(),
     )
     .await?;
-    crate::present(&config, &result);
+    // The findings are the point of a demo: --quiet silences it whenever it ran.
+    if !args.quiet || result.exit == Exit::CouldNotRun {
+        crate::present(&config, &result);
+    }
     // The findings are the point of a demo: only a failure to run is an error.
     Ok(match result.exit {
         Exit::CouldNotRun | Exit::Interrupted | Exit::Terminated => result.exit,

@@ -205,6 +205,10 @@ pub fn rewrite(
         }
         sink.flush()?;
     }
+    // The temporary file is created private (0600); the CSV keeps the mode it was made with.
+    if let Ok(meta) = std::fs::metadata(path) {
+        tmp.as_file().set_permissions(meta.permissions())?;
+    }
     tmp.persist(path)
         .with_context(|| format!("cannot replace {}", path.display()))?;
     Ok(())

@@ -58,7 +58,7 @@ th{background:#f3f4f6}td{overflow-wrap:anywhere}
 small{color:#57606a}.advice{color:#3d444d;max-width:60rem}
 .charts{display:flex;flex-wrap:wrap;gap:2rem}figure{margin:0}
 svg text{font-size:13px;fill:#1f2328}
-.s-2xx{fill:#2da44e}.s-3xx{fill:#0969da}.s-4xx{fill:#d4a72c}.s-5xx{fill:#cf222e}.s-none,.s-1xx{fill:#8c959f}
+.s-2xx{fill:#2da44e}.s-3xx{fill:#0969da}.s-4xx{fill:#d4a72c}.s-5xx{fill:#cf222e}.s-no-response,.s-1xx{fill:#8c959f}
 .v-critical{fill:#a40e26}.v-high{fill:#cf222e}.v-medium{fill:#d4a72c}.v-low{fill:#0969da}.v-info{fill:#8c959f}
 @media print{body{max-width:none}a{color:inherit}.verdict{background:none}details>*{display:block}}
 ";
@@ -83,7 +83,11 @@ pub fn esc(text: &str) -> String {
 fn link(text: &str) -> String {
     match url::Url::parse(text.trim()) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => {
-            format!(r#"<a class="url" href="{}">{}</a>"#, esc(u.as_str()), esc(text))
+            format!(
+                r#"<a class="url" href="{}">{}</a>"#,
+                esc(u.as_str()),
+                esc(text)
+            )
         }
         _ => format!(r#"<span class="url">{}</span>"#, esc(text)),
     }
@@ -99,15 +103,15 @@ fn outcome(r: &HtmlReport) -> &'static str {
     }
 }
 
-fn exit_meaning(code: u8, fail_on: Severity) -> String {
+fn exit_meaning(code: u8) -> &'static str {
     match code {
-        0 => "done; nothing failed the run".to_string(),
-        1 => format!("findings at or above {} (--fail-on)", label(&fail_on)),
-        2 => "the audit could not run".to_string(),
-        3 => "incomplete: the run cannot vouch for the site".to_string(),
-        130 => "stopped by Ctrl-C".to_string(),
-        143 => "stopped by SIGTERM".to_string(),
-        _ => "see the exit code table in README.md".to_string(),
+        0 => "done; nothing failed the run",
+        1 => "findings at or above the --fail-on severity",
+        2 => "the audit could not run",
+        3 => "incomplete: the run cannot vouch for the site",
+        130 => "stopped by Ctrl-C",
+        143 => "stopped by SIGTERM",
+        _ => "see the exit code table in README.md",
     }
 }
 
@@ -131,11 +135,9 @@ pub fn render(r: &HtmlReport) -> String {
     changes(&mut s, r);
     not_checked(&mut s, r);
     if !r.incomplete.is_empty() {
-        s.push_str("<section id=\"incomplete\"><h2>Why the run is incomplete</h2><ul>");
-        for why in r.incomplete {
-            let _ = write!(s, "<li>{}</li>", esc(why));
-        }
-        s.push_str("</ul></section>\n");
+        s.push_str("<section id=\"incomplete\"><h2>Why the run is incomplete</h2>");
+        list(&mut s, r.incomplete.iter().map(|why| esc(why)));
+        s.push_str("</section>\n");
     }
     settings(&mut s, r);
     all_rows(&mut s, r);
@@ -155,24 +157,24 @@ fn banner(s: &mut String, r: &HtmlReport) {
         "clean" => format!("No findings at or above {}", label(&r.fail_on)),
         _ => "Incomplete: this audit cannot vouch for the site".to_string(),
     };
-    let _ = write!(
+    let _ = writeln!(
         s,
         "<header id=\"verdict\" class=\"verdict outcome-{class}\" data-exit=\"{}\">\
          <h1>{}</h1><p><strong>Verdict:</strong> {}</p><p><strong>Site:</strong> {}</p>\
          <p><strong>Generated:</strong> <time>{}</time></p>\
-         <p><strong>Exit code {}:</strong> {}</p></header>\n",
+         <p><strong>Exit code {}:</strong> {}</p></header>",
         r.exit_code,
         esc(&headline),
         esc(r.verdict),
         link(r.origin),
         esc(r.generated_at),
         r.exit_code,
-        esc(&exit_meaning(r.exit_code, r.fail_on)),
+        esc(exit_meaning(r.exit_code)),
     );
 }
 
 /// A horizontal bar chart: label, bar, number (readable without colour).
-fn bar_chart(s: &mut String, id: &str, title: &str, bars: &[(&str, u64, &str)]) {
+fn bar_chart(s: &mut String, id: &str, title: &str, class: &str, bars: &[(String, u64)]) {
     const ROW: usize = 26;
     const LABEL_W: u64 = 100;
     const BAR_W: u64 = 280;
@@ -184,17 +186,16 @@ fn bar_chart(s: &mut String, id: &str, title: &str, bars: &[(&str, u64, &str)]) 
          height=\"{height}\" viewBox=\"0 0 440 {height}\"><title id=\"{id}-title\">{}</title>",
         esc(title)
     );
-    for (i, (name, count, class)) in bars.iter().enumerate() {
-        let y = i * ROW;
-        let width = if *count == 0 { 0 } else { (*count * BAR_W / max).max(2) };
+    for (i, (name, count)) in bars.iter().enumerate() {
+        let (y, width) = (i * ROW, (count * BAR_W).div_ceil(max));
         let _ = write!(
             s,
             "<g class=\"bar\" data-label=\"{n}\" data-count=\"{count}\">\
              <text x=\"0\" y=\"{ty}\">{n}</text>\
-             <rect class=\"{c}\" x=\"{LABEL_W}\" y=\"{ry}\" width=\"{width}\" height=\"18\"/>\
+             <rect class=\"{class}-{c}\" x=\"{LABEL_W}\" y=\"{ry}\" width=\"{width}\" height=\"18\"/>\
              <text x=\"{nx}\" y=\"{ty}\">{count}</text></g>",
             n = esc(name),
-            c = esc(class),
+            c = esc(&name.replace(' ', "-")),
             ty = y + 17,
             ry = y + 3,
             nx = LABEL_W + width + 6,
@@ -205,29 +206,24 @@ fn bar_chart(s: &mut String, id: &str, title: &str, bars: &[(&str, u64, &str)]) 
 
 fn charts(s: &mut String, r: &HtmlReport) {
     let t = r.tally;
-    let mut status = vec![
-        ("2xx", t.classes[2], "s-2xx"),
-        ("3xx", t.classes[3], "s-3xx"),
-        ("4xx", t.classes[4], "s-4xx"),
-        ("5xx", t.classes[5], "s-5xx"),
-        ("no response", t.no_response, "s-none"),
-    ];
-    if t.classes[1] > 0 {
-        status.insert(0, ("1xx", t.classes[1], "s-1xx"));
-    }
-    let severity: Vec<(&str, u64, &str)> = [
-        (Severity::Critical, "critical", "v-critical"),
-        (Severity::High, "high", "v-high"),
-        (Severity::Medium, "medium", "v-medium"),
-        (Severity::Low, "low", "v-low"),
-        (Severity::Info, "info", "v-info"),
-    ]
-    .into_iter()
-    .map(|(v, n, c)| (n, t.severities.get(&v).copied().unwrap_or(0), c))
-    .collect();
+    let classes = ["1xx", "2xx", "3xx", "4xx", "5xx"]
+        .into_iter()
+        .zip(t.classes[1..].iter());
+    let classes = classes.filter(|(name, n)| *name != "1xx" || **n > 0);
+    let mut status: Vec<(String, u64)> = classes.map(|(name, n)| (name.into(), *n)).collect();
+    status.push(("no response".into(), t.no_response));
+    let severity: Vec<(String, u64)> = (Severity::ALL.iter().rev())
+        .map(|v| (label(v), t.severities.get(v).copied().unwrap_or(0)))
+        .collect();
     s.push_str("<section id=\"charts\"><h2>Overview</h2><div class=\"charts\">");
-    bar_chart(s, "chart-status", "URLs by status class", &status);
-    bar_chart(s, "chart-severity", "URLs by highest finding severity", &severity);
+    bar_chart(s, "chart-status", "URLs by status class", "s", &status);
+    bar_chart(
+        s,
+        "chart-severity",
+        "URLs by highest finding severity",
+        "v",
+        &severity,
+    );
     s.push_str("</div></section>\n");
 }
 
@@ -238,10 +234,10 @@ fn row_findings(row: &AuditRow) -> impl Iterator<Item = Finding> + '_ {
 
 fn status_cell(row: &AuditRow) -> String {
     let code = |c: Option<u16>| c.map_or("—".to_string(), |c| c.to_string());
-    let mut out = match (row.status, row.error) {
-        (None, Some(e)) => esc(&label(&e)),
-        (None, None) if row.skip_reason.is_some() => "not requested".to_string(),
-        (status, _) => code(status),
+    let mut out = match (row.status, row.error, row.skip_reason) {
+        (None, Some(e), _) => esc(&label(&e)),
+        (None, None, Some(why)) => format!("not requested ({})", esc(&label(&why))),
+        (status, ..) => code(status),
     };
     if !row.final_url.is_empty() && row.final_url != row.url {
         let _ = write!(
@@ -269,6 +265,20 @@ fn where_found(row: &AuditRow) -> String {
     }
 }
 
+/// URL (and page title), status → final status, where found, note.
+fn finding_cells(row: &AuditRow) -> [String; 4] {
+    let mut page = link(&row.url);
+    if !row.title.is_empty() {
+        let _ = write!(page, "<br><small>{}</small>", esc(&row.title));
+    }
+    let note = match row.error {
+        Some(e) if !row.note.is_empty() => format!("{}: {}", label(&e), row.note),
+        Some(e) => label(&e),
+        None => row.note.clone(),
+    };
+    [page, status_cell(row), where_found(row), esc(&note)]
+}
+
 fn findings(s: &mut String, r: &HtmlReport) {
     let mut by_finding: BTreeMap<Finding, (Severity, Vec<&AuditRow>)> = BTreeMap::new();
     for row in r.rows {
@@ -285,42 +295,59 @@ fn findings(s: &mut String, r: &HtmlReport) {
         s.push_str("<p>No findings.</p>");
     }
     for (finding, (severity, rows)) in order {
-        let name = esc(&label(&finding));
+        let (name, sev) = (esc(&label(&finding)), esc(&label(&severity)));
         let _ = write!(
             s,
-            "<h3 id=\"h-{name}\">{} · {name} × {}: {}</h3><p class=\"advice\">Fix: {}</p>\
-             <table id=\"findings-{name}\" class=\"findings\" data-finding=\"{name}\" \
-             data-severity=\"{}\"><thead><tr><th scope=\"col\">URL</th>\
-             <th scope=\"col\">Status → final status</th><th scope=\"col\">Where found</th>\
-             <th scope=\"col\">Note</th></tr></thead><tbody>",
-            esc(&label(&severity)),
+            "<h3 id=\"h-{name}\">{sev} · {name} × {}: {}</h3><p class=\"advice\">Fix: {}</p>",
             rows.len(),
             esc(finding.title()),
             esc(finding.advice()),
-            esc(&label(&severity)),
         );
-        for row in rows.iter().take(ROW_CAP) {
-            let title = match row.title.is_empty() {
-                true => String::new(),
-                false => format!("<br><small>{}</small>", esc(&row.title)),
-            };
-            let note = match row.error {
-                Some(e) if !row.note.is_empty() => format!("{}: {}", label(&e), row.note),
-                _ => row.note.clone(),
-            };
-            let _ = write!(
-                s,
-                "<tr><td>{}{title}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                link(&row.url),
-                status_cell(row),
-                where_found(row),
-                esc(&note)
-            );
-        }
-        s.push_str("</tbody></table>");
+        let attrs = format!(
+            "id=\"findings-{name}\" class=\"findings\" data-finding=\"{name}\" \
+             data-severity=\"{sev}\""
+        );
+        let columns = ["URL", "Status → final status", "Where found", "Note"];
+        table(
+            s,
+            &attrs,
+            columns,
+            rows.iter().take(ROW_CAP).map(|r| finding_cells(r)),
+        );
         capped_note(s, rows.len());
     }
     s.push_str("</section>\n");
+}
+
+/// A table with `<th scope="col">` headers; the cells are already HTML (escaped by their maker).
+fn table<const N: usize>(
+    s: &mut String,
+    attrs: &str,
+    columns: [&str; N],
+    rows: impl IntoIterator<Item = [String; N]>,
+) {
+    let _ = write!(s, "<table {attrs}><thead><tr>");
+    for c in columns {
+        let _ = write!(s, "<th scope=\"col\">{}</th>", esc(c));
+    }
+    s.push_str("</tr></thead><tbody>");
+    for cells in rows {
+        s.push_str("<tr>");
+        cells
+            .iter()
+            .for_each(|c| s.push_str(&format!("<td>{c}</td>")));
+        s.push_str("</tr>");
+    }
+    s.push_str("</tbody></table>");
+}
+
+/// A bulleted list of items that are already HTML.
+fn list(s: &mut String, items: impl IntoIterator<Item = String>) {
+    s.push_str("<ul>");
+    items
+        .into_iter()
+        .for_each(|i| s.push_str(&format!("<li>{i}</li>")));
+    s.push_str("</ul>");
 }
 
 fn capped_note(s: &mut String, total: usize) {
@@ -347,22 +374,17 @@ fn changes(s: &mut String, r: &HtmlReport) {
         s.push_str("<p>Nothing changed since the last run.</p></section>\n");
         return;
     }
-    s.push_str(
-        "<table id=\"changes-table\"><thead><tr><th scope=\"col\">Change</th>\
-         <th scope=\"col\">Finding</th><th scope=\"col\">URL</th><th scope=\"col\">Detail</th>\
-         </tr></thead><tbody>",
+    let cells = lines.iter().map(|c| {
+        let change = format!("<strong>{}</strong>", esc(&c.change));
+        [change, esc(&c.finding), link(&c.url), esc(&c.detail)]
+    });
+    table(
+        s,
+        "id=\"changes-table\"",
+        ["Change", "Finding", "URL", "Detail"],
+        cells,
     );
-    for c in lines {
-        let _ = write!(
-            s,
-            "<tr><td><strong>{}</strong></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&c.change),
-            esc(&c.finding),
-            link(&c.url),
-            esc(&c.detail)
-        );
-    }
-    s.push_str("</tbody></table></section>\n");
+    s.push_str("</section>\n");
 }
 
 fn not_checked(s: &mut String, r: &HtmlReport) {
@@ -373,28 +395,20 @@ fn not_checked(s: &mut String, r: &HtmlReport) {
     s.push_str(
         "<section id=\"not-checked\"><h2>Private paths not checked</h2><p>robots.txt keeps \
          authwall out of these conventional private paths, so it cannot tell whether they leak. \
-         On a site you own, re-run with <code>--ignore-robots</code> to check them.</p><ul>",
+         On a site you own, re-run with <code>--ignore-robots</code> to check them.</p>",
     );
-    for url in probes {
-        let _ = write!(s, "<li>{}</li>", link(url));
-    }
-    s.push_str("</ul></section>\n");
+    list(s, probes.iter().map(|url| link(url)));
+    s.push_str("</section>\n");
 }
 
 fn settings(s: &mut String, r: &HtmlReport) {
-    s.push_str(
-        "<section id=\"settings-section\"><h2>Audit settings</h2><table id=\"settings\">\
-         <thead><tr><th scope=\"col\">Setting</th><th scope=\"col\">Value</th></tr></thead><tbody>",
-    );
-    for (name, value) in r.settings {
-        let _ = write!(
-            s,
-            "<tr><td>{}</td><td class=\"url\">{}</td></tr>",
-            esc(name),
-            esc(value)
-        );
-    }
-    s.push_str("</tbody></table></section>\n");
+    s.push_str("<section id=\"settings-section\"><h2>Audit settings</h2>");
+    let cells = r
+        .settings
+        .iter()
+        .map(|(name, value)| [esc(name), esc(value)]);
+    table(s, "id=\"settings\"", ["Setting", "Value"], cells);
+    s.push_str("</section>\n");
 }
 
 fn all_rows(s: &mut String, r: &HtmlReport) {
@@ -406,20 +420,12 @@ fn all_rows(s: &mut String, r: &HtmlReport) {
     let _ = write!(
         s,
         "<details id=\"all-rows\"><summary>All {} rows with a verdict other than ok</summary>\
-         <table id=\"rows\"><thead><tr><th scope=\"col\">URL</th><th scope=\"col\">Status</th>\
-         <th scope=\"col\">Verdict</th></tr></thead><tbody>",
+",
         rows.len()
     );
-    for (row, verdict) in rows.iter().take(ROW_CAP) {
-        let _ = write!(
-            s,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            link(&row.url),
-            status_cell(row),
-            esc(&label(verdict))
-        );
-    }
-    s.push_str("</tbody></table>");
+    let cells = rows.iter().take(ROW_CAP);
+    let cells = cells.map(|(row, v)| [link(&row.url), status_cell(row), esc(&label(v))]);
+    table(s, "id=\"rows\"", ["URL", "Status", "Verdict"], cells);
     capped_note(s, rows.len());
     s.push_str("</details>\n");
 }
@@ -427,128 +433,142 @@ fn all_rows(s: &mut String, r: &HtmlReport) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::row::SkipReason;
 
-    fn row(url: &str, status: u16, finding: &str) -> AuditRow {
+    const SITE: &str = "https://site.test/";
+
+    /// A row for `https://site.test/{path}` carrying `finding` (`;`-separated, may be empty).
+    fn row(path: &str, status: u16, finding: &str) -> AuditRow {
+        let url = format!("{SITE}{path}");
+        let findings = finding.split(';').filter_map(Finding::from_label);
         AuditRow {
-            url: url.to_string(),
+            final_url: url.clone(),
+            url,
             status: Some(status),
-            final_url: url.to_string(),
             final_status: Some(status),
             discovered_via: DiscoveredVia::Link,
-            referrer: "https://site.test/".to_string(),
-            verdict: Some(if finding.is_empty() { Verdict::Ok } else { Verdict::Walled }),
-            severity: finding
-                .split(';')
-                .filter_map(Finding::from_label)
-                .map(|f| f.severity(false))
-                .max(),
-            finding: finding.to_string(),
+            referrer: SITE.into(),
+            verdict: Some([Verdict::Walled, Verdict::Ok][usize::from(finding.is_empty())]),
+            severity: findings.map(|f| f.severity(false)).max(),
+            finding: finding.into(),
             ..AuditRow::default()
         }
     }
 
-    fn render_rows(rows: &[AuditRow], exit_code: u8, incomplete: &[String]) -> String {
-        let mut tally = Tally::default();
+    fn probe_blocked_by_robots(path: &str) -> AuditRow {
+        let mut probe = row(path, 0, "");
+        (probe.status, probe.verdict) = (None, Some(Verdict::NotChecked));
+        (probe.discovered_via, probe.skip_reason) =
+            (DiscoveredVia::Probe, Some(SkipReason::Robots));
+        probe
+    }
+
+    /// A report of `rows` (tally leaked: tests only) that a test adjusts before rendering.
+    fn report(rows: &[AuditRow]) -> HtmlReport<'_> {
+        let tally: &'static mut Tally = Box::leak(Box::default());
         rows.iter().for_each(|r| tally.add(r));
-        render(&HtmlReport {
+        HtmlReport {
             origin: "https://site.test",
             verdict: "complete",
-            exit_code,
+            exit_code: 0,
             fail_on: Severity::High,
             generated_at: "2025-01-01T00:00:00Z",
             rows,
-            tally: &tally,
+            tally,
             changes: None,
             first_run: false,
             settings: &[],
-            incomplete,
+            incomplete: &[],
+        }
+    }
+
+    fn render_exit(rows: &[AuditRow], exit_code: u8) -> String {
+        render(&HtmlReport {
+            exit_code,
+            ..report(rows)
         })
     }
 
-    /// Every `href="…"` / `src="…"` value in the document.
+    /// Every `attr="…"` value in the document.
     fn attr_values(html: &str, attr: &str) -> Vec<String> {
-        let needle = format!("{attr}=\"");
-        html.match_indices(&needle)
-            .map(|(i, _)| {
-                let rest = &html[i + needle.len()..];
-                rest[..rest.find('"').unwrap()].to_string()
-            })
+        let needle = format!(" {attr}=\"");
+        let values = html
+            .match_indices(&needle)
+            .map(|(i, _)| &html[i + needle.len()..]);
+        values
+            .map(|v| v[..v.find('"').unwrap()].to_string())
             .collect()
     }
 
-    /// The `<table>` element whose `data-finding` is `finding`.
+    /// The `<table>` whose `data-finding` is `finding`.
     fn finding_table<'h>(html: &'h str, finding: &str) -> &'h str {
         let start = html
             .find(&format!("data-finding=\"{finding}\""))
-            .unwrap_or_else(|| panic!("no table for {finding}"));
-        let end = start + html[start..].find("</table>").unwrap();
-        &html[start..end]
+            .expect(finding);
+        &html[start..start + html[start..].find("</table>").unwrap()]
+    }
+
+    fn assert_only_audited_links(html: &str) {
+        for href in attr_values(html, "href") {
+            assert!(href == "data:," || href.starts_with(SITE), "{href}");
+        }
     }
 
     #[test]
     fn hostile_values_in_every_field_render_as_text() {
-        let evil = "https://site.test/a\"><script>alert(1)</script>";
-        let mut r = row(evil, 401, "public_401");
-        r.title = "<script>alert(1)</script>".to_string();
-        r.note = "a & b <img src=x onerror=alert(1)>".to_string();
-        r.referrer = "javascript:alert(1)".to_string();
-        r.final_url = "JavaScript:alert(2)".to_string();
-        r.verdict = Some(Verdict::Walled);
-        let mut probe = row("javascript:alert(3)", 200, "private_leak");
-        probe.discovered_via = DiscoveredVia::Probe;
-        probe.skip_reason = Some(crate::report::row::SkipReason::Robots);
-        let rows = [r, probe];
-        let mut tally = Tally::default();
-        rows.iter().for_each(|r| tally.add(r));
+        let mut walled = row("a\"><script>x</script>", 401, "public_401");
+        walled.title = "<script>alert(1)</script>".into();
+        walled.note = "a & b <img src=x onerror=alert(1)>".into();
+        walled.referrer = "javascript:alert(1)".into();
+        walled.final_url = "JavaScript:alert(2)".into();
+        let mut probe = probe_blocked_by_robots("");
+        probe.url = "javascript:alert(3)".into();
+        let rows = [walled, probe];
         let changes = [ChangeLine {
             change: "<b>new</b>".into(),
             finding: "'\"".into(),
             url: " javascript:alert(4)".into(),
             detail: "<script>".into(),
         }];
-        let settings = [("<script>".to_string(), "x\"onmouseover='y'".to_string())];
-        let incomplete = ["<script>alert(5)</script>".to_string()];
         let html = render(&HtmlReport {
             origin: "https://site.test/<script>",
             verdict: "<SCRIPT>alert(6)</SCRIPT>",
-            exit_code: 1,
-            fail_on: Severity::High,
             generated_at: "<script>",
-            rows: &rows,
-            tally: &tally,
             changes: Some(&changes),
-            first_run: false,
-            settings: &settings,
-            incomplete: &incomplete,
+            settings: &[("<script>".into(), "x\"onmouseover='y'".into())],
+            incomplete: &["<script>alert(5)</script>".into()],
+            ..report(&rows)
         });
-        assert!(!html.to_lowercase().contains("<script"), "{html}");
-        assert!(!html.contains("<img"));
-        assert!(!html.contains("<b>new"));
-        for href in attr_values(&html, "href") {
-            assert!(href == "data:," || href.starts_with("https://site.test/"), "{href}");
-            assert!(!href.to_lowercase().contains("script:"), "{href}");
+        for banned in ["<script", "<img", "<b>new", "href=\"javascript"] {
+            assert!(!html.to_lowercase().contains(banned), "{banned} in {html}");
         }
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-        assert!(html.contains("https://site.test/a&quot;&gt;&lt;script&gt;"));
-        assert!(html.contains("a &amp; b &lt;img src=x onerror=alert(1)&gt;"));
-        assert!(html.contains("x&quot;onmouseover=&#39;y&#39;"));
-        assert!(html.contains(">javascript:alert(1)</span>"));
-        assert!(html.contains(">javascript:alert(3)</span>"));
+        assert_only_audited_links(&html);
+        for escaped in [
+            "&lt;script&gt;alert(1)&lt;/script&gt;",
+            "https://site.test/a&quot;&gt;&lt;script&gt;x&lt;/script&gt;</a>",
+            "a &amp; b &lt;img src=x onerror=alert(1)&gt;",
+            "x&quot;onmouseover=&#39;y&#39;",
+            "&lt;SCRIPT&gt;alert(6)&lt;/SCRIPT&gt;",
+            "<span class=\"url\">javascript:alert(1)</span>",
+            "<li><span class=\"url\">javascript:alert(3)</span></li>",
+            "<span class=\"url\"> javascript:alert(4)</span>",
+        ] {
+            assert!(html.contains(escaped), "{escaped}");
+        }
     }
 
     #[test]
     fn only_http_and_https_urls_become_links() {
-        for bad in [
-            "javascript:alert(1)",
-            "JavaScript:alert(1)",
-            " javascript:alert(1)",
-            "java\tscript:alert(1)",
-            "data:text/html,<b>x</b>",
-            "vbscript:x",
-            "/relative",
+        let bad = [
+            "javascript:x",
+            "JavaScript:x",
+            "java\tscript:x",
+            "data:text/html,x",
+            "/a",
             "",
-        ] {
-            assert!(!link(bad).contains("href"), "{bad:?}: {}", link(bad));
+        ];
+        for url in bad {
+            assert!(!link(url).contains("href"), "{url:?}: {}", link(url));
         }
         assert_eq!(
             link("https://site.test/?a=1&b=\"2\""),
@@ -561,110 +581,112 @@ mod tests {
     #[test]
     fn findings_tables_list_exactly_the_rows_that_carry_each_finding() {
         let rows = [
-            row("https://site.test/a", 401, "public_401;missing_www_authenticate"),
-            row("https://site.test/b", 200, ""),
-            row("https://site.test/c", 401, "public_401"),
-            row("https://site.test/d", 403, "public_403"),
+            row("a", 401, "public_401;missing_www_authenticate"),
+            row("b", 200, ""),
+            row("c", 401, "public_401"),
+            row("d", 403, "public_403"),
         ];
-        let html = render_rows(&rows, 1, &[]);
-        let urls_in = |finding: &str| -> Vec<String> {
-            attr_values(finding_table(&html, finding), "href")
-                .into_iter()
-                .filter(|h| h != "https://site.test/")
+        let html = render_exit(&rows, 1);
+        let urls_in = |finding| -> Vec<String> {
+            let hrefs = attr_values(finding_table(&html, finding), "href").into_iter();
+            hrefs
+                .filter(|h| h != SITE)
+                .map(|h| h.replace(SITE, ""))
                 .collect()
         };
-        assert_eq!(
-            urls_in("public_401"),
-            ["https://site.test/a", "https://site.test/c"]
-        );
-        assert_eq!(urls_in("missing_www_authenticate"), ["https://site.test/a"]);
-        assert_eq!(urls_in("public_403"), ["https://site.test/d"]);
+        assert_eq!(urls_in("public_401"), ["a", "c"]);
+        assert_eq!(urls_in("missing_www_authenticate"), ["a"]);
+        assert_eq!(urls_in("public_403"), ["d"]);
         assert_eq!(html.matches("<table id=\"findings-").count(), 3);
         assert_eq!(html.matches("class=\"findings\"").count(), 3);
-        assert!(!html.contains("data-finding=\"private_leak\""));
         assert!(finding_table(&html, "public_401").contains("<th scope=\"col\">URL</th>"));
     }
 
     #[test]
     fn findings_tables_are_ordered_by_severity_highest_first() {
-        let mut in_sitemap = row("https://site.test/s", 401, "public_401");
+        let mut in_sitemap = row("s", 401, "public_401");
         in_sitemap.in_sitemap = true;
         let rows = [
-            row("https://site.test/r", 301, "sitemap_redirect"),
-            row("https://site.test/m", 401, "missing_www_authenticate"),
+            row("r", 301, "sitemap_redirect"),
+            row("m", 401, "missing_www_authenticate"),
             in_sitemap,
-            row("https://site.test/l", 200, "private_leak"),
+            row("l", 200, "private_leak"),
         ];
-        let html = render_rows(&rows, 1, &[]);
-        let pos = |f: &str| html.find(&format!("data-finding=\"{f}\"")).unwrap();
-        assert!(pos("public_401") < pos("private_leak"), "critical, then by finding order");
-        assert!(pos("private_leak") < pos("missing_www_authenticate"));
-        assert!(pos("missing_www_authenticate") < pos("sitemap_redirect"));
+        let html = render_exit(&rows, 1);
+        let pos = |f: &&str| html.find(&format!("data-finding=\"{f}\"")).unwrap();
+        let order = [
+            "public_401",
+            "private_leak",
+            "missing_www_authenticate",
+            "sitemap_redirect",
+        ];
+        assert!(order.is_sorted_by_key(pos));
         assert!(finding_table(&html, "public_401").contains("data-severity=\"critical\""));
     }
 
     #[test]
     fn verdict_banner_class_depends_on_exit_code() {
-        let walled = [row("https://site.test/a", 401, "public_401")];
-        let clean = [row("https://site.test/b", 200, "")];
-        let why = ["--max-duration stopped the run".to_string()];
-        let class = |html: &str| {
+        let (walled, clean) = ([row("a", 401, "public_401")], [row("b", 200, "")]);
+        let class = |html: String| {
             let start = html.find("class=\"verdict outcome-").unwrap() + 23;
             html[start..start + html[start..].find('"').unwrap()].to_string()
         };
-        assert_eq!(class(&render_rows(&walled, 1, &[])), "fail");
-        assert_eq!(class(&render_rows(&clean, 0, &[])), "clean");
-        assert_eq!(class(&render_rows(&clean, 3, &why)), "incomplete");
-        assert_eq!(class(&render_rows(&clean, 130, &[])), "incomplete");
+        assert_eq!(class(render_exit(&walled, 1)), "fail");
+        assert_eq!(class(render_exit(&clean, 0)), "clean");
+        assert_eq!(class(render_exit(&clean, 3)), "incomplete");
+        assert_eq!(class(render_exit(&clean, 130)), "incomplete");
         // The demo exits 0 with findings: they still show red.
-        assert_eq!(class(&render_rows(&walled, 0, &[])), "fail");
-        let html = render_rows(&walled, 1, &[]);
-        assert!(html.contains("Exit code 1:</strong> findings at or above high"));
-        assert!(html.contains("1 URL with findings at or above high"));
+        assert_eq!(class(render_exit(&walled, 0)), "fail");
+        let html = render_exit(&walled, 1);
+        assert!(html.contains("Exit code 1:</strong> findings at or above the --fail-on"));
+        assert!(html.contains("<h1>1 URL with findings at or above high</h1>"));
     }
 
     #[test]
     fn charts_have_a_bar_per_status_class_and_severity_with_counts() {
-        let mut gone = row("https://site.test/x", 0, "");
-        gone.status = None;
-        let rows = [
-            row("https://site.test/1", 200, ""),
-            row("https://site.test/2", 200, ""),
-            row("https://site.test/3", 301, ""),
-            row("https://site.test/4", 401, "public_401"),
-            row("https://site.test/5", 503, ""),
-            gone,
+        let mut rows = [200, 200, 301, 401, 503].map(|s| row("", s, "")).to_vec();
+        rows.extend([probe_blocked_by_robots("p"), row("w", 401, "public_401")]);
+        rows[0].status = None;
+        let html = render_exit(&rows, 1);
+        let bars = [
+            ("2xx", 1),
+            ("3xx", 1),
+            ("4xx", 2),
+            ("5xx", 1),
+            ("no response", 1),
         ];
-        let html = render_rows(&rows, 1, &[]);
-        for (name, n) in [("2xx", 2), ("3xx", 1), ("4xx", 1), ("5xx", 1), ("no response", 1)] {
+        for (name, n) in bars.into_iter().chain([("critical", 0), ("high", 1)]) {
             let bar = format!("data-label=\"{name}\" data-count=\"{n}\"><text x=\"0\" y=");
             assert!(html.contains(&bar), "{name}");
             assert!(html.contains(&format!(">{name}</text>")), "{name}");
         }
         assert!(!html.contains("data-label=\"1xx\""));
-        assert!(html.contains("data-label=\"high\" data-count=\"1\""));
-        assert!(html.contains("data-label=\"critical\" data-count=\"0\""));
         assert_eq!(html.matches("<g class=\"bar\"").count(), 10);
         assert_eq!(html.matches("<svg ").count(), 2);
     }
 
     #[test]
     fn nothing_is_loaded_from_elsewhere() {
-        let rows = [row("https://site.test/a", 401, "public_401")];
-        let html = render_rows(&rows, 1, &[]);
+        let html = render_exit(&[row("a", 401, "public_401")], 1).to_lowercase();
         assert!(attr_values(&html, "src").is_empty() && !html.contains("src="));
-        for href in attr_values(&html, "href") {
-            assert!(href == "data:," || href.starts_with("https://site.test/"), "{href}");
-        }
-        for banned in ["<script", "@import", "url(", "stylesheet", "<iframe", "<img", "xlink"] {
-            assert!(!html.to_lowercase().contains(banned), "{banned}");
+        assert_only_audited_links(&html);
+        for banned in [
+            "<script",
+            "@import",
+            "url(",
+            "stylesheet",
+            "<iframe",
+            "<img",
+            "xlink",
+        ] {
+            assert!(!html.contains(banned), "{banned}");
         }
         assert!(html.contains("default-src &#39;none&#39;"));
     }
 
     #[test]
     fn empty_audit_renders_without_panicking() {
-        let html = render_rows(&[], 0, &[]);
+        let html = render_exit(&[], 0);
         assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"));
         assert!(html.contains("No findings.") && html.contains("All 0 rows"));
         assert!(html.contains("outcome-clean"));
@@ -673,56 +695,59 @@ mod tests {
 
     #[test]
     fn changes_block_shows_first_run_nothing_or_the_lines() {
-        let tally = Tally::default();
+        let first = render(&HtmlReport {
+            first_run: true,
+            ..report(&[])
+        });
+        assert!(first.contains("First run: no baseline yet"));
+        let none = render(&HtmlReport {
+            changes: Some(&[]),
+            ..report(&[])
+        });
+        assert!(none.contains("Nothing changed since the last run"));
         let lines = [ChangeLine {
             change: "fixed".into(),
             finding: "public_401".into(),
             url: "https://site.test/w".into(),
             detail: "401 -> 200".into(),
         }];
-        let with = |changes, first_run| {
-            render(&HtmlReport {
-                origin: "https://site.test",
-                verdict: "complete",
-                exit_code: 0,
-                fail_on: Severity::High,
-                generated_at: "",
-                rows: &[],
-                tally: &tally,
-                changes,
-                first_run,
-                settings: &[("fail_on".into(), "high".into())],
-                incomplete: &[],
-            })
-        };
-        assert!(with(None, true).contains("First run: no baseline yet"));
-        assert!(with(Some(&[]), false).contains("Nothing changed since the last run"));
-        let html = with(Some(&lines), false);
+        let settings = [("fail_on".into(), "high".into())];
+        let html = render(&HtmlReport {
+            changes: Some(&lines),
+            settings: &settings,
+            ..report(&[])
+        });
         assert!(html.contains("<td><strong>fixed</strong></td><td>public_401</td>"));
         assert!(html.contains("href=\"https://site.test/w\"") && html.contains("401 -&gt; 200"));
-        assert!(html.contains("<td>fail_on</td><td class=\"url\">high</td>"));
+        assert!(html.contains("<td>fail_on</td><td>high</td>"));
     }
 
     #[test]
     fn blocked_probes_and_incomplete_reasons_are_listed() {
-        let mut probe = row("https://site.test/admin", 0, "");
-        (probe.status, probe.verdict) = (None, Some(Verdict::NotChecked));
-        probe.discovered_via = DiscoveredVia::Probe;
-        probe.skip_reason = Some(crate::report::row::SkipReason::Robots);
-        let why = ["the site kept refusing".to_string()];
-        let html = render_rows(&[probe], 3, &why);
-        assert!(html.contains("--ignore-robots") && html.contains("href=\"https://site.test/admin\""));
-        assert!(html.contains("<li>the site kept refusing</li>"));
-        assert!(html.contains("<td>not requested</td><td>not_checked</td>"));
+        let (rows, why) = (
+            [probe_blocked_by_robots("admin")],
+            ["kept refusing".to_string()],
+        );
+        let html = render(&HtmlReport {
+            exit_code: 3,
+            incomplete: &why,
+            ..report(&rows)
+        });
+        assert!(html.contains("--ignore-robots") && html.contains("\"https://site.test/admin\""));
+        assert!(html.contains("<li>kept refusing</li>"));
+        assert!(html.contains("<td>not requested (robots)</td><td>not_checked</td>"));
     }
 
     #[test]
     fn long_row_lists_are_capped_with_a_note() {
         let rows: Vec<AuditRow> = (0..ROW_CAP + 5)
-            .map(|i| row(&format!("https://site.test/{i}"), 401, "public_401"))
+            .map(|i| row(&i.to_string(), 401, "public_401"))
             .collect();
-        let html = render_rows(&rows, 1, &[]);
-        assert_eq!(html.matches("Showing the first 2000 of 2005 rows").count(), 2);
+        let html = render_exit(&rows, 1);
+        assert_eq!(
+            html.matches("Showing the first 2000 of 2005 rows").count(),
+            2
+        );
         assert!(html.contains("All 2005 rows with a verdict other than ok"));
         assert!(!html.contains("href=\"https://site.test/2004\""));
     }

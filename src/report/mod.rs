@@ -2,6 +2,7 @@
 //! a person reads at the end.
 
 pub mod csv;
+pub mod html;
 pub mod row;
 pub mod summary;
 
@@ -40,7 +41,14 @@ pub struct Tally {
     pub examples: BTreeMap<Finding, Vec<(String, String)>>,
     /// Probed private paths that robots.txt kept us from checking.
     pub probes_blocked_by_robots: Vec<String>,
+    /// Rows worth showing a person (the HTML report): every row with a finding, and up to
+    /// [`OTHER_ROWS_KEPT`] others whose verdict is not plain `ok`.
+    pub notable: Vec<AuditRow>,
+    other_notable: usize,
 }
+
+/// Rows without findings kept for the report's "everything not ok" table.
+pub const OTHER_ROWS_KEPT: usize = 2_000;
 
 impl Tally {
     pub fn add(&mut self, row: &AuditRow) {
@@ -78,6 +86,14 @@ impl Tally {
 
 impl Tally {
     fn add_verdict(&mut self, row: &AuditRow) {
+        let plain = matches!(row.verdict, None | Some(Verdict::Ok))
+            || row.skip_reason == Some(SkipReason::OutOfScope);
+        if !row.finding.is_empty() {
+            self.notable.push(row.clone());
+        } else if !plain && self.other_notable < OTHER_ROWS_KEPT {
+            self.other_notable += 1;
+            self.notable.push(row.clone());
+        }
         if let Some(verdict) = row.verdict {
             *self.verdicts.entry(verdict).or_default() += 1;
         }

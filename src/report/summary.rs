@@ -281,6 +281,9 @@ impl RunReport<'_> {
         if let Some(path) = self.csv {
             let _ = writeln!(s, "  CSV              {}", path.display());
         }
+        if let Some(path) = &self.config.report {
+            let _ = writeln!(s, "  report           {}", path.display());
+        }
         s
     }
 

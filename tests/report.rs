@@ -1,0 +1,266 @@
+//! The HTML report in a real browser: headless Chromium driven through WebDriver
+//! (chromedriver). On CI (`CI=true`) a missing browser fails the test instead of skipping it.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use authwall::demo::{Server, site};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Html;
+use axum::routing::get;
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use crate::util::audit_site;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// A chromedriver process, killed on drop.
+struct Driver {
+    child: Child,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    async fn start() -> Option<Driver> {
+        if !std::path::Path::new(CHROMIUM).exists() || !std::path::Path::new(CHROMEDRIVER).exists()
+        {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but Chromium or chromedriver is missing: .ci/run must install them"
+            );
+            eprintln!(
+                "skipped: Chromium/chromedriver not installed (apt-get install chromium chromium-driver)"
+            );
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        // reqwest is built without a default crypto provider (authwall picks ring).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let driver = Driver {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+        };
+        for _ in 0..100 {
+            if driver
+                .http
+                .get(format!("{}/status", driver.base))
+                .send()
+                .await
+                .is_ok()
+            {
+                return Some(driver);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not answer on {}", driver.base);
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(&body).unwrap());
+        }
+        let reply = request.send().await.unwrap().bytes().await.unwrap();
+        let reply: Value = serde_json::from_slice(&reply).unwrap();
+        assert!(reply["value"].get("error").is_none(), "{path}: {reply}");
+        reply["value"].clone()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_html_report_shows_the_findings_in_a_browser_and_escapes_the_site() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    // The demo site, plus a walled page whose title is a script, listed in a sitemap of ours.
+    let hostile = site()
+        .route(
+            "/evil",
+            get(|| async {
+                (
+                    StatusCode::UNAUTHORIZED,
+                    [("www-authenticate", "Basic realm=\"x\"")],
+                    Html("<title><script>alert(1)</script></title>"),
+                )
+            }),
+        )
+        .route(
+            "/evil-sitemap.txt",
+            get(|headers: HeaderMap| async move {
+                format!("http://{}/evil\n", headers["host"].to_str().unwrap())
+            }),
+        );
+    let server = Server::start(hostile).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.html");
+    audit_site(
+        &server,
+        "/",
+        &[
+            "--report",
+            report.to_str().unwrap(),
+            "--sitemap",
+            "/evil-sitemap.txt",
+        ],
+    )
+    .await;
+
+    let profile = dir.path().join("chromium-profile");
+    let session = driver
+        .call(
+            reqwest::Method::POST,
+            "/session",
+            Some(json!({"capabilities": {"alwaysMatch": {
+                "browserName": "chrome",
+                "goog:loggingPrefs": {"browser": "ALL"},
+                "goog:chromeOptions": {
+                    "binary": CHROMIUM,
+                    "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                             "--disable-background-networking", "--disable-component-update",
+                             "--disable-sync", "--disable-dev-shm-usage", "--no-first-run",
+                             "--window-size=1280,2000",
+                             format!("--user-data-dir={}", profile.display())]
+                }
+            }}})),
+        )
+        .await;
+    let id = session["sessionId"].as_str().unwrap().to_string();
+    let s = |path: &str| format!("/session/{id}{path}");
+    driver
+        .call(
+            reqwest::Method::POST,
+            &s("/url"),
+            Some(json!({"url": format!("file://{}", report.display())})),
+        )
+        .await;
+
+    let find = |css: &'static str| {
+        let (driver, path) = (&driver, s("/element"));
+        async move {
+            let found = driver
+                .call(
+                    reqwest::Method::POST,
+                    &path,
+                    Some(json!({"using": "css selector", "value": css})),
+                )
+                .await;
+            found
+                .as_object()
+                .unwrap()
+                .values()
+                .next()
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let table = find("table[data-finding=public_401]").await;
+    let displayed = driver
+        .call(
+            reqwest::Method::GET,
+            &s(&format!("/element/{table}/displayed")),
+            None,
+        )
+        .await;
+    assert_eq!(displayed, json!(true), "the public_401 table is visible");
+    let text = driver
+        .call(
+            reqwest::Method::GET,
+            &s(&format!("/element/{table}/text")),
+            None,
+        )
+        .await;
+    let text = text.as_str().unwrap();
+    for planted in [
+        "/walled",
+        "/old-page",
+        "/members/",
+        "/secret-nochallenge",
+        "/evil",
+    ] {
+        assert!(
+            text.contains(planted),
+            "{planted} missing from the table:\n{text}"
+        );
+    }
+    // The hostile title is shown as text, and no script ran.
+    assert!(text.contains("<script>alert(1)</script>"), "{text}");
+    let alert = driver
+        .http
+        .get(format!("{}{}", driver.base, s("/alert/text")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let alert: Value = serde_json::from_slice(&alert).unwrap();
+    assert!(
+        alert["value"].get("error").is_some(),
+        "an alert is open: {alert}"
+    );
+    let verdict = find("#verdict").await;
+    let banner = driver
+        .call(
+            reqwest::Method::GET,
+            &s(&format!("/element/{verdict}/text")),
+            None,
+        )
+        .await;
+    assert!(
+        banner.as_str().unwrap().contains("at or above high"),
+        "{banner}"
+    );
+
+    let log = driver
+        .call(
+            reqwest::Method::POST,
+            &s("/se/log"),
+            Some(json!({"type": "browser"})),
+        )
+        .await;
+    let errors: Vec<&Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["level"] == "SEVERE")
+        .collect();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+
+    // A screenshot a person can look at.
+    let png = driver
+        .call(reqwest::Method::GET, &s("/screenshot"), None)
+        .await;
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(png.as_str().unwrap())
+        .unwrap();
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("authwall-report.png");
+    std::fs::write(&shot, &png).unwrap();
+    eprintln!("screenshot: {}", shot.display());
+    assert!(png.starts_with(b"\x89PNG"));
+    driver.call(reqwest::Method::DELETE, &s(""), None).await;
+}
