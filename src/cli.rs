@@ -34,6 +34,8 @@ pub enum Command {
     Robots(RobotsArgs),
     /// Write a commented starter authwall.toml.
     Init(InitArgs),
+    /// Compare two audit CSVs offline: what is new, fixed, still there; status changes.
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -189,6 +191,25 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FORMAT", default_value = "csv")]
     pub format: crate::report::csv::RowFormat,
 
+    /// Compare with an earlier run's CSV (a complete run; a file that does not exist yet is
+    /// the first run). Adds the `change` column and a "since last run" block.
+    #[arg(long, value_name = "PREVIOUS.csv")]
+    pub baseline: Option<std::path::PathBuf>,
+
+    /// Exit 1 only for findings that are new since the baseline (at or above --fail-on), so a
+    /// weekly job alerts once per problem.
+    #[arg(long, overrides_with = "no_fail_on_new")]
+    pub fail_on_new: bool,
+
+    /// Exit 1 for every finding at or above --fail-on (undoes `--fail-on-new`).
+    #[arg(long, overrides_with = "fail_on_new")]
+    pub no_fail_on_new: bool,
+
+    /// Exit 1 when the 401s among URLs present in both runs grow by more than PCT percent (and
+    /// by at least 5 URLs) since the baseline.
+    #[arg(long, value_name = "PCT")]
+    pub fail_on_spike: Option<f64>,
+
     /// Also write a self-contained HTML report (verdict, charts, findings tables) to FILE.
     #[arg(long, value_name = "FILE")]
     pub report: Option<std::path::PathBuf>,
@@ -225,6 +246,25 @@ pub struct AuditArgs {
     /// Crawler-trap guard: characters in a URL.
     #[arg(long, value_name = "N", default_value_t = 2000)]
     pub max_url_length: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier audit (a complete run, as its run record says).
+    #[arg(value_name = "OLD.csv")]
+    pub old: std::path::PathBuf,
+
+    /// The later audit.
+    #[arg(value_name = "NEW.csv")]
+    pub new: std::path::PathBuf,
+
+    /// Exit 1 when a new finding is at least this severe.
+    #[arg(long, value_name = "SEVERITY", default_value = "high")]
+    pub fail_on: String,
+
+    /// `text` or `markdown`.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub summary: SummaryFormat,
 }
 
 #[derive(Debug, Args)]

@@ -61,6 +61,9 @@ pub struct Config {
     pub summary: crate::cli::SummaryFormat,
     pub format: crate::report::csv::RowFormat,
     pub report: Option<std::path::PathBuf>,
+    pub baseline: Option<std::path::PathBuf>,
+    pub fail_on_new: bool,
+    pub fail_on_spike: Option<f64>,
     /// `--header`: (name, value). The values may be secrets: never serialised.
     #[serde(serialize_with = "header_names")]
     pub headers: Vec<(String, String)>,
@@ -95,6 +98,10 @@ impl Config {
             Some(path) => Output::File(path.into()),
             None => Output::File(default_output_name(&start, args.format).into()),
         };
+        anyhow::ensure!(
+            args.baseline.is_some() || (!args.fail_on_new && args.fail_on_spike.is_none()),
+            "--fail-on-new and --fail-on-spike compare with an earlier run: give --baseline PREVIOUS.csv"
+        );
         let mut private = args.private.clone();
         if let Some(path) = &args.private_file {
             let text = std::fs::read_to_string(path)
@@ -146,6 +153,9 @@ impl Config {
             summary: args.summary,
             format: args.format,
             report: args.report.clone(),
+            baseline: args.baseline.clone(),
+            fail_on_new: args.fail_on_new,
+            fail_on_spike: args.fail_on_spike,
             headers: args
                 .headers
                 .iter()

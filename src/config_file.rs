@@ -26,6 +26,7 @@ pub const BOOL_KEYS: &[(&str, bool)] = &[
     ("probe", true),
     ("quiet", false),
     ("insecure", false),
+    ("fail-on-new", false),
 ];
 
 /// Options that make no sense in the file (they choose the file).

@@ -98,6 +98,7 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         }
         Command::Demo(args) => demo::run(args).await,
         Command::Robots(args) => robots_command(&args).await,
+        Command::Diff(args) => diff_command(&args),
         Command::Init(args) => {
             if args.path.exists() && !args.force {
                 anyhow::bail!("{} exists; use --force to replace it", args.path.display());
@@ -133,16 +134,22 @@ pub async fn audit(
     stop: impl Future<Output = StopCause>,
 ) -> Result<AuditResult> {
     let started = SystemTime::now();
+    // Read the baseline first: a refused baseline must stop the run before any request.
+    let baseline = config.baseline.as_deref().map(Baseline::load).transpose()?;
     let mut sink = AuditSink {
         csv: CsvSink::create(&config.output, config.format)?,
         tally: Tally::default(),
         progress,
+        // Without a final pass (stdout), the comparison needs the rows as they stream.
+        kept: Vec::new(),
+        keep: baseline.is_some() && config.output == Output::Stdout,
     };
     let engine = Engine::new(Arc::new(config.clone()), &mut sink)?;
     let (facts, finished) = engine.run(stop).await?;
     sink.csv.flush()?;
     sink.progress.finish();
     let mut tally = sink.tally;
+    let mut rows = sink.kept;
 
     let csv_path = match &config.output {
         // A device such as /dev/null cannot be read back: no final pass there.
@@ -150,18 +157,41 @@ pub async fn audit(
         Output::File(path) => {
             // The final pass: inlinks and verdicts with everything the crawl learned. The
             // summary counts the final rows.
-            let mut final_tally = Tally::default();
-            report::csv::rewrite(path, config.format, |row| {
+            rows = report::csv::read_rows(path)?;
+            for row in &mut rows {
                 finished.finalize(row);
-                final_tally.add(row);
-            })?;
-            tally = final_tally;
+            }
             Some(path.clone())
         }
         Output::Stdout => None,
     };
+    let comparison = baseline
+        .as_ref()
+        .map(|b| report::diff::compare(&b.rows, &b.origin, &rows, &facts.origin));
+    if let Some(path) = &csv_path {
+        if let Some(cmp) = &comparison {
+            for row in &mut rows {
+                row.change = cmp.change_cell(row, &facts.origin);
+            }
+        }
+        tally = Tally::default();
+        for row in &rows {
+            tally.add(row);
+        }
+        report::csv::replace(path, config.format, &rows)?;
+    }
+    drop(rows);
     let incomplete = incomplete_reasons(config, &facts, &tally);
-    let failing = tally.at_or_above(config.fail_on);
+    let first_run = baseline.as_ref().is_some_and(Baseline::first_run);
+    // With --fail-on-new only new findings count: a weekly job alerts once per problem.
+    let failing = match (&comparison, config.fail_on_new) {
+        (Some(cmp), true) => cmp.count(report::diff::Change::New, config.fail_on) as u64,
+        _ => tally.at_or_above(config.fail_on),
+    };
+    let spiked = match (&comparison, config.fail_on_spike) {
+        (Some(cmp), Some(pct)) => !first_run && cmp.spiked(pct),
+        _ => false,
+    };
     let exit = if facts.start_unreachable.is_some() {
         Exit::CouldNotRun
     } else {
@@ -169,7 +199,7 @@ pub async fn audit(
             Some(StopCause::Interrupt) => Exit::Interrupted,
             Some(StopCause::Terminate) => Exit::Terminated,
             // Problems found are worth acting on even when the run is incomplete.
-            _ if failing > 0 => Exit::Findings,
+            _ if failing > 0 || spiked => Exit::Findings,
             _ if !incomplete.is_empty() => Exit::Incomplete,
             _ => Exit::Clean,
         }
@@ -181,6 +211,9 @@ pub async fn audit(
         incomplete: &incomplete,
         csv: csv_path.as_deref(),
         started,
+        comparison: comparison.as_ref(),
+        first_run,
+        spiked,
     };
     let summary = match config.summary {
         cli::SummaryFormat::Text => report.text(),
@@ -190,6 +223,7 @@ pub async fn audit(
         report::summary::write_record(&report::summary::record_path(path), &report.record())?;
     }
     if let Some(path) = &config.report {
+        let change_lines = comparison.as_ref().map(html_changes);
         let html = report::html::render(&report::html::HtmlReport {
             origin: &facts.origin,
             verdict: &report.verdict(),
@@ -198,8 +232,8 @@ pub async fn audit(
             generated_at: &humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
             rows: &tally.notable,
             tally: &tally,
-            changes: None,
-            first_run: false,
+            changes: change_lines.as_deref(),
+            first_run,
             settings: &settings_table(config),
             incomplete: &incomplete,
         });
@@ -213,6 +247,25 @@ pub async fn audit(
         facts,
         incomplete,
     })
+}
+
+/// The "since last run" lines of the HTML report.
+fn html_changes(cmp: &report::diff::Comparison) -> Vec<report::html::ChangeLine> {
+    use report::row::label;
+    let findings = cmp.findings.iter().map(|f| report::html::ChangeLine {
+        change: label(&f.change),
+        finding: label(&f.finding),
+        url: f.url.clone(),
+        detail: label(&f.severity),
+    });
+    let status = |s: Option<u16>| s.map_or("no response".to_string(), |s| s.to_string());
+    let statuses = cmp.status_changes.iter().map(|c| report::html::ChangeLine {
+        change: "status".to_string(),
+        finding: String::new(),
+        url: c.url.clone(),
+        detail: format!("{} → {}", status(c.old), status(c.new)),
+    });
+    findings.chain(statuses).collect()
 }
 
 /// The settings as (name, value) pairs for the report; secrets are never serialised.
@@ -271,11 +324,114 @@ struct AuditSink {
     csv: CsvSink,
     tally: Tally,
     progress: Progress,
+    kept: Vec<AuditRow>,
+    keep: bool,
+}
+
+/// `authwall diff OLD NEW`: the baseline comparison without crawling. Exit 0 when nothing
+/// new is at or above --fail-on, 1 when something is; unreadable input is an error (exit 2).
+fn diff_command(args: &cli::DiffArgs) -> Result<Exit> {
+    let threshold: audit::Severity = args
+        .fail_on
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--fail-on {:?}: {e}", args.fail_on))?;
+    anyhow::ensure!(args.old.exists(), "{} does not exist", args.old.display());
+    let old = Baseline::load(&args.old)?;
+    let new_rows = report::csv::read_rows(&args.new)
+        .with_context(|| format!("cannot read {}", args.new.display()))?;
+    let new_origin = Baseline::origin_of(&args.new, &new_rows);
+    let cmp = report::diff::compare(&old.rows, &old.origin, &new_rows, &new_origin);
+    let text = match args.summary {
+        cli::SummaryFormat::Text => cmp.text(),
+        cli::SummaryFormat::Markdown => cmp.markdown(),
+    };
+    print!("{text}");
+    Ok(if cmp.count(report::diff::Change::New, threshold) > 0 {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    })
+}
+
+/// An earlier run to compare with (`--baseline`).
+struct Baseline {
+    rows: Vec<AuditRow>,
+    origin: String,
+}
+
+impl Baseline {
+    /// The baseline must be a complete run, as its run record says. No file at all is the
+    /// first run of a weekly job: everything is new.
+    fn load(path: &std::path::Path) -> Result<Baseline> {
+        if !path.exists() {
+            return Ok(Baseline {
+                rows: Vec::new(),
+                origin: String::new(),
+            });
+        }
+        let record_path = report::summary::record_path(path);
+        let record: serde_json::Value = std::fs::read_to_string(&record_path)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .with_context(|| {
+                format!(
+                    "baseline {}: its run record {} is missing or unreadable, so nothing says the \
+                     run was complete; refusing to compare with it",
+                    path.display(),
+                    record_path.display()
+                )
+            })?;
+        if record["complete"] != serde_json::Value::Bool(true) {
+            let reasons = record["incomplete_reasons"]
+                .as_array()
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|v| v.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default();
+            anyhow::bail!(
+                "baseline {} is from an incomplete run ({}); compare with a complete run",
+                path.display(),
+                if reasons.is_empty() {
+                    "interrupted or could not run"
+                } else {
+                    &reasons
+                }
+            );
+        }
+        let rows = report::csv::read_rows(path)
+            .with_context(|| format!("cannot use the baseline {}", path.display()))?;
+        let origin = Baseline::origin_of(path, &rows);
+        Ok(Baseline { rows, origin })
+    }
+
+    /// The audited origin: from the run record, else from the first row.
+    fn origin_of(path: &std::path::Path, rows: &[AuditRow]) -> String {
+        let record = std::fs::read_to_string(report::summary::record_path(path))
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok());
+        if let Some(origin) = record.as_ref().and_then(|r| r["origin"].as_str()) {
+            return origin.to_string();
+        }
+        rows.first()
+            .and_then(|r| url::Url::parse(&r.url).ok())
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default()
+    }
+
+    fn first_run(&self) -> bool {
+        self.rows.is_empty()
+    }
 }
 
 impl RowSink for AuditSink {
     fn row(&mut self, row: &AuditRow) -> Result<()> {
         self.tally.add(row);
+        if self.keep {
+            self.kept.push(row.clone());
+        }
         self.progress.settled(&self.tally);
         self.csv.write(row)
     }

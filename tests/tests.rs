@@ -8,3 +8,4 @@ mod cli;
 mod crawl;
 mod politeness;
 mod report;
+mod weekly;

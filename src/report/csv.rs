@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use super::row::AuditRow;
+use super::row::{AuditRow, SCHEMA_VERSION};
 
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
@@ -77,16 +77,17 @@ impl CsvSink {
     }
 
     pub fn write(&mut self, row: &AuditRow) -> Result<()> {
+        let mut row = row.clone();
+        row.schema = SCHEMA_VERSION;
         match &mut self.writer {
             Writer::Csv(csv) => {
-                let mut row = row.clone();
                 row.neutralise();
                 // Header already written: serialise the record without another header line.
                 csv.serialize(&row).context("cannot write a CSV row")?;
             }
             Writer::Jsonl(out) => {
                 // JSON needs no neutralising: a pipeline gets the site's values unchanged.
-                serde_json::to_writer(&mut *out, row).context("cannot write a JSON line")?;
+                serde_json::to_writer(&mut *out, &row).context("cannot write a JSON line")?;
                 out.write_all(b"\n").context("cannot write a JSON line")?;
             }
         }
@@ -133,12 +134,28 @@ pub fn read_rows(path: &Path) -> Result<Vec<AuditRow>> {
         .iter()
         .collect::<Vec<_>>()
         .join(",");
-    anyhow::ensure!(
-        header == expected,
-        "{} is not an authwall CSV of schema {} (its header differs)",
-        path.display(),
-        super::row::SCHEMA_VERSION
-    );
+    if header != expected {
+        // Name the version when the file says it, so that the reader knows what to do.
+        let schema_col = reader.headers()?.iter().position(|h| h == "schema");
+        let version = schema_col.and_then(|col| {
+            reader
+                .records()
+                .next()
+                .and_then(|r| r.ok())
+                .and_then(|r| r.get(col).map(str::to_string))
+        });
+        match version {
+            Some(v) => anyhow::bail!(
+                "{} was written with CSV schema {v}; this authwall reads schema {SCHEMA_VERSION} \
+                 (re-run the audit to get a comparable file)",
+                path.display()
+            ),
+            None => anyhow::bail!(
+                "{} is not an authwall CSV of schema {SCHEMA_VERSION} (its header differs)",
+                path.display()
+            ),
+        }
+    }
     let columns = expected.split(',').count();
     let mut rows = Vec::new();
     let mut records = reader.records().peekable();
@@ -157,6 +174,13 @@ pub fn read_rows(path: &Path) -> Result<Vec<AuditRow>> {
         let mut row: AuditRow = record
             .deserialize(None)
             .with_context(|| format!("malformed row in {}", path.display()))?;
+        anyhow::ensure!(
+            row.schema == SCHEMA_VERSION,
+            "{} was written with CSV schema {}; this authwall reads schema {SCHEMA_VERSION} \
+             (re-run the audit to get a comparable file)",
+            path.display(),
+            row.schema
+        );
         row.restore();
         rows.push(row);
     }
@@ -169,7 +193,12 @@ fn read_jsonl(file: File, path: &Path) -> Result<Vec<AuditRow>> {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let mut rows = Vec::with_capacity(lines.len());
     for (i, line) in lines.iter().enumerate() {
-        match serde_json::from_str(line) {
+        match serde_json::from_str::<AuditRow>(line) {
+            Ok(row) if row.schema != SCHEMA_VERSION => anyhow::bail!(
+                "{} was written with schema {}; this authwall reads schema {SCHEMA_VERSION}",
+                path.display(),
+                row.schema
+            ),
             Ok(row) => rows.push(row),
             Err(_) if i + 1 == lines.len() && !text.ends_with('\n') => break,
             Err(e) => {
@@ -182,30 +211,23 @@ fn read_jsonl(file: File, path: &Path) -> Result<Vec<AuditRow>> {
     Ok(rows)
 }
 
-/// The final pass: read the streamed CSV back, let `complete` fill what is only known at the
-/// end (inlinks, verdicts), and replace the file atomically (temp file + rename), so that a
-/// reader never sees a half-written CSV.
-pub fn rewrite(
-    path: &Path,
-    format: RowFormat,
-    mut complete: impl FnMut(&mut AuditRow),
-) -> Result<()> {
+/// Replace the file with `rows`, atomically (temp file + rename), so that a reader never sees
+/// a half-written file. The final pass uses it once every row is complete.
+pub fn replace(path: &Path, format: RowFormat, rows: &[AuditRow]) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let rows = read_rows(path)?;
     let tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     {
         let mut sink = CsvSink::to_writer(Box::new(BufWriter::new(tmp.reopen()?)), format)?;
-        for mut row in rows {
-            complete(&mut row);
-            sink.write(&row)?;
+        for row in rows {
+            sink.write(row)?;
         }
         sink.flush()?;
     }
-    // The temporary file is created private (0600); the CSV keeps the mode it was made with.
+    // The temporary file is created private (0600); the file keeps the mode it was made with.
     if let Ok(meta) = std::fs::metadata(path) {
         tmp.as_file().set_permissions(meta.permissions())?;
     }
@@ -228,6 +250,7 @@ mod tests {
         AuditRow {
             url: url.into(),
             title: title.into(),
+            schema: SCHEMA_VERSION,
             ..AuditRow::default()
         }
     }
@@ -280,7 +303,9 @@ mod tests {
         sink.write(&row("https://a/1", "one")).unwrap();
         sink.flush().unwrap();
         drop(sink);
-        rewrite(&path, RowFormat::Csv, |row| row.inlinks = 7).unwrap();
+        let mut rows = read_rows(&path).unwrap();
+        rows[0].inlinks = 7;
+        replace(&path, RowFormat::Csv, &rows).unwrap();
         assert_eq!(read_rows(&path).unwrap()[0].inlinks, 7);
     }
 }
@@ -296,6 +321,7 @@ mod jsonl_tests {
         let row = AuditRow {
             url: "https://a/1".into(),
             title: "=HYPERLINK(\"x\")".into(),
+            schema: SCHEMA_VERSION,
             ..AuditRow::default()
         };
         let mut sink = CsvSink::create(&Output::File(path.clone()), RowFormat::Jsonl).unwrap();

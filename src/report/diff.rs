@@ -1,11 +1,12 @@
-//! Comparison with the previous run (`--baseline`, `authwall diff`) and 401 spikes.
+//! Comparison with the previous run (`--baseline`, `authwall diff`) and 401 spikes (issues 4, 7).
 //!
-//! A finding is keyed by (URL key, finding), where the key is the URL's path + query relative to
-//! its own run's origin (the full URL when off-origin), so a run on another port or scheme does
-//! not make everything new. When two rows of one run have the same key, the first is kept and the
-//! later ones are ignored (their `change` cell holds empty values).
+//! A finding is keyed by (URL key, finding). The key is the URL's path + query relative to its own
+//! run's origin (the full URL when off-origin), so a run on another port or scheme does not make
+//! everything new. When two rows of one run have the same key, the first is kept and the later
+//! ones are ignored: their findings are not compared and their `change` values are empty.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
@@ -14,14 +15,13 @@ use url::{Position, Url};
 use super::EXAMPLES_PER_FINDING;
 use super::row::{AuditRow, label};
 use crate::audit::{Finding, Severity, Verdict};
+use Change::*;
 
-/// Status changes listed in the "since last run" block.
-const STATUS_CHANGES_LISTED: usize = 20;
+const STATUS_CHANGES_LISTED: usize = 20; // in the "since last run" block
+const FIRST_RUN: &str = "First run: no previous run to compare with, so every finding is new.";
 
 /// How a finding moved between the older and the newer run.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     /// Only in the newer run.
@@ -30,10 +30,18 @@ pub enum Change {
     Still,
     /// Gone, and the newer run re-requested the URL and saw its real answer.
     Fixed,
-    /// Gone from the newer run, but it did not see the URL (not reached, skipped, no response,
-    /// `unverified` or `bot_challenge`): we cannot tell whether it is fixed.
+    /// Gone, but the newer run did not see the URL's real answer (not reached, skipped, no
+    /// response, `unverified`, `bot_challenge`): it may or may not be fixed.
     NotRechecked,
 }
+
+/// The order of the summary's sections: change, human name, URLs listed per finding.
+const CHANGES: [(Change, &str, usize); 4] = [
+    (New, "new", EXAMPLES_PER_FINDING),
+    (Fixed, "fixed", EXAMPLES_PER_FINDING),
+    (NotRechecked, "not rechecked", 0),
+    (Still, "still", 0),
+];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FindingChange {
@@ -43,7 +51,7 @@ pub struct FindingChange {
     pub url: String,
     pub finding: Finding,
     pub change: Change,
-    /// From the newer row for `new`/`still`, the older row for `fixed`/`not_rechecked`.
+    /// On the newer row for `new`/`still`, on the older row for `fixed`/`not_rechecked`.
     pub severity: Severity,
 }
 
@@ -61,7 +69,7 @@ pub struct Spike {
     pub old_401: u64,
     pub new_401: u64,
     pub common_urls: u64,
-    /// Growth in percent; infinite when there were none and now are some.
+    /// Growth in percent: 0 when there were none and are none, infinite from none to some.
     pub pct: f64,
 }
 
@@ -72,14 +80,12 @@ pub struct Comparison {
     /// URLs requested in both runs whose `status` differs, sorted by key.
     pub status_changes: Vec<StatusChange>,
     pub spike: Spike,
-    /// Requested rows by status class (index 1 = 1xx … 5 = 5xx), as the run's own tally counts.
+    /// Requested rows by status class (index 1 = 1xx … 5 = 5xx), as the run's tally counts them.
     pub old_classes: [u64; 6],
     pub new_classes: [u64; 6],
-    /// All 401 / 403 answers of each run (not only common URLs).
-    pub old_401: u64,
-    pub new_401: u64,
-    pub old_403: u64,
-    pub new_403: u64,
+    /// All 401 and 403 answers of each run, `[401, 403]` (not only the common URLs).
+    pub old_401_403: [u64; 2],
+    pub new_401_403: [u64; 2],
     /// Rows of each run; an older run without rows means this is the first run.
     pub old_rows: u64,
     pub new_rows: u64,
@@ -88,177 +94,144 @@ pub struct Comparison {
     index: HashMap<(String, Finding), usize>,
 }
 
-/// `scheme://host[:port]` as the URL standard serialises it (default port dropped, lowercase).
-fn normalise_origin(origin: &str) -> String {
-    match Url::parse(origin) {
-        Ok(url) if url.origin().is_tuple() => url.origin().ascii_serialization(),
-        _ => origin.trim_end_matches('/').to_string(),
-    }
-}
-
-/// The key of `url` in a run whose (normalised) origin is `origin`.
+/// Path + query when `url` is on `origin` (`scheme://host[:port]`, compared as the URL standard
+/// serialises origins: default port dropped, lowercase), else the full URL.
 fn key(url: &str, origin: &str) -> String {
+    let origin = Url::parse(origin).map(|o| o.origin());
     match Url::parse(url) {
-        Ok(u) if u.origin().is_tuple() && u.origin().ascii_serialization() == origin => {
-            u[Position::BeforePath..Position::AfterQuery].to_string()
-        }
+        Ok(u) if Ok(u.origin()) == origin => u[Position::BeforePath..Position::AfterQuery].into(),
         _ => url.to_string(),
     }
 }
 
-/// The row's findings in cell order (unknown labels dropped, duplicates once).
-fn findings_of(row: &AuditRow) -> Vec<Finding> {
-    let mut out: Vec<Finding> = Vec::new();
-    for f in row.finding.split(';').filter_map(Finding::from_label) {
-        if !out.contains(&f) {
-            out.push(f);
-        }
-    }
-    out
+/// The row's findings (unknown labels dropped).
+fn findings_of(row: &AuditRow) -> BTreeSet<Finding> {
+    let labels = row.finding.split(';');
+    labels.filter_map(Finding::from_label).collect()
 }
 
 fn requested(row: &AuditRow) -> bool {
     row.skip_reason.is_none()
 }
 
-/// Whether the row shows the site's real answer, so that a missing finding means it is fixed.
+/// Whether the row shows the site's real answer, so that a missing finding is fixed.
 fn rechecked(row: &AuditRow) -> bool {
-    requested(row)
-        && row.status.is_some()
-        && !matches!(
-            row.verdict,
-            Some(Verdict::Unverified | Verdict::BotChallenge)
-        )
+    let unseen = [Some(Verdict::Unverified), Some(Verdict::BotChallenge)];
+    requested(row) && row.status.is_some() && !unseen.contains(&row.verdict)
 }
 
-/// First row per key.
-fn by_key<'a>(rows: &'a [AuditRow], origin: &str) -> HashMap<String, &'a AuditRow> {
-    let origin = normalise_origin(origin);
-    let mut map = HashMap::new();
+/// The first row of each key, in key order.
+fn by_key<'a>(rows: &'a [AuditRow], origin: &str) -> BTreeMap<String, &'a AuditRow> {
+    let mut map = BTreeMap::new();
     for row in rows {
-        map.entry(key(&row.url, &origin)).or_insert(row);
+        map.entry(key(&row.url, origin)).or_insert(row);
     }
     map
 }
 
-/// (classes, 401s, 403s) over the requested rows, as [`super::Tally`] counts them.
-fn tally(rows: &[AuditRow]) -> ([u64; 6], u64, u64) {
-    let (mut classes, mut s401, mut s403) = ([0; 6], 0, 0);
-    for status in rows.iter().filter(|r| requested(r)).filter_map(|r| r.status) {
+/// (classes, [401s, 403s]) over the requested rows, as [`super::Tally`] counts them.
+fn tally(rows: &[AuditRow]) -> ([u64; 6], [u64; 2]) {
+    let (mut classes, mut auth) = ([0; 6], [0; 2]);
+    let requested = rows.iter().filter(|r| requested(r));
+    for status in requested.filter_map(|r| r.status) {
         classes[usize::from(status / 100).min(5)] += 1;
-        s401 += u64::from(status == 401);
-        s403 += u64::from(status == 403);
+        auth[0] += u64::from(status == 401);
+        auth[1] += u64::from(status == 403);
     }
-    (classes, s401, s403)
+    (classes, auth)
 }
 
 /// Compare an older run with a newer one. Origins are `scheme://host[:port]` of each run; the key
 /// is the URL with its own run's origin stripped (so another port or scheme does not make
 /// everything new).
-pub fn compare(old: &[AuditRow], old_origin: &str, new: &[AuditRow], new_origin: &str) -> Comparison {
+pub fn compare(
+    old: &[AuditRow],
+    old_origin: &str,
+    new: &[AuditRow],
+    new_origin: &str,
+) -> Comparison {
     let (old_map, new_map) = (by_key(old, old_origin), by_key(new, new_origin));
-    let mut findings = Vec::new();
-    let mut push = |key: &str, url: &str, finding: Finding, change, severity| {
-        let (key, url) = (key.to_string(), url.to_string());
-        findings.push(FindingChange { key, url, finding, change, severity });
+    let mut c = Comparison::default();
+    (c.old_rows, c.new_rows) = (old.len() as u64, new.len() as u64);
+    (c.old_classes, c.old_401_403) = tally(old);
+    (c.new_classes, c.new_401_403) = tally(new);
+    let mut push = |key: &String, url: &String, finding: Finding, change, row: &AuditRow| {
+        let (key, url, severity) = (key.clone(), url.clone(), finding.severity(row.in_sitemap));
+        c.findings.push(FindingChange {
+            key,
+            url,
+            finding,
+            change,
+            severity,
+        });
     };
-    let (mut status_changes, mut spike) = (Vec::new(), Spike::default());
     for (key, row) in &new_map {
         let before = old_map.get(key).copied();
-        let old_findings = before.map(findings_of).unwrap_or_default();
+        let had = before.map(findings_of).unwrap_or_default();
         for f in findings_of(row) {
-            let change = if old_findings.contains(&f) { Change::Still } else { Change::New };
-            push(key, &row.url, f, change, f.severity(row.in_sitemap));
+            let change = if had.contains(&f) { Still } else { New };
+            push(key, &row.url, f, change, row);
         }
         if let Some(before) = before.filter(|b| requested(b) && requested(row)) {
-            spike.common_urls += 1;
-            spike.old_401 += u64::from(before.status == Some(401));
-            spike.new_401 += u64::from(row.status == Some(401));
-            if before.status != row.status {
+            c.spike.common_urls += 1;
+            c.spike.old_401 += u64::from(before.status == Some(401));
+            c.spike.new_401 += u64::from(row.status == Some(401));
+            let (old, new) = (before.status, row.status);
+            if old != new {
                 let (key, url) = (key.clone(), row.url.clone());
-                status_changes.push(StatusChange { key, url, old: before.status, new: row.status });
+                c.status_changes.push(StatusChange { key, url, old, new });
             }
         }
     }
     for (key, row) in &old_map {
         let after = new_map.get(key).copied();
-        let new_findings = after.map(findings_of).unwrap_or_default();
-        let change = if after.is_some_and(rechecked) { Change::Fixed } else { Change::NotRechecked };
-        let url = after.map_or(&row.url, |a| &a.url);
-        for f in findings_of(row).into_iter().filter(|f| !new_findings.contains(f)) {
-            push(key, url, f, change, f.severity(row.in_sitemap));
+        let has = after.map(findings_of).unwrap_or_default();
+        let seen = after.is_some_and(rechecked);
+        let change = if seen { Fixed } else { NotRechecked };
+        for f in findings_of(row).into_iter().filter(|f| !has.contains(f)) {
+            push(key, &after.unwrap_or(row).url, f, change, row);
         }
     }
-    findings.sort_by(|a, b| {
+    c.findings.sort_by(|a, b| {
         (a.change, b.severity, &a.key, a.finding).cmp(&(b.change, a.severity, &b.key, b.finding))
     });
-    status_changes.sort_by(|a, b| a.key.cmp(&b.key));
-    spike.pct = match (spike.old_401, spike.new_401) {
-        (0, 0) => 0.0,
-        (0, _) => f64::INFINITY,
-        (o, n) => (n as f64 - o as f64) * 100.0 / o as f64,
-    };
-    let index = findings.iter().enumerate().map(|(i, f)| ((f.key.clone(), f.finding), i)).collect();
-    let ((old_classes, old_401, old_403), (new_classes, new_401, new_403)) = (tally(old), tally(new));
-    Comparison {
-        findings,
-        status_changes,
-        spike,
-        old_classes,
-        new_classes,
-        old_401,
-        new_401,
-        old_403,
-        new_403,
-        old_rows: old.len() as u64,
-        new_rows: new.len() as u64,
-        index,
+    for (i, f) in c.findings.iter().enumerate() {
+        c.index.insert((f.key.clone(), f.finding), i);
     }
+    let (o, n) = (c.spike.old_401 as f64, c.spike.new_401 as f64);
+    c.spike.pct = if n == o { 0.0 } else { (n - o) * 100.0 / o }; // from none: infinite
+    c
 }
 
-/// A finding's rows of one change, worst severity first: (finding, worst severity, changes).
-type Group<'a> = (Finding, Severity, Vec<&'a FindingChange>);
-
-fn status_text(status: Option<u16>) -> String {
-    status.map_or_else(|| "no response".to_string(), |s| s.to_string())
-}
-
-/// Escape Markdown syntax in text that came from the site.
-fn md(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if "\\`*_[]<>|#".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
+/// Up to `max` items, then `… N more` (nothing when `max` is 0).
+fn capped(items: &[impl std::fmt::Display], max: usize) -> Vec<String> {
+    let mut out: Vec<String> = items.iter().take(max).map(ToString::to_string).collect();
+    if items.len() > max && max > 0 {
+        out.push(format!("… {} more", items.len() - max));
     }
     out
 }
 
-const CHANGES: [(Change, &str); 4] = [
-    (Change::New, "new"),
-    (Change::Fixed, "fixed"),
-    (Change::NotRechecked, "not rechecked"),
-    (Change::Still, "still"),
-];
+/// Escape Markdown syntax in text that came from the site.
+fn md(text: &str) -> String {
+    let escape = |c: char| [r"\`*_[]<>|#".contains(c).then_some('\\'), Some(c)];
+    text.chars().flat_map(escape).flatten().collect()
+}
 
 impl Comparison {
     /// The `change` cell of a row of the newer run: one value per finding, aligned with its
     /// `finding` cell (`new;still`), empty when it has none. A row the comparison ignored (a
-    /// later duplicate key) or an unknown finding label gets an empty value in its place.
+    /// later duplicate key) or an unknown finding label gets empty values in place.
     pub fn change_cell(&self, row: &AuditRow, origin: &str) -> String {
-        if row.finding.trim().is_empty() {
-            return String::new();
-        }
-        let key = key(&row.url, &normalise_origin(origin));
-        let cell = row.finding.split(';').map(|text| {
-            Finding::from_label(text)
-                .and_then(|f| self.index.get(&(key.clone(), f)))
-                .map(|&i| &self.findings[i])
-                .filter(|c| c.url == row.url && matches!(c.change, Change::New | Change::Still))
-                .map_or(String::new(), |c| label(&c.change))
-        });
-        cell.collect::<Vec<_>>().join(";")
+        let key = key(&row.url, origin);
+        let value = |text: &str| {
+            let i = Finding::from_label(text).and_then(|f| self.index.get(&(key.clone(), f)));
+            let c = i.map(|&i| &self.findings[i]);
+            let c = c.filter(|c| c.url == row.url && matches!(c.change, New | Still));
+            c.map(|c| label(&c.change)).unwrap_or_default()
+        };
+        let values: Vec<String> = row.finding.split(';').map(value).collect();
+        values.join(";")
     }
 
     /// Findings with this change whose severity is at least `at_least`.
@@ -267,154 +240,260 @@ impl Comparison {
         self.findings.iter().filter(hit).count()
     }
 
-    /// Whether the 401 count among common URLs grew by more than `pct` percent and by at least
-    /// 5 URLs (issue 7's `--fail-on-spike`).
+    /// Whether the 401 count grew by more than `pct` percent and by at least 5 URLs (issue 7's
+    /// `--fail-on-spike`), among the URLs requested in both runs.
     pub fn spiked(&self, pct: f64) -> bool {
         self.spike.new_401 >= self.spike.old_401 + 5 && self.spike.pct > pct
     }
 
-    fn groups(&self, change: Change) -> Vec<Group<'_>> {
-        let mut groups: Vec<Group<'_>> = Vec::new();
+    /// Per finding with this change, worst first: (finding, worst severity, count, up to `max`
+    /// of its URLs).
+    fn groups(&self, change: Change, max: usize) -> Vec<(Finding, Severity, usize, Vec<String>)> {
+        let mut groups: BTreeMap<Finding, (Severity, Vec<&str>)> = BTreeMap::new();
         for f in self.findings.iter().filter(|f| f.change == change) {
-            match groups.iter_mut().find(|g| g.0 == f.finding) {
-                Some(g) => {
-                    g.1 = g.1.max(f.severity);
-                    g.2.push(f);
-                }
-                None => groups.push((f.finding, f.severity, vec![f])),
-            }
+            let group = groups.entry(f.finding).or_insert((f.severity, Vec::new()));
+            group.0 = group.0.max(f.severity);
+            group.1.push(&f.url);
         }
-        groups.sort_by(|a, b| (b.1, a.0).cmp(&(a.1, b.0)));
+        let group = |(f, (sev, urls)): (_, (_, Vec<_>))| (f, sev, urls.len(), capped(&urls, max));
+        let mut groups: Vec<_> = groups.into_iter().map(group).collect();
+        groups.sort_by_key(|g| (Reverse(g.1), g.0));
         groups
     }
 
-    fn spike_pct(&self) -> String {
-        match self.spike.pct {
-            p if p.is_infinite() => "from none".to_string(),
-            p => format!("{p:+.0}%"),
-        }
+    /// The status changes as text or Markdown table cells, up to 20 then `… N more`.
+    fn status_lines(&self, markdown: bool) -> Vec<String> {
+        let status = |s: Option<u16>| s.map_or("no response".to_string(), |s| s.to_string());
+        let line = |c: &StatusChange| match (markdown, status(c.old), status(c.new)) {
+            (true, old, new) => format!("{} | {old} | {new}", md(&c.url)),
+            (false, old, new) => format!("{old} → {new}  {}", c.url),
+        };
+        let lines: Vec<String> = self.status_changes.iter().map(line).collect();
+        capped(&lines, STATUS_CHANGES_LISTED)
     }
 
-    fn first_run_note(&self) -> Option<&'static str> {
-        (self.old_rows == 0).then_some("first run: no previous run to compare with, so every finding is new")
+    /// (label, before, now) for the counts that open the block.
+    fn counts(&self) -> Vec<(String, u64, u64)> {
+        let (o, n, sp) = (&self.old_classes, &self.new_classes, &self.spike);
+        let mut counts = vec![("URLs recorded".to_string(), self.old_rows, self.new_rows)];
+        counts.extend((2..=5).map(|c| (format!("{c}xx"), o[c], n[c])));
+        counts.push(("401".to_string(), self.old_401_403[0], self.new_401_403[0]));
+        counts.push(("403".to_string(), self.old_401_403[1], self.new_401_403[1]));
+        let pct = format!("{:+.0}%", sp.pct).replace("inf", "∞");
+        let common = format!("401 among {} URLs in both runs ({pct})", sp.common_urls);
+        counts.push((common, sp.old_401, sp.new_401));
+        counts
     }
 
     /// The "since last run" block, as plain text lines for the summary (and `authwall diff`).
     pub fn text(&self) -> String {
         let mut s = String::from("Since last run\n");
-        if let Some(note) = self.first_run_note() {
-            let _ = writeln!(s, "  {note}");
+        if self.old_rows == 0 {
+            let _ = writeln!(s, "  {FIRST_RUN}");
         }
-        let (o, n) = (&self.old_classes, &self.new_classes);
-        let _ = writeln!(s, "  URLs recorded    {} → {}", self.old_rows, self.new_rows);
-        let _ = writeln!(
-            s,
-            "  status           2xx {} → {} · 3xx {} → {} · 4xx {} → {} (401: {} → {}, 403: {} → {}) · 5xx {} → {}",
-            o[2], n[2], o[3], n[3], o[4], n[4], self.old_401, self.new_401, self.old_403,
-            self.new_403, o[5], n[5]
-        );
-        let sp = &self.spike;
-        let _ = writeln!(
-            s,
-            "  401 in both runs {} → {} among {} URLs requested in both ({})",
-            sp.old_401, sp.new_401, sp.common_urls, self.spike_pct()
-        );
-        let counts: Vec<String> = CHANGES
-            .iter()
-            .map(|(c, name)| format!("{} {name}", self.count(*c, Severity::Info)))
-            .collect();
-        let _ = writeln!(s, "  findings         {}", counts.join(" · "));
-        for (change, name) in CHANGES {
-            for (finding, severity, rows) in self.groups(change) {
-                let _ = writeln!(s, "    {name} {finding} ({severity}): {}", rows.len());
-                if matches!(change, Change::New | Change::Fixed) {
-                    for row in rows.iter().take(EXAMPLES_PER_FINDING) {
-                        let _ = writeln!(s, "      {}", row.url);
-                    }
-                    if rows.len() > EXAMPLES_PER_FINDING {
-                        let _ = writeln!(s, "      … {} more", rows.len() - EXAMPLES_PER_FINDING);
-                    }
-                }
+        let arrow = |(l, o, n): &(String, u64, u64)| format!("{l}: {o} → {n}");
+        let counts: Vec<String> = self.counts().iter().map(arrow).collect();
+        let parts = [&counts[..5], &counts[5..7], &counts[7..]];
+        s.extend(parts.map(|part| format!("  {}\n", part.join(" · "))));
+        let count = |(c, name, _)| format!("{} {name}", self.count(c, Severity::Info));
+        let _ = writeln!(s, "  findings: {}", CHANGES.map(count).join(" · "));
+        for (change, name, listed) in CHANGES {
+            for (finding, severity, n, urls) in self.groups(change, listed) {
+                let _ = writeln!(s, "    {name} {finding} ({severity}): {n}");
+                s.extend(urls.iter().map(|url| format!("      {url}\n")));
             }
         }
-        let _ = writeln!(s, "  status changes   {}", self.status_changes.len());
-        for c in self.status_changes.iter().take(STATUS_CHANGES_LISTED) {
-            let _ = writeln!(s, "    {} → {}  {}", status_text(c.old), status_text(c.new), c.url);
-        }
-        if self.status_changes.len() > STATUS_CHANGES_LISTED {
-            let _ = writeln!(s, "    … {} more", self.status_changes.len() - STATUS_CHANGES_LISTED);
-        }
+        let _ = writeln!(s, "  status changes: {}", self.status_changes.len());
+        let lines = self.status_lines(false);
+        s.extend(lines.iter().map(|l| format!("    {l}\n")));
         s
     }
 
     /// The same block as Markdown (a heading, tables).
     pub fn markdown(&self) -> String {
         let mut s = String::from("## Since last run\n\n");
-        if let Some(note) = self.first_run_note() {
-            let _ = writeln!(s, "_{}_\n", md(note));
+        if self.old_rows == 0 {
+            let _ = writeln!(s, "_{FIRST_RUN}_\n");
         }
         s.push_str("| | Before | Now |\n|---|---:|---:|\n");
-        let _ = writeln!(s, "| URLs recorded | {} | {} |", self.old_rows, self.new_rows);
-        for class in 2..=5 {
-            let (o, n) = (self.old_classes[class], self.new_classes[class]);
-            let _ = writeln!(s, "| {class}xx | {o} | {n} |");
+        for (label, o, n) in self.counts() {
+            let _ = writeln!(s, "| {label} | {o} | {n} |");
         }
-        let _ = writeln!(s, "| 401 | {} | {} |", self.old_401, self.new_401);
-        let _ = writeln!(s, "| 403 | {} | {} |", self.old_403, self.new_403);
-        let sp = &self.spike;
-        let _ = writeln!(
-            s,
-            "| 401 among the {} URLs requested in both ({}) | {} | {} |",
-            sp.common_urls, self.spike_pct(), sp.old_401, sp.new_401
-        );
         if !self.findings.is_empty() {
-            s.push_str("\n| Finding | Severity | New | Fixed | Not rechecked | Still |\n");
-            s.push_str("|---|---|---:|---:|---:|---:|\n");
-            let mut all: Vec<Group<'_>> = Vec::new();
-            for (change, _) in CHANGES {
-                for (f, sev, _) in self.groups(change) {
-                    match all.iter_mut().find(|g| g.0 == f) {
-                        Some(g) => g.1 = g.1.max(sev),
-                        None => all.push((f, sev, Vec::new())),
-                    }
-                }
-            }
-            all.sort_by(|a, b| (b.1, a.0).cmp(&(a.1, b.0)));
-            for (f, sev, _) in all {
-                let n = |c| self.findings.iter().filter(|x| x.finding == f && x.change == c).count();
-                let (new, fixed) = (n(Change::New), n(Change::Fixed));
-                let (nr, still) = (n(Change::NotRechecked), n(Change::Still));
-                let _ = writeln!(s, "| `{f}` | {sev} | {new} | {fixed} | {nr} | {still} |");
-            }
+            s.push_str("\n| Change | Finding | Severity | Count | URLs |\n");
+            s.push_str("|---|---|---|---:|---|\n");
         }
-        for (change, title) in [(Change::New, "New findings"), (Change::Fixed, "Fixed findings")] {
-            let groups = self.groups(change);
-            if groups.is_empty() {
-                continue;
-            }
-            let _ = writeln!(s, "\n### {title}\n");
-            for (finding, severity, rows) in groups {
-                let _ = writeln!(s, "**`{finding}`** ({severity}): {}\n", rows.len());
-                for row in rows.iter().take(EXAMPLES_PER_FINDING) {
-                    let _ = writeln!(s, "- {}", md(&row.url));
-                }
-                if rows.len() > EXAMPLES_PER_FINDING {
-                    let _ = writeln!(s, "- … {} more", rows.len() - EXAMPLES_PER_FINDING);
-                }
-                s.push('\n');
+        for (change, name, listed) in CHANGES {
+            for (finding, severity, n, urls) in self.groups(change, listed) {
+                let urls = md(&urls.join("\n")).replace('\n', "<br>");
+                let _ = writeln!(s, "| {name} | `{finding}` | {severity} | {n} | {urls} |");
             }
         }
         if !self.status_changes.is_empty() {
-            s.push_str("\n### Status changes\n\n| URL | Before | Now |\n|---|---:|---:|\n");
-            for c in self.status_changes.iter().take(STATUS_CHANGES_LISTED) {
-                let (o, n) = (status_text(c.old), status_text(c.new));
-                let _ = writeln!(s, "| {} | {o} | {n} |", md(&c.url));
-            }
-            if self.status_changes.len() > STATUS_CHANGES_LISTED {
-                let more = self.status_changes.len() - STATUS_CHANGES_LISTED;
-                let _ = writeln!(s, "| … {more} more | | |");
-            }
+            s.push_str("\n| Status changed | Before | Now |\n|---|---:|---:|\n");
+            let lines = self.status_lines(true);
+            s.extend(lines.iter().map(|l| format!("| {l} |\n")));
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::row::SkipReason;
+
+    const SHOP: &str = "https://shop.test";
+
+    /// Comma-separated rows: `URL-or-path status|-|skip finding-cell|- [sitemap|verdict]`.
+    fn run(spec: &str) -> Vec<AuditRow> {
+        let row = |line: &str| {
+            let w: Vec<&str> = line.split_whitespace().collect();
+            let flag = w.get(3).copied().unwrap_or("ok");
+            AuditRow {
+                url: format!("{}{}", if w[0].starts_with('/') { SHOP } else { "" }, w[0]),
+                status: w[1].parse().ok(),
+                skip_reason: (w[1] == "skip").then_some(SkipReason::MaxPages),
+                finding: w[2].trim_matches('-').to_string(),
+                in_sitemap: flag == "sitemap",
+                verdict: Verdict::from_label(flag).or(Some(Verdict::Ok)),
+                ..AuditRow::default()
+            }
+        };
+        spec.split(',').map(row).collect()
+    }
+
+    fn changes(c: &Comparison) -> String {
+        let line = |f: &FindingChange| format!("{} {} {}", f.key, f.finding, label(&f.change));
+        c.findings.iter().map(line).collect::<Vec<_>>().join(", ")
+    }
+
+    #[test]
+    fn new_still_fixed_and_not_rechecked_in_text() {
+        let old = "/a 401 public_401 sitemap, /b 200 private_leak, /c 200 private_leak, /d 200 -, \
+                   /e 401 public_401, /t 200 private_leak, /u 200 private_leak, /w 200 private_leak";
+        // Not rechecked: /c gone, /e skipped, /t no response, /u unverified, /w bot challenge.
+        let new = "/a 401 public_401 sitemap, /b 403 -, /d 401 public_401;missing_www_authenticate, \
+                   /e skip -, /t - -, /u 503 - unverified, /w 403 - bot_challenge";
+        let c = compare(&run(old), SHOP, &run(new), SHOP);
+        let want = "/d public_401 new, /d missing_www_authenticate new, /a public_401 still, \
+                    /b private_leak fixed, /c private_leak not_rechecked, /t private_leak not_rechecked, \
+                    /u private_leak not_rechecked, /w private_leak not_rechecked, /e public_401 not_rechecked";
+        assert_eq!(changes(&c), want);
+        let (high, critical) = (Severity::High, Severity::Critical);
+        assert_eq!((c.count(New, high), c.count(Still, critical)), (1, 1));
+        let want = "Since last run
+  URLs recorded: 8 → 7 · 2xx: 6 → 0 · 3xx: 0 → 0 · 4xx: 2 → 4 · 5xx: 0 → 1
+  401: 2 → 2 · 403: 0 → 2
+  401 among 6 URLs in both runs (+100%): 1 → 2
+  findings: 2 new · 1 fixed · 5 not rechecked · 1 still
+    new public_401 (high): 1
+      https://shop.test/d
+    new missing_www_authenticate (medium): 1
+      https://shop.test/d
+    fixed private_leak (critical): 1
+      https://shop.test/b
+    not rechecked private_leak (critical): 4
+    not rechecked public_401 (high): 1
+    still public_401 (critical): 1
+  status changes: 5
+    200 → 403  https://shop.test/b
+    200 → 401  https://shop.test/d
+    200 → no response  https://shop.test/t
+    200 → 503  https://shop.test/u
+    200 → 403  https://shop.test/w
+";
+        assert_eq!(c.text(), want);
+    }
+
+    #[test]
+    fn the_same_site_on_another_port_matches_keys() {
+        let rows = "http://127.0.0.1:8080/a?x=1 401 public_401, https://cdn.test/x 403 public_403";
+        let (old, new) = (run(rows), run(&rows.replace("8080", "9090")));
+        let (o, n) = ("http://127.0.0.1:8080/", "http://127.0.0.1:9090");
+        let c = compare(&old, o, &new, n);
+        let want = "/a?x=1 public_401 still, https://cdn.test/x public_403 still";
+        assert_eq!((changes(&c).as_str(), c.status_changes.len()), (want, 0));
+        assert_eq!(c.findings[0].url, "http://127.0.0.1:9090/a?x=1");
+        let shop = run("https://shop.test/ 200 -");
+        let c = compare(&shop, "https://SHOP.test:443", &shop, SHOP);
+        assert_eq!(c.spike.common_urls, 1, "default port, host case");
+    }
+
+    #[test]
+    fn status_changes_of_urls_requested_in_both_runs_are_listed_by_key() {
+        let old = "/z 200 -, /a 200 -, /same 404 -, /skip skip -, /slow 200 -";
+        let new = "/z 401 -, /a 401 -, /same 404 -, /skip 401 -, /slow - -, /only-new 401 -";
+        let text = compare(&run(old), SHOP, &run(new), SHOP).text();
+        let want = "  status changes: 3\n    200 → 401  https://shop.test/a\n    \
+                    200 → no response  https://shop.test/slow\n    200 → 401  https://shop.test/z\n";
+        assert!(text.ends_with(want), "{text}");
+    }
+
+    #[test]
+    fn change_cell_is_aligned_with_the_finding_cell() {
+        let old = run("/a 401 missing_www_authenticate, /b 401 -");
+        let new = run("/a 401 public_401;missing_www_authenticate, /b 200 -, \
+                       /c 401 missing_www_authenticate;bogus, https://shop.test:443/c 401 public_401");
+        let c = compare(&old, SHOP, &new, SHOP);
+        let cells: Vec<String> = new.iter().map(|r| c.change_cell(r, SHOP)).collect();
+        let want = ["new;still", "", "new;", ""];
+        assert_eq!(cells, want, "unknown label, later duplicate key: empty");
+    }
+
+    /// 45 URLs in both runs, the first `old`/`new` of them 401; 60 more 401s in one run only.
+    fn wave(old: usize, new: usize) -> Comparison {
+        let rows = |n: usize, only: &str| {
+            let common = (0..45).map(|i| format!("/p{i} {} -", if i < n { 401 } else { 200 }));
+            let only = (0..60).map(|i| format!("/{only}{i} 401 public_401"));
+            common.chain(only).collect::<Vec<_>>().join(",")
+        };
+        compare(&run(&rows(old, "old")), SHOP, &run(&rows(new, "new")), SHOP)
+    }
+
+    #[test]
+    fn a_spike_counts_401s_among_urls_requested_in_both_runs() {
+        let c = wave(3, 40);
+        let sp = &c.spike;
+        assert_eq!((sp.old_401, sp.new_401, sp.common_urls), (3, 40, 45));
+        assert!(c.spiked(50.0) && !c.spiked(2000.0));
+        let text = c.text();
+        let counts = text.contains("401: 63 → 100 ·") && text.contains("runs (+1233%): 3 → 40\n");
+        assert!(counts, "all 401s, then those among common URLs: {text}");
+        assert!(text.contains("      … 50 more\n") && text.contains("    … 17 more\n"));
+        assert!(!wave(3, 6).spiked(50.0), "fewer than 5 more");
+        assert!(wave(3, 8).spiked(50.0) && !wave(10, 14).spiked(0.0) && !wave(40, 3).spiked(-99.0));
+        assert!(wave(0, 5).spiked(1e9) && wave(0, 5).text().contains("(+∞%): 0 → 5"));
+    }
+
+    #[test]
+    fn empty_runs_and_a_first_run() {
+        let c = compare(&[], SHOP, &[], SHOP);
+        assert!(c.findings.is_empty() && c.status_changes.is_empty() && !c.spiked(0.0));
+        let none = "\n  findings: 0 new · 0 fixed · 0 not rechecked · 0 still\n";
+        assert!(c.text().contains(none));
+        let new = run("/a 401 public_401, /admin 200 private_leak");
+        let c = compare(&[], SHOP, &new, SHOP);
+        assert_eq!(changes(&c), "/admin private_leak new, /a public_401 new");
+        assert_eq!(c.change_cell(&new[0], SHOP), "new");
+        let first = "Since last run\n  First run: no previous run to compare with";
+        assert!(c.text().starts_with(first));
+    }
+
+    #[test]
+    fn markdown_has_a_heading_and_tables_and_escapes_urls() {
+        let (old, new) = (
+            "/a 200 private_leak, /b 200 -",
+            "/a 401 -, /b_|x 401 public_401",
+        );
+        let md = compare(&run(old), SHOP, &run(new), SHOP).markdown();
+        let want = [
+            "## Since last run\n\n| | Before | Now |\n|---|---:|---:|\n| URLs recorded | 2 | 2 |\n",
+            "\n| 401 among 1 URLs in both runs (+∞%) | 0 | 1 |\n",
+            "\n| new | `public_401` | high | 1 | https://shop.test/b\\_\\|x |\n",
+            "\n| fixed | `private_leak` | critical | 1 | https://shop.test/a |\n",
+            "|---|---:|---:|\n| https://shop.test/a | 200 | 401 |\n",
+        ];
+        assert!(want.iter().all(|w| md.contains(w)), "{md}");
     }
 }

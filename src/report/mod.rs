@@ -2,6 +2,7 @@
 //! a person reads at the end.
 
 pub mod csv;
+pub mod diff;
 pub mod html;
 pub mod row;
 pub mod summary;

@@ -165,6 +165,11 @@ pub struct AuditRow {
     pub finding: String,
     /// The highest severity among the findings.
     pub severity: Option<Severity>,
+    /// With `--baseline`: `new` or `still` for each finding, aligned with `finding`.
+    pub change: String,
+    /// The schema version of this file ([`SCHEMA_VERSION`]), on every row so that a file of
+    /// another version is recognised whatever tool produced or cut it.
+    pub schema: u32,
 }
 
 /// Characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection"),
@@ -231,7 +236,7 @@ mod tests {
             "url,status,final_url,final_status,redirect_chain,content_type,www_authenticate,\
              x_robots_tag,meta_robots,canonical,depth,discovered_via,in_sitemap,referrer,inlinks,\
              robots,skip_reason,error,response_ms,bytes,title,retries,kind,note,visibility,verdict,\
-             finding,severity"
+             finding,severity,change,schema"
         );
     }
 

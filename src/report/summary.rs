@@ -21,6 +21,12 @@ pub struct RunReport<'a> {
     pub incomplete: &'a [String],
     pub csv: Option<&'a Path>,
     pub started: SystemTime,
+    /// With `--baseline`: the comparison with the earlier run.
+    pub comparison: Option<&'a crate::report::diff::Comparison>,
+    /// `--baseline` named a file that does not exist yet.
+    pub first_run: bool,
+    /// `--fail-on-spike` fired.
+    pub spiked: bool,
 }
 
 impl RunReport<'_> {
@@ -38,6 +44,32 @@ impl RunReport<'_> {
             _ => {}
         }
         "complete".to_string()
+    }
+
+    /// The "since last run" block, first thing after the verdict line.
+    fn since_last_run(&self, s: &mut String) {
+        let Some(cmp) = self.comparison else { return };
+        if self.first_run {
+            let _ = writeln!(
+                s,
+                "  since last run   first run: no baseline yet, so every finding is new"
+            );
+            return;
+        }
+        let _ = writeln!(s, "  since last run");
+        for line in cmp.text().lines() {
+            let _ = writeln!(s, "    {line}");
+        }
+        if self.spiked {
+            let _ = writeln!(
+                s,
+                "  !! 401 spike: {} → {} among URLs in both runs (--fail-on-spike {}%)",
+                cmp.spike.old_401,
+                cmp.spike.new_401,
+                self.config.fail_on_spike.unwrap_or_default()
+            );
+        }
+        let _ = writeln!(s);
     }
 
     /// Findings with their count and severity, the most severe first.
@@ -59,25 +91,20 @@ impl RunReport<'_> {
     pub fn markdown(&self) -> String {
         let (f, t) = (self.facts, self.tally);
         let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "## authwall audit of {}
-",
-            md(&f.origin)
-        );
-        let _ = writeln!(
-            s,
-            "**{}**
-",
-            md(&self.verdict())
-        );
+        let _ = writeln!(s, "## authwall audit of {}\n", md(&f.origin));
+        let _ = writeln!(s, "**{}**\n", md(&self.verdict()));
+        match self.comparison {
+            Some(_) if self.first_run => {
+                let _ = writeln!(s, "First run: no baseline yet, so every finding is new.\n");
+            }
+            Some(cmp) => {
+                let _ = writeln!(s, "{}", cmp.markdown());
+            }
+            None => {}
+        }
         let order = self.findings_in_order();
         if order.is_empty() {
-            let _ = writeln!(
-                s,
-                "No findings.
-"
-            );
+            let _ = writeln!(s, "No findings.\n");
         } else {
             let _ = writeln!(
                 s,
@@ -191,6 +218,7 @@ impl RunReport<'_> {
         let (f, t) = (self.facts, self.tally);
         let mut s = String::new();
         let _ = writeln!(s, "authwall audit of {} — {}", f.origin, self.verdict());
+        self.since_last_run(&mut s);
         if self.config.authenticated() {
             let _ = writeln!(
                 s,

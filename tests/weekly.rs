@@ -1,0 +1,290 @@
+//! Weekly use: comparison with the previous run (`--baseline`, `diff`), alert once per problem.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use authwall::Exit;
+use authwall::demo::Server;
+use authwall::report::row::AuditRow;
+use axum::Router;
+use axum::http::{StatusCode, Uri};
+use axum::response::{Html, IntoResponse};
+
+use crate::util::audit_site;
+
+/// A site that can change between runs: when `broken`, the six product pages answer 401 and
+/// the members page is fixed (it answers 401 until then).
+fn changing_site(broken: Arc<AtomicBool>) -> Router {
+    Router::new().fallback(move |uri: Uri| {
+        let broken = broken.load(Ordering::SeqCst);
+        async move {
+            let walled = || {
+                (
+                    StatusCode::UNAUTHORIZED,
+                    [("www-authenticate", "Basic realm=\"x\"")],
+                    "no",
+                )
+                    .into_response()
+            };
+            match uri.path() {
+                "/" => Html(
+                    (1..=6)
+                        .map(|i| format!(r#"<a href="/product/{i}">p</a>"#))
+                        .collect::<String>()
+                        + r#"<a href="/members">m</a>"#,
+                )
+                .into_response(),
+                "/members" if !broken => walled(),
+                p if p.starts_with("/product/") && broken => walled(),
+                "/robots.txt" => (StatusCode::NOT_FOUND, "").into_response(),
+                _ => Html("page").into_response(),
+            }
+        }
+    })
+}
+
+fn change_of<'a>(rows: &'a [AuditRow], path: &str) -> &'a str {
+    rows.iter()
+        .find(|r| r.url.ends_with(path))
+        .map(|r| r.change.as_str())
+        .unwrap_or_else(|| panic!("no row for {path}"))
+}
+
+fn copy_run(from: &Path, to: &Path) {
+    std::fs::copy(from, to).unwrap();
+    std::fs::copy(
+        from.with_extension("run.json"),
+        to.with_extension("run.json"),
+    )
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_weekly_run_has_no_baseline_yet_and_everything_is_new() {
+    let broken = Arc::new(AtomicBool::new(false));
+    let server = Server::start(changing_site(broken)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let last = dir.path().join("last.csv");
+    let run = audit_site(
+        &server,
+        "/",
+        &["--baseline", last.to_str().unwrap(), "--fail-on-new"],
+    )
+    .await;
+    assert!(
+        run.result.summary.contains("first run"),
+        "{}",
+        run.result.summary
+    );
+    assert_eq!(change_of(&run.rows, "/members"), "new");
+    assert_eq!(
+        run.result.exit,
+        Exit::Findings,
+        "a new high finding on the first run"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_weekly_run_alerts_once_per_problem_and_lists_what_changed() {
+    let broken = Arc::new(AtomicBool::new(false));
+    let server = Server::start(changing_site(broken.clone())).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let last = dir.path().join("last.csv");
+
+    let week1 = audit_site(&server, "/", &[]).await;
+    copy_run(&week1.csv, &last);
+    // Week 2: nothing changed. The finding is still there, and --fail-on-new stays quiet.
+    let week2 = audit_site(
+        &server,
+        "/",
+        &["--baseline", last.to_str().unwrap(), "--fail-on-new"],
+    )
+    .await;
+    assert_eq!(change_of(&week2.rows, "/members"), "still");
+    assert_eq!(week2.result.exit, Exit::Clean, "{}", week2.result.summary);
+    // Without --fail-on-new the standing finding still fails the run.
+    let plain = audit_site(&server, "/", &["--baseline", last.to_str().unwrap()]).await;
+    assert_eq!(plain.result.exit, Exit::Findings);
+
+    // Week 3: the products get walled, the members page is fixed.
+    broken.store(true, Ordering::SeqCst);
+    let week3 = audit_site(
+        &server,
+        "/",
+        &["--baseline", last.to_str().unwrap(), "--fail-on-new"],
+    )
+    .await;
+    assert_eq!(change_of(&week3.rows, "/product/1"), "new");
+    assert_eq!(
+        change_of(&week3.rows, "/members"),
+        "",
+        "fixed: no finding left on the row"
+    );
+    let summary = &week3.result.summary;
+    assert!(summary.contains("since last run"), "{summary}");
+    assert!(summary.contains("fixed"), "{summary}");
+    assert!(summary.contains("200 → 401"), "{summary}");
+    assert_eq!(week3.result.exit, Exit::Findings);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wave_of_new_401s_is_a_spike() {
+    let broken = Arc::new(AtomicBool::new(false));
+    let server = Server::start(changing_site(broken.clone())).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let last = dir.path().join("last.csv");
+    let week1 = audit_site(&server, "/", &[]).await;
+    copy_run(&week1.csv, &last);
+    broken.store(true, Ordering::SeqCst);
+    let week2 = audit_site(
+        &server,
+        "/",
+        &[
+            "--baseline",
+            last.to_str().unwrap(),
+            "--fail-on-spike",
+            "50",
+            "--fail-on",
+            "critical",
+        ],
+    )
+    .await;
+    assert!(
+        week2.result.summary.contains("401 spike"),
+        "{}",
+        week2.result.summary
+    );
+    assert_eq!(
+        week2.result.exit,
+        Exit::Findings,
+        "the spike alone fails the run"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incomplete_or_unknown_baseline_is_refused() {
+    let broken = Arc::new(AtomicBool::new(false));
+    let server = Server::start(changing_site(broken)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let partial = audit_site(&server, "/", &["--max-pages", "1"]).await;
+    assert!(
+        !partial.result.incomplete.is_empty(),
+        "--max-pages 1 leaves the run incomplete"
+    );
+    let last = dir.path().join("partial.csv");
+    copy_run(&partial.csv, &last);
+    let config = config_for(&server, &["--baseline", last.to_str().unwrap()]);
+    let err = authwall::audit(
+        &config,
+        authwall::progress::Progress::hidden(),
+        std::future::pending(),
+    )
+    .await
+    .err()
+    .expect("an incomplete baseline is refused");
+    assert!(err.to_string().contains("incomplete run"), "{err:#}");
+
+    let bare = dir.path().join("bare.csv");
+    std::fs::copy(&partial.csv, &bare).unwrap();
+    let config = config_for(&server, &["--baseline", bare.to_str().unwrap()]);
+    let err = authwall::audit(
+        &config,
+        authwall::progress::Progress::hidden(),
+        std::future::pending(),
+    )
+    .await
+    .err()
+    .expect("a baseline without its run record is refused");
+    assert!(err.to_string().contains("run record"), "{err:#}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_csv_of_another_schema_gives_a_clear_error_not_a_wrong_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.csv");
+    let mut sink = authwall::report::csv::CsvSink::create(
+        &authwall::report::csv::Output::File(old.clone()),
+        authwall::report::csv::RowFormat::Csv,
+    )
+    .unwrap();
+    sink.write(&AuditRow {
+        url: "https://a/".into(),
+        ..AuditRow::default()
+    })
+    .unwrap();
+    sink.flush().unwrap();
+    drop(sink);
+    // The same header, but rows that say they were written with another schema.
+    let text = std::fs::read_to_string(&old).unwrap();
+    let version = format!(",{}\n", authwall::report::row::SCHEMA_VERSION);
+    std::fs::write(&old, text.replace(&version, ",9\n")).unwrap();
+    let err = authwall::report::csv::read_rows(&old)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("schema 9"), "{err}");
+    std::fs::write(&old, "url,status\nhttps://a/,200\n").unwrap();
+    let err = authwall::report::csv::read_rows(&old)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not an authwall CSV"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn diff_compares_two_runs_offline_even_across_ports() {
+    let broken = Arc::new(AtomicBool::new(false));
+    let first = Server::start(changing_site(broken.clone())).await.unwrap();
+    let second = Server::start(changing_site(broken.clone())).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old.csv"), dir.path().join("new.csv"));
+    copy_run(&audit_site(&first, "/", &[]).await.csv, &old);
+    copy_run(&audit_site(&second, "/", &[]).await.csv, &new);
+    let diff = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_authwall"))
+            .arg("diff")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = diff(&[old.to_str().unwrap(), new.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "same site on another port: nothing new\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    broken.store(true, Ordering::SeqCst);
+    copy_run(&audit_site(&second, "/", &[]).await.csv, &new);
+    let out = diff(&[old.to_str().unwrap(), new.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("public_401"));
+    let out = diff(&[old.to_str().unwrap(), "/nonexistent.csv"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn config_for(server: &Server, extra: &[&str]) -> authwall::config::Config {
+    let url = server.url("/");
+    let mut argv = vec![
+        "authwall",
+        "audit",
+        url.as_str(),
+        "--delay",
+        "0",
+        "-o",
+        "/dev/null",
+    ];
+    argv.extend_from_slice(extra);
+    let authwall::cli::Command::Audit(args) =
+        <authwall::cli::Cli as clap::Parser>::try_parse_from(argv)
+            .unwrap()
+            .command
+    else {
+        unreachable!()
+    };
+    authwall::config::Config::from_args(&args).unwrap()
+}
