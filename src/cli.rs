@@ -296,6 +296,11 @@ pub struct DemoArgs {
     /// No output at all when the run ends with exit code 0.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Exit 1 when a finding is at least this severe (by default the demo exits 0: its
+    /// findings are planted).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -330,3 +330,26 @@ mod tests {
         assert!(starter.contains("# sitemaps = true"));
     }
 }
+
+#[cfg(test)]
+mod example_file {
+    /// examples/authwall.toml stays a valid config file.
+    #[test]
+    fn the_example_config_file_is_valid() {
+        let text = include_str!("../examples/authwall.toml");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("authwall.toml");
+        std::fs::write(&path, text).unwrap();
+        let argv = ["authwall", "audit", "--config", path.to_str().unwrap()]
+            .iter()
+            .map(std::ffi::OsString::from)
+            .collect();
+        let cli = super::parse(argv).unwrap();
+        let crate::cli::Command::Audit(args) = cli.command else {
+            panic!("not audit")
+        };
+        let config = crate::config::Config::from_args(&args).unwrap();
+        assert_eq!(config.start.as_str(), "https://www.example-shop.com/");
+        assert!(config.fail_on_new && config.quiet);
+    }
+}

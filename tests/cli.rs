@@ -280,9 +280,17 @@ async fn demo_runs_with_no_setup_and_exits_0() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(dir.path().join("authwall-demo.csv").exists());
+    let html = std::fs::read_to_string(dir.path().join("authwall-demo.html")).unwrap();
+    assert!(html.contains("data-finding=\"public_401\""));
     let summary = String::from_utf8_lossy(&out.stdout);
     assert!(summary.contains("401: 4"), "{summary}");
     assert!(summary.contains("public_401"), "{summary}");
+    let strict = authwall(args(&["demo", "-q", "--fail-on", "critical"]), dir.path()).await;
+    assert_eq!(
+        strict.status.code(),
+        Some(1),
+        "--fail-on makes the demo's findings count"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

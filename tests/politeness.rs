@@ -59,9 +59,15 @@ async fn consecutive_requests_are_at_least_the_delay_apart() {
     assert!(server.hits().len() >= 6);
     // A lower bound from the server's receive times only (never an upper bound).
     let gap = min_gap(&server);
+    let hits = server.hits();
+    let t0 = hits[0].at;
+    let log: Vec<String> = hits
+        .iter()
+        .map(|h| format!("{:?} {}", h.at - t0, h.target))
+        .collect();
     assert!(
         gap >= Duration::from_millis(140),
-        "requests {gap:?} apart with --delay 150"
+        "requests {gap:?} apart with --delay 150: {log:#?}"
     );
 }
 

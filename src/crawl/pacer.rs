@@ -51,6 +51,13 @@ impl Pacer {
             start
         };
         tokio::time::sleep_until(start).await;
+        // A busy machine may wake us late: the next request keeps a full interval from the
+        // moment this one really leaves, not from its planned start.
+        let now = Instant::now();
+        if now > start {
+            let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+            *next = (*next).max(now + self.interval);
+        }
         permit
     }
 

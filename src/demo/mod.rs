@@ -113,6 +113,7 @@ pub async fn run(args: DemoArgs) -> Result<Exit> {
         backoff: Duration::from_millis(200),
         quiet: args.quiet,
         report: Some(args.report.clone()),
+        fail_on: args.fail_on.clone().unwrap_or_else(|| "high".to_string()),
         ..default_audit_args()
     };
     let mut config = Config::from_args(&audit)?;
@@ -129,9 +130,11 @@ pub async fn run(args: DemoArgs) -> Result<Exit> {
     if !args.quiet || result.exit == Exit::CouldNotRun {
         crate::present(&config, &result);
     }
-    // The findings are the point of a demo: only a failure to run is an error.
+    // The findings are the point of a demo: only a failure to run is an error, unless the
+    // user asked for a threshold.
     Ok(match result.exit {
         Exit::CouldNotRun | Exit::Interrupted | Exit::Terminated => result.exit,
+        Exit::Findings if args.fail_on.is_some() => Exit::Findings,
         _ => Exit::Clean,
     })
 }
