@@ -77,7 +77,11 @@ async fn the_first_weekly_run_has_no_baseline_yet_and_everything_is_new() {
         "{}",
         run.result.summary
     );
-    assert_eq!(change_of(&run.rows, "/members"), "new");
+    assert_eq!(
+        change_of(&run.rows, "/members"),
+        "new;new",
+        "public_401;basic_auth_over_http"
+    );
     assert_eq!(
         run.result.exit,
         Exit::Findings,
@@ -101,7 +105,7 @@ async fn a_weekly_run_alerts_once_per_problem_and_lists_what_changed() {
         &["--baseline", last.to_str().unwrap(), "--fail-on-new"],
     )
     .await;
-    assert_eq!(change_of(&week2.rows, "/members"), "still");
+    assert_eq!(change_of(&week2.rows, "/members"), "still;still");
     assert_eq!(week2.result.exit, Exit::Clean, "{}", week2.result.summary);
     // Without --fail-on-new the standing finding still fails the run.
     let plain = audit_site(&server, "/", &["--baseline", last.to_str().unwrap()]).await;
@@ -115,7 +119,7 @@ async fn a_weekly_run_alerts_once_per_problem_and_lists_what_changed() {
         &["--baseline", last.to_str().unwrap(), "--fail-on-new"],
     )
     .await;
-    assert_eq!(change_of(&week3.rows, "/product/1"), "new");
+    assert_eq!(change_of(&week3.rows, "/product/1"), "new;new");
     assert_eq!(
         change_of(&week3.rows, "/members"),
         "",

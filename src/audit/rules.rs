@@ -72,6 +72,12 @@ pub struct Facts<'a> {
     pub refused: bool,
     /// `noindex` for the index agent (meta robots or X-Robots-Tag, unscoped or scoped to it).
     pub noindex: bool,
+    /// The URL's own page holds a password input.
+    pub login_form: bool,
+    /// A password form on the page posts to an `http://` action.
+    pub form_posts_http: bool,
+    /// The page (served over https) links a login page over `http://`.
+    pub links_http_login: bool,
 }
 
 /// What the rules concluded about one row.
@@ -117,6 +123,10 @@ pub fn classify(f: &Facts) -> Classification {
         Visibility::Unknown
     };
     let mut out = judge(f, visibility, in_scope);
+    let trusted = !matches!(out.verdict, Verdict::Unverified | Verdict::BotChallenge);
+    if in_scope && row.kind == Kind::Page && row.skip_reason.is_none() && !f.refused && trusted {
+        in_clear(f, &mut out.findings);
+    }
     out.findings.sort();
     out.findings.dedup();
     let severity = out
@@ -130,6 +140,33 @@ pub fn classify(f: &Facts) -> Classification {
         findings: out.findings,
         severity,
         note: out.note,
+    }
+}
+
+/// Credentials in clear (issue 7): independent of visibility, since a password sent over
+/// plain HTTP is readable on the wire whoever is meant to see the page.
+fn in_clear(f: &Facts, findings: &mut Vec<Finding>) {
+    let row = f.row;
+    let http = row.url.starts_with("http://");
+    let own = row.status;
+    if f.form_posts_http || (http && f.login_form && own.is_some_and(|s| (200..300).contains(&s))) {
+        findings.push(Finding::LoginOverHttp);
+    }
+    let basic = row
+        .www_authenticate
+        .split([',', '|'])
+        .any(|c| c.trim_start().to_ascii_lowercase().starts_with("basic"));
+    if http && own == Some(401) && basic {
+        findings.push(Finding::BasicAuthOverHttp);
+    }
+    let first_hop_http = row
+        .redirect_chain
+        .split(" -> ")
+        .next()
+        .and_then(|hop| hop.split_once(' '))
+        .is_some_and(|(_, target)| target.starts_with("http://"));
+    if row.url.starts_with("https://") && (first_hop_http || f.links_http_login) {
+        findings.push(Finding::HttpsDowngrade);
     }
 }
 
@@ -621,6 +658,9 @@ mod tests {
                 index_disallowed: self.disallowed,
                 refused: self.refused,
                 noindex: is_noindex(&self.row.meta_robots, &self.row.x_robots_tag),
+                login_form: self.form,
+                form_posts_http: false,
+                links_http_login: false,
             }
         }
 
@@ -640,6 +680,58 @@ mod tests {
                 "{what}: {c:?}"
             );
         }
+    }
+
+    #[test]
+    fn credentials_in_clear_and_their_look_alikes() {
+        let page = |url: &str, status: u16| AuditRow {
+            url: url.into(),
+            final_url: url.into(),
+            status: Some(status),
+            final_status: Some(status),
+            ..AuditRow::default()
+        };
+        let run = |row: &AuditRow, login_form, posts_http, links_http| {
+            classify(&Facts {
+                row,
+                private: false,
+                exposed: true,
+                linked_from_public: true,
+                final_login_form: login_form,
+                final_is_login_target: false,
+                challenge: false,
+                catch_all: CatchAll::No,
+                index_disallowed: false,
+                refused: false,
+                noindex: false,
+                login_form,
+                form_posts_http: posts_http,
+                links_http_login: links_http,
+            })
+            .findings
+        };
+        // A login page over HTTP; the same over HTTPS is fine.
+        assert!(run(&page("http://a/login", 200), true, false, false).contains(&LoginOverHttp));
+        assert!(!run(&page("https://a/login", 200), true, false, false).contains(&LoginOverHttp));
+        // An HTTPS page whose password form posts to an http:// action; an https action is fine.
+        assert!(run(&page("https://a/x", 200), true, true, false).contains(&LoginOverHttp));
+        // A Basic challenge over HTTP; a Bearer one, or Basic over HTTPS, is not.
+        let mut basic = page("http://a/members", 401);
+        basic.www_authenticate = r#"Basic realm="m""#.into();
+        assert!(run(&basic, false, false, false).contains(&BasicAuthOverHttp));
+        basic.www_authenticate = r#"Bearer realm="m""#.into();
+        assert!(!run(&basic, false, false, false).contains(&BasicAuthOverHttp));
+        let mut secure = page("https://a/members", 401);
+        secure.www_authenticate = "Basic realm=x".into();
+        assert!(!run(&secure, false, false, false).contains(&BasicAuthOverHttp));
+        // HTTPS redirecting to HTTP, or linking a login page over HTTP.
+        let mut down = page("https://a/x", 301);
+        down.redirect_chain = "301 http://a/x".into();
+        assert!(run(&down, false, false, false).contains(&HttpsDowngrade));
+        assert!(run(&page("https://a/y", 200), false, false, true).contains(&HttpsDowngrade));
+        let mut up = page("http://a/x", 301);
+        up.redirect_chain = "301 https://a/x".into();
+        assert!(!run(&up, false, false, false).contains(&HttpsDowngrade));
     }
 
     #[test]
@@ -1492,6 +1584,9 @@ mod tests {
                 index_disallowed: next(2) == 1,
                 refused: next(8) == 0,
                 noindex: is_noindex(&row.meta_robots, &row.x_robots_tag),
+                login_form: next(2) == 1,
+                form_posts_http: next(4) == 0,
+                links_http_login: next(4) == 0,
             };
             assert_invariants(&f, &classify(&f));
         }
@@ -1533,6 +1628,9 @@ mod tests {
                     assert!(f.row.in_sitemap, "{}", ctx());
                 }
                 MissingWwwAuthenticate => assert_eq!(f.row.status, Some(401), "{}", ctx()),
+                LoginOverHttp | BasicAuthOverHttp | HttpsDowngrade => {
+                    assert_eq!(f.row.kind, Kind::Page, "{}", ctx());
+                }
             }
         }
         if c.verdict == Verdict::Leak {

@@ -127,6 +127,17 @@ pub enum Finding {
     /// A sitemap lists a URL that robots.txt disallows for the index agent.
     #[serde(rename = "sitemap_disallowed")]
     SitemapDisallowed,
+    /// A page served over `http://` holds a password form, or a password form posts to an
+    /// `http://` action: credentials travel in clear.
+    #[serde(rename = "login_over_http")]
+    LoginOverHttp,
+    /// A 401 with a `Basic` challenge served over `http://`: the password would travel in
+    /// clear (Base64 is no encryption).
+    #[serde(rename = "basic_auth_over_http")]
+    BasicAuthOverHttp,
+    /// An `https://` page redirects to `http://`, or links a login page over `http://`.
+    #[serde(rename = "https_downgrade")]
+    HttpsDowngrade,
 }
 
 impl Visibility {
@@ -173,7 +184,7 @@ impl Severity {
 }
 
 impl Finding {
-    pub const ALL: [Finding; 12] = [
+    pub const ALL: [Finding; 15] = [
         Finding::Public401,
         Finding::Public403,
         Finding::PublicLoginRedirect,
@@ -186,6 +197,9 @@ impl Finding {
         Finding::SitemapRedirect,
         Finding::SitemapPrivate,
         Finding::SitemapDisallowed,
+        Finding::LoginOverHttp,
+        Finding::BasicAuthOverHttp,
+        Finding::HttpsDowngrade,
     ];
 
     pub fn from_label(text: &str) -> Option<Self> {
@@ -207,6 +221,8 @@ impl Finding {
                 Severity::Medium
             }
             Finding::SitemapRedirect => Severity::Low,
+            Finding::LoginOverHttp | Finding::BasicAuthOverHttp => Severity::High,
+            Finding::HttpsDowngrade => Severity::Medium,
         }
     }
 
@@ -225,6 +241,9 @@ impl Finding {
             Finding::SitemapRedirect => "Sitemap lists a redirecting URL",
             Finding::SitemapPrivate => "Sitemap lists a private URL",
             Finding::SitemapDisallowed => "Sitemap lists a URL robots.txt disallows",
+            Finding::LoginOverHttp => "Password form over plain HTTP",
+            Finding::BasicAuthOverHttp => "Basic auth challenge over plain HTTP",
+            Finding::HttpsDowngrade => "HTTPS page downgrades to HTTP",
         }
     }
 
@@ -281,6 +300,18 @@ impl Finding {
             Finding::SitemapDisallowed => {
                 "the sitemap submits a URL that robots.txt forbids the search engine to crawl; \
                  take it out of the sitemap or allow it in robots.txt"
+            }
+            Finding::LoginOverHttp => {
+                "passwords typed here travel in clear over the network; serve the page and the \
+                 form's action over HTTPS only (and redirect HTTP to HTTPS)"
+            }
+            Finding::BasicAuthOverHttp => {
+                "a Basic challenge over HTTP makes browsers send the password in clear; serve \
+                 the protected area over HTTPS only"
+            }
+            Finding::HttpsDowngrade => {
+                "an HTTPS page sends visitors to plain HTTP, where their session or password can \
+                 be read; redirect and link to HTTPS URLs only"
             }
         }
     }
@@ -365,7 +396,8 @@ mod tests {
             labels(&Finding::ALL),
             "public_401,public_403,public_login_redirect,public_login_page,\
              missing_www_authenticate,private_leak,private_indexable,private_linked_publicly,\
-             sitemap_non_200,sitemap_redirect,sitemap_private,sitemap_disallowed"
+             sitemap_non_200,sitemap_redirect,sitemap_private,sitemap_disallowed,\
+             login_over_http,basic_auth_over_http,https_downgrade"
         );
     }
 

@@ -192,6 +192,9 @@ impl Evidence<'_> {
             catch_all,
             index_disallowed,
             refused: flags.refused || uncalibrated,
+            login_form: flags.login_form,
+            form_posts_http: flags.form_posts_http,
+            links_http_login: flags.links_http_login,
             noindex: audit::is_noindex_for(&row.meta_robots, &row.x_robots_tag, self.index_token),
         };
         let mut verdict = audit::classify(&facts);

@@ -66,6 +66,10 @@ pub struct Flags {
     pub redirect_target: bool,
     /// The page holds a password input.
     pub login_form: bool,
+    /// A password form on the page posts to an `http://` action.
+    pub form_posts_http: bool,
+    /// The page, served over https, links a login page over `http://`.
+    pub links_http_login: bool,
     /// Its response carried a bot-challenge signature.
     pub challenge: bool,
     /// Answered during a refusal storm: the answer says nothing about the page.

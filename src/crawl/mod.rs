@@ -1056,7 +1056,22 @@ impl<'a> Engine<'a> {
             }
         }
         if let Some(page) = page {
-            self.frontier.get_mut(id).flags.login_form = page.has_password_input;
+            let https = url.scheme() == "https";
+            let flags = &mut self.frontier.get_mut(id).flags;
+            flags.login_form = page.has_password_input;
+            flags.form_posts_http = page
+                .password_form_actions
+                .iter()
+                .any(|action| action.starts_with("http://"));
+            flags.links_http_login = https
+                && page.links.iter().any(|link| {
+                    link.url.scheme() == "http"
+                        && matches!(
+                            link.kind,
+                            extract::LinkKind::Anchor | extract::LinkKind::Area
+                        )
+                        && audit::is_login_url(&link.url)
+                });
             row.title = page.title.unwrap_or_default();
             row.meta_robots = page.meta_robots.unwrap_or_default();
             row.canonical = page.canonical.unwrap_or_default();
