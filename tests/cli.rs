@@ -417,3 +417,49 @@ async fn staging_credentials_are_sent_but_never_written_and_logout_is_never_foll
     );
     assert!(!server.hits().iter().any(|h| h.target == "/logout"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_run_leaves_a_csv_of_whole_rows() {
+    // A busy endless site; the process gets SIGKILL (no chance to flush or clean up).
+    let site = Router::new().fallback(|uri: axum::http::Uri| async move {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let base = uri.path().trim_end_matches('/').to_string();
+        Html(
+            (0..10)
+                .map(|i| format!(r#"<a href="{base}/{i}">x</a>"#))
+                .collect::<String>(),
+        )
+    });
+    let server = Server::start(site).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("out.csv");
+    let url = server.url("/");
+    let mut child = Command::new(BIN)
+        .args([
+            "audit",
+            &url,
+            "--delay",
+            "0",
+            "--no-sitemaps",
+            "--max-path-segments",
+            "50",
+        ])
+        .args(["-o", csv.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let rows = authwall::report::csv::read_rows(&csv).expect("the streamed CSV stays readable");
+    assert!(
+        rows.len() > 5,
+        "rows were streamed before the kill: {}",
+        rows.len()
+    );
+    assert!(
+        rows.iter().all(|r| r.url.starts_with("http://")),
+        "only whole rows"
+    );
+}

@@ -46,6 +46,9 @@ pub struct Tally {
     /// [`OTHER_ROWS_KEPT`] others whose verdict is not plain `ok`.
     pub notable: Vec<AuditRow>,
     other_notable: usize,
+    /// URLs skipped by a crawler-trap guard, by reason and URL pattern: which pattern ate
+    /// the budget.
+    pub traps: BTreeMap<(SkipReason, String), u64>,
 }
 
 /// Rows without findings kept for the report's "everything not ok" table.
@@ -57,6 +60,19 @@ impl Tally {
         self.add_verdict(row);
         if let Some(reason) = row.skip_reason {
             *self.skipped.entry(reason).or_default() += 1;
+            if matches!(
+                reason,
+                SkipReason::TrapQuery
+                    | SkipReason::TrapDepth
+                    | SkipReason::TrapRepeat
+                    | SkipReason::TrapLength
+                    | SkipReason::MaxPages
+            ) {
+                *self
+                    .traps
+                    .entry((reason, url_pattern(&row.url)))
+                    .or_default() += 1;
+            }
             return;
         }
         if let Some(error) = row.error {
@@ -121,6 +137,39 @@ impl Tally {
     pub fn at_or_above(&self, threshold: Severity) -> u64 {
         self.severities.range(threshold..).map(|(_, n)| n).sum()
     }
+}
+
+/// A URL's shape, to group what a trap or the budget cut off: the first three path segments,
+/// numbers replaced by `*`, and `?…` when it has a query (`/calendar/*/*/…?…`).
+pub fn url_pattern(url: &str) -> String {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return url.to_string();
+    };
+    let segments: Vec<&str> = parsed
+        .path_segments()
+        .map(|s| s.filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    let mut pattern: String = segments
+        .iter()
+        .take(3)
+        .map(|s| {
+            if s.chars().any(|c| c.is_ascii_digit()) {
+                "/*".to_string()
+            } else {
+                format!("/{s}")
+            }
+        })
+        .collect();
+    if segments.len() > 3 {
+        pattern.push_str("/…");
+    }
+    if pattern.is_empty() {
+        pattern.push('/');
+    }
+    if parsed.query().is_some() {
+        pattern.push_str("?…");
+    }
+    pattern
 }
 
 /// Where a person finds the URL: the sitemap or page that listed it, or our probe.

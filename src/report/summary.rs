@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use super::row::{SCHEMA_VERSION, label};
+use super::row::{SCHEMA_VERSION, SkipReason, label};
 use super::{EXAMPLES_PER_FINDING, Tally};
 use crate::audit::{Finding, Severity};
 use crate::config::Config;
@@ -275,6 +275,17 @@ impl RunReport<'_> {
                 .map(|(k, n)| format!("{} {n}", label(k)))
                 .collect();
             let _ = writeln!(s, "  not requested    {}", list.join(" · "));
+        }
+        if !t.traps.is_empty() {
+            // Which URL shapes ate the budget: the places to exclude or fix on the site.
+            let mut top: Vec<(&(SkipReason, String), &u64)> = t.traps.iter().collect();
+            top.sort_by(|a, b| b.1.cmp(a.1));
+            let list: Vec<String> = top
+                .iter()
+                .take(3)
+                .map(|((reason, pattern), n)| format!("{pattern} ({} {n})", label(reason)))
+                .collect();
+            let _ = writeln!(s, "  cut off most     {}", list.join(" · "));
         }
         if !t.errors.is_empty() {
             let list: Vec<String> = t
