@@ -293,7 +293,7 @@ pub struct DemoArgs {
     #[arg(long, value_name = "FILE", default_value = "authwall-demo.html")]
     pub report: std::path::PathBuf,
 
-    /// No output at all when the run ends with exit code 0.
+    /// Print nothing (the exit code still says whether it ran).
     #[arg(short, long)]
     pub quiet: bool,
 

@@ -163,7 +163,7 @@ pub fn starter() -> String {
          # file, and repeatable options (private, include, exclude, sitemap…) add to its lists.\n\
          # Uncomment and edit what you need.\n\n\
          # The site to audit (one origin per run).\n\
-         url = \"https://www.example.com/\"\n",
+         # url = \"https://www.example.com/\"\n",
     );
     let Some(audit) = command.find_subcommand("audit") else {
         return out;
@@ -315,7 +315,12 @@ mod tests {
         // Uncommenting every line gives a valid file with the default settings.
         let uncommented: String = starter
             .lines()
-            .filter(|l| l.starts_with("# ") && l.contains(" = ") && !l.ends_with(" = "))
+            .filter(|l| {
+                l.starts_with("# ")
+                    && l.contains(" = ")
+                    && !l.ends_with(" = ")
+                    && !l.starts_with("# url ")
+            })
             .map(|l| format!("{}\n", &l[2..]))
             .collect();
         let file = format!("url = \"https://example.com/\"\n{uncommented}");

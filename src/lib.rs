@@ -136,13 +136,16 @@ pub async fn audit(
     let started = SystemTime::now();
     // Read the baseline first: a refused baseline must stop the run before any request.
     let baseline = config.baseline.as_deref().map(Baseline::load).transpose()?;
+    let csv = CsvSink::create(&config.output, config.format)?;
+    // Without a final pass (stdout, a device such as /dev/null) the comparison needs the rows
+    // as they stream.
+    let final_pass = matches!(&config.output, Output::File(path) if path.is_file());
     let mut sink = AuditSink {
-        csv: CsvSink::create(&config.output, config.format)?,
+        csv,
         tally: Tally::default(),
         progress,
-        // Without a final pass (stdout), the comparison needs the rows as they stream.
         kept: Vec::new(),
-        keep: baseline.is_some() && config.output == Output::Stdout,
+        keep: baseline.is_some() && !final_pass,
     };
     let engine = Engine::new(Arc::new(config.clone()), &mut sink)?;
     let (facts, finished) = engine.run(stop).await?;
@@ -265,7 +268,11 @@ fn html_changes(cmp: &report::diff::Comparison) -> Vec<report::html::ChangeLine>
         url: c.url.clone(),
         detail: format!("{} → {}", status(c.old), status(c.new)),
     });
-    findings.chain(statuses).collect()
+    // A huge site may change a lot: the report shows the first lines, the CSV has them all.
+    findings
+        .chain(statuses)
+        .take(report::html::ROW_CAP)
+        .collect()
 }
 
 /// The settings as (name, value) pairs for the report; secrets are never serialised.

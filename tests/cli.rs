@@ -378,7 +378,16 @@ async fn staging_credentials_are_sent_but_never_written_and_logout_is_never_foll
     let run_dir = dir.path().to_path_buf();
     let out = tokio::task::spawn_blocking(move || {
         Command::new(BIN)
-            .args(["audit", &url, "--delay", "0", "-o", "staging.csv"])
+            .args([
+                "audit",
+                &url,
+                "--delay",
+                "0",
+                "-o",
+                "staging.csv",
+                "--report",
+                "staging.html",
+            ])
             .args([
                 "--basic-auth-env",
                 "AUTHWALL_TEST_BASIC",
@@ -399,6 +408,10 @@ async fn staging_credentials_are_sent_but_never_written_and_logout_is_never_foll
     for (name, text) in [
         ("csv", csv.as_str()),
         ("run record", record.as_str()),
+        (
+            "report",
+            &std::fs::read_to_string(dir.path().join("staging.html")).unwrap(),
+        ),
         ("stdout", stdout.as_str()),
         ("stderr", &String::from_utf8_lossy(&out.stderr)),
     ] {

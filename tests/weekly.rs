@@ -126,7 +126,7 @@ async fn a_weekly_run_alerts_once_per_problem_and_lists_what_changed() {
         "fixed: no finding left on the row"
     );
     let summary = &week3.result.summary;
-    assert!(summary.contains("since last run"), "{summary}");
+    assert!(summary.contains("Since last run"), "{summary}");
     assert!(summary.contains("fixed"), "{summary}");
     assert!(summary.contains("200 → 401"), "{summary}");
     assert_eq!(week3.result.exit, Exit::Findings);

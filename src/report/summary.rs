@@ -56,9 +56,8 @@ impl RunReport<'_> {
             );
             return;
         }
-        let _ = writeln!(s, "  since last run");
         for line in cmp.text().lines() {
-            let _ = writeln!(s, "    {line}");
+            let _ = writeln!(s, "  {line}");
         }
         if self.spiked {
             let _ = writeln!(
@@ -93,6 +92,22 @@ impl RunReport<'_> {
         let mut s = String::new();
         let _ = writeln!(s, "## authwall audit of {}\n", md(&f.origin));
         let _ = writeln!(s, "**{}**\n", md(&self.verdict()));
+        if self.config.authenticated() {
+            let _ = writeln!(
+                s,
+                "> **Credentials were sent** (`--header` / `--basic-auth-env`): this audit does \
+                 not see what search engines see.\n"
+            );
+        }
+        if let (true, Some(cmp)) = (self.spiked, self.comparison) {
+            let _ = writeln!(
+                s,
+                "> **401 spike**: {} → {} among URLs in both runs (`--fail-on-spike {}%`).\n",
+                cmp.spike.old_401,
+                cmp.spike.new_401,
+                self.config.fail_on_spike.unwrap_or_default()
+            );
+        }
         match self.comparison {
             Some(_) if self.first_run => {
                 let _ = writeln!(s, "First run: no baseline yet, so every finding is new.\n");
