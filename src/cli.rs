@@ -166,6 +166,10 @@ pub struct AuditArgs {
     #[arg(long, value_name = "VAR")]
     pub basic_auth_env: Option<String>,
 
+    /// Trust this CA certificate (PEM file) too, for a staging site with a private CA.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<std::path::PathBuf>,
+
     /// Accept invalid TLS certificates (self-signed staging servers).
     #[arg(long, overrides_with = "no_insecure")]
     pub insecure: bool,

@@ -72,6 +72,10 @@ pub struct Config {
     #[serde(skip)]
     pub basic_auth: Option<(String, String)>,
     pub insecure: bool,
+    pub ca_cert: Option<std::path::PathBuf>,
+    /// The certificates of `--ca-cert`.
+    #[serde(skip)]
+    pub ca_certs: Vec<rustls::pki_types::CertificateDer<'static>>,
     /// `--resolve`: host names answered without DNS.
     pub resolve: Vec<(String, std::net::IpAddr)>,
     pub quiet: bool,
@@ -168,6 +172,11 @@ impl Config {
                 .map(basic_auth_from_env)
                 .transpose()?,
             insecure: args.insecure,
+            ca_cert: args.ca_cert.clone(),
+            ca_certs: match &args.ca_cert {
+                Some(path) => read_ca_certs(path)?,
+                None => Vec::new(),
+            },
             resolve: args
                 .resolve
                 .iter()
@@ -222,6 +231,24 @@ impl Config {
                     || name.contains("key")
             })
     }
+}
+
+/// The certificates of a PEM file.
+fn read_ca_certs(
+    path: &std::path::Path,
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
+    use rustls::pki_types::pem::PemObject;
+    let pem =
+        std::fs::read(path).with_context(|| format!("cannot read --ca-cert {}", path.display()))?;
+    let certs = rustls::pki_types::CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("--ca-cert {}: {e}", path.display()))?;
+    anyhow::ensure!(
+        !certs.is_empty(),
+        "--ca-cert {}: no certificate in it",
+        path.display()
+    );
+    Ok(certs)
 }
 
 /// `Name: value`.

@@ -294,6 +294,14 @@ fn settings_table(config: &Config) -> Vec<(String, String)> {
 /// Why a finished run cannot vouch for the site (empty when it can).
 fn incomplete_reasons(config: &Config, facts: &CrawlFacts, tally: &Tally) -> Vec<String> {
     let mut reasons = Vec::new();
+    if let Some(kind) = facts.certificate.as_ref().and_then(|c| c.fault)
+        && !config.insecure
+    {
+        reasons.push(format!(
+            "TLS certificate fault on the audited origin ({}); --insecure audits it anyway",
+            report::row::label(&kind)
+        ));
+    }
     if facts.robots_unavailable {
         reasons.push(
             "robots.txt unavailable (5xx or unreachable), so nothing was crawled".to_string(),

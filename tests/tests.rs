@@ -8,4 +8,5 @@ mod cli;
 mod crawl;
 mod politeness;
 mod report;
+mod tls;
 mod weekly;

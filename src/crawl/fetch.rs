@@ -82,7 +82,12 @@ impl Fetcher {
                 headers.insert(name, value);
             }
         }
+        let extra_roots = config
+            .ca_certs
+            .iter()
+            .filter_map(|der| reqwest::Certificate::from_der(der).ok());
         let mut builder = reqwest::Client::builder()
+            .tls_certs_merge(extra_roots)
             // Staging servers with self-signed certificates, on request only.
             .danger_accept_invalid_certs(config.insecure);
         for (host, ip) in &config.resolve {
@@ -293,19 +298,24 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
 /// Map the client's error to our closed list, with the innermost cause as detail.
 fn classify(error: &reqwest::Error) -> (ErrorKind, String) {
     let mut detail = error.to_string();
-    let mut tls = false;
+    let mut tls = None;
     let mut source = error.source();
     while let Some(cause) = source {
         detail = cause.to_string();
-        if cause.downcast_ref::<rustls::Error>().is_some() {
-            tls = true;
+        // rustls' error may sit inside an io::Error, whose source() skips it.
+        let inner = cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|e| e.downcast_ref::<rustls::Error>());
+        if let Some(e) = cause.downcast_ref::<rustls::Error>().or(inner) {
+            tls = Some(super::tls::fault_kind(e));
         }
         source = cause.source();
     }
     let kind = if error.is_timeout() {
         ErrorKind::Timeout
-    } else if tls || detail.contains("certificate") {
-        ErrorKind::Tls
+    } else if let Some(kind) = tls.or_else(|| super::tls::fault_kind_from_text(&detail)) {
+        kind
     } else if error.is_connect() {
         ErrorKind::Connect
     } else if error.is_body() || error.is_decode() {

@@ -15,6 +15,7 @@ pub mod pacer;
 pub mod robots;
 pub mod scope;
 pub mod sitemap;
+pub mod tls;
 pub mod urlnorm;
 
 use std::collections::{HashMap, HashSet};
@@ -83,6 +84,8 @@ pub struct CrawlFacts {
     pub sitemap_notes: Vec<String>,
     pub requests: u64,
     pub stopped: Option<StopCause>,
+    /// The audited origin's certificate (https only).
+    pub certificate: Option<tls::Certificate>,
     /// The start URL could not be reached at all (connection, DNS, TLS): the audit did not run.
     pub start_unreachable: Option<String>,
     pub elapsed: Duration,
@@ -263,6 +266,8 @@ impl<'a> Engine<'a> {
         self.frontier.push(id, Lane::Priority);
         self.start_head = Some(id);
 
+        // One handshake of our own: the certificate's faults and expiry, whatever --insecure says.
+        self.facts.certificate = tls::inspect(&self.cfg.start, &self.cfg).await;
         let deadline = self.cfg.max_duration.map(|d| started + d);
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tokio::pin!(stop);
@@ -896,7 +901,11 @@ impl<'a> Engine<'a> {
 
         let mut row = self.base_row(id, &response);
         row.robots = Some(RobotsVerdict::Allowed);
-        row.note = note;
+        // The robots note says what the answer means; keep a certificate's details too.
+        row.note = match row.note.split_once("; certificate: ") {
+            Some((_, cert)) => format!("{note}; certificate: {cert}"),
+            None => note,
+        };
         if !hops.is_empty() {
             row.redirect_chain = hops.join(" -> ");
             row.final_url = final_url.to_string();
@@ -1235,6 +1244,19 @@ impl<'a> Engine<'a> {
         if let Some((kind, detail)) = &response.error {
             row.error = Some(*kind);
             row.note = detail.clone();
+            let tls_fault = matches!(
+                kind,
+                ErrorKind::TlsExpired
+                    | ErrorKind::TlsNotYetValid
+                    | ErrorKind::TlsNameMismatch
+                    | ErrorKind::TlsUntrusted
+            );
+            if let (true, Some(cert)) = (tls_fault, &self.facts.certificate) {
+                row.note = format!(
+                    "{detail}; certificate: subject {}, issuer {}, valid {} to {}",
+                    cert.subject, cert.issuer, cert.not_before, cert.not_after
+                );
+            }
         }
         row
     }

@@ -116,6 +116,14 @@ pub enum ErrorKind {
     InvalidSitemap,
     /// Any other HTTP-level failure.
     Http,
+    /// The server's certificate has expired.
+    TlsExpired,
+    /// The server's certificate is not valid yet.
+    TlsNotYetValid,
+    /// The server's certificate was issued for another name.
+    TlsNameMismatch,
+    /// The server's certificate is self-signed or chained to an unknown root.
+    TlsUntrusted,
 }
 
 /// One row of the audit CSV: everything recorded about one URL.
@@ -295,11 +303,16 @@ mod tests {
             RetriesExhausted,
             InvalidSitemap,
             Http,
+            TlsExpired,
+            TlsNotYetValid,
+            TlsNameMismatch,
+            TlsUntrusted,
         ];
         assert_eq!(
             serialized(&all).join(","),
             "timeout,connect,tls,body_read,body_truncated,too_many_redirects,redirect_loop,\
-             invalid_redirect,retries_exhausted,invalid_sitemap,http"
+             invalid_redirect,retries_exhausted,invalid_sitemap,http,tls_expired,tls_not_yet_valid,\
+             tls_name_mismatch,tls_untrusted"
         );
     }
 

@@ -46,6 +46,26 @@ impl RunReport<'_> {
         "complete".to_string()
     }
 
+    /// A TLS fault leads the summary (no page is reachable); an expiry within two weeks is
+    /// what a weekly job must catch before visitors do.
+    fn certificate_lines(&self) -> Vec<String> {
+        let Some(cert) = &self.facts.certificate else {
+            return Vec::new();
+        };
+        let mut lines: Vec<String> = cert.fault_line().into_iter().collect();
+        if cert.fault.is_none() && cert.days_left < crate::crawl::tls::EXPIRY_WARNING_DAYS {
+            lines.push(format!(
+                "TLS certificate expires in {} day{} ({}; subject {}, issuer {})",
+                cert.days_left,
+                if cert.days_left == 1 { "" } else { "s" },
+                cert.not_after,
+                cert.subject,
+                cert.issuer
+            ));
+        }
+        lines
+    }
+
     /// The "since last run" block, first thing after the verdict line.
     fn since_last_run(&self, s: &mut String) {
         let Some(cmp) = self.comparison else { return };
@@ -92,6 +112,9 @@ impl RunReport<'_> {
         let mut s = String::new();
         let _ = writeln!(s, "## authwall audit of {}\n", md(&f.origin));
         let _ = writeln!(s, "**{}**\n", md(&self.verdict()));
+        for line in self.certificate_lines() {
+            let _ = writeln!(s, "> **{}**\n", md(&line));
+        }
         if self.config.authenticated() {
             let _ = writeln!(
                 s,
@@ -233,6 +256,9 @@ impl RunReport<'_> {
         let (f, t) = (self.facts, self.tally);
         let mut s = String::new();
         let _ = writeln!(s, "authwall audit of {} — {}", f.origin, self.verdict());
+        for line in self.certificate_lines() {
+            let _ = writeln!(s, "  !! {line}");
+        }
         self.since_last_run(&mut s);
         if self.config.authenticated() {
             let _ = writeln!(
@@ -360,6 +386,7 @@ impl RunReport<'_> {
                 Some(StopCause::Interrupt | StopCause::Terminate)
             ),
             robots: &self.facts.robots,
+            certificate: self.facts.certificate.as_ref(),
             rows: self.tally.rows,
             settings: self.config,
         }
@@ -391,6 +418,8 @@ pub struct RunRecord<'a> {
     pub incomplete_reasons: &'a [String],
     pub interrupted: bool,
     pub robots: &'a str,
+    /// The audited origin's certificate: subject, issuer, validity, days left, fault.
+    pub certificate: Option<&'a crate::crawl::tls::Certificate>,
     pub rows: u64,
     pub settings: &'a Config,
 }

@@ -43,9 +43,14 @@ impl Run {
 /// Audit `path` on `server` with fast test settings (no delay, short timeout, no retries)
 /// plus `extra` arguments, which win.
 pub async fn audit_site(server: &Server, path: &str, extra: &[&str]) -> Run {
+    audit_url(&server.url(path), extra).await
+}
+
+/// Audit `url` with the fast test settings plus `extra` arguments.
+pub async fn audit_url(url: &str, extra: &[&str]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("audit.csv");
-    let url = server.url(path);
+    let url = url.to_string();
     let mut argv: Vec<String> = ["authwall", "audit", &url, "-o", csv.to_str().unwrap()]
         .iter()
         .map(|s| s.to_string())
@@ -78,7 +83,9 @@ pub async fn audit_site(server: &Server, path: &str, extra: &[&str]) -> Run {
         rows,
         result,
         csv,
-        origin: server.url(""),
+        origin: url::Url::parse(&url)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default(),
         _dir: dir,
     }
 }
