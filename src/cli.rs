@@ -163,8 +163,13 @@ pub struct AuditArgs {
 
     /// HTTP Basic credentials (`user:password`) from this environment variable, for a staging
     /// site behind Basic auth. Never written to any output.
-    #[arg(long, value_name = "VAR")]
+    #[arg(long, value_name = "VAR", conflicts_with = "basic_auth_file")]
     pub basic_auth_env: Option<String>,
+
+    /// HTTP Basic credentials (`user:password`, first line) from this file (e.g. a secret
+    /// mounted by the CI system). Never written to any output.
+    #[arg(long, value_name = "FILE")]
+    pub basic_auth_file: Option<std::path::PathBuf>,
 
     /// Trust this CA certificate (PEM file) too, for a staging site with a private CA.
     #[arg(long, value_name = "FILE")]

@@ -69,6 +69,8 @@ pub struct Config {
     pub headers: Vec<(String, String)>,
     /// `--basic-auth-env`: the variable's name (serialised) and the credentials (never).
     pub basic_auth_env: Option<String>,
+    /// `--basic-auth-file`: the file's path (serialised), never its content.
+    pub basic_auth_file: Option<std::path::PathBuf>,
     #[serde(skip)]
     pub basic_auth: Option<(String, String)>,
     pub insecure: bool,
@@ -166,11 +168,12 @@ impl Config {
                 .map(|h| parse_header(h))
                 .collect::<Result<_>>()?,
             basic_auth_env: args.basic_auth_env.clone(),
-            basic_auth: args
-                .basic_auth_env
-                .as_deref()
-                .map(basic_auth_from_env)
-                .transpose()?,
+            basic_auth_file: args.basic_auth_file.clone(),
+            basic_auth: match (&args.basic_auth_env, &args.basic_auth_file) {
+                (Some(var), _) => Some(basic_auth_from_env(var)?),
+                (None, Some(path)) => Some(basic_auth_from_file(path)?),
+                (None, None) => None,
+            },
             insecure: args.insecure,
             ca_cert: args.ca_cert.clone(),
             ca_certs: match &args.ca_cert {
@@ -281,6 +284,23 @@ fn header_names<S: serde::Serializer>(
     s: S,
 ) -> Result<S::Ok, S::Error> {
     s.collect_seq(headers.iter().map(|(name, _)| format!("{name}: (hidden)")))
+}
+
+fn basic_auth_from_file(path: &std::path::Path) -> Result<(String, String)> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --basic-auth-file {}", path.display()))?;
+    let line = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('\r');
+    let (user, password) = line.split_once(':').with_context(|| {
+        format!(
+            "--basic-auth-file {}: expected `user:password` on the first line",
+            path.display()
+        )
+    })?;
+    Ok((user.to_string(), password.to_string()))
 }
 
 fn basic_auth_from_env(var: &str) -> Result<(String, String)> {
@@ -427,6 +447,22 @@ mod tests {
         );
         let err = config(&["x", "--fail-on", "loud"]).unwrap_err().to_string();
         assert!(err.contains("--fail-on"), "{err}");
+    }
+
+    #[test]
+    fn basic_auth_comes_from_a_file_without_showing_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("auth");
+        std::fs::write(&file, "preview:s3cr3t\n").unwrap();
+        let c = config(&["x", "--basic-auth-file", file.to_str().unwrap()]).unwrap();
+        assert_eq!(c.basic_auth, Some(("preview".into(), "s3cr3t".into())));
+        assert!(!serde_json::to_string(&c).unwrap().contains("s3cr3t"));
+        std::fs::write(&file, "no colon\n").unwrap();
+        let err = config(&["x", "--basic-auth-file", file.to_str().unwrap()]).unwrap_err();
+        assert!(
+            !err.to_string().contains("no colon"),
+            "the content is never echoed: {err}"
+        );
     }
 
     #[test]

@@ -118,7 +118,7 @@ impl RunReport<'_> {
         if self.config.authenticated() {
             let _ = writeln!(
                 s,
-                "> **Credentials were sent** (`--header` / `--basic-auth-env`): this audit does \
+                "> **Credentials were sent** (`--header` / `--basic-auth-env` / `--basic-auth-file`): this audit does \
                  not see what search engines see.\n"
             );
         }
@@ -263,7 +263,7 @@ impl RunReport<'_> {
         if self.config.authenticated() {
             let _ = writeln!(
                 s,
-                "  !! credentials were sent (--header / --basic-auth-env): this audit does NOT see \
+                "  !! credentials were sent (--header / --basic-auth-env / --basic-auth-file): this audit does NOT see \
                  what search engines see; walls they meet may be open to it"
             );
         }
