@@ -296,3 +296,42 @@ async fn an_https_page_that_goes_back_to_http_is_a_downgrade() {
     );
     assert!(!run.row("/a").finding.contains("https_downgrade"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_forms_over_https_are_fine_unless_they_post_to_http() {
+    let pki = Pki::new();
+    let (cert, key) = pki.leaf(&["localhost"], -1, 90, false);
+    let router = site(
+        r#"<a href="/login">in</a> <a href="/careless">c</a> <a href="/careful">c</a>"#,
+    )
+    .route(
+        "/login",
+        get(|| async { Html(r#"<form action="/session"><input type="password"></form>"#) }),
+    )
+    .route(
+        "/careless",
+        get(|| async {
+            Html(r#"<form action="http://localhost/session"><input type="password"></form>"#)
+        }),
+    )
+    .route(
+        "/careful",
+        get(|| async {
+            Html(r#"<form action="https://localhost/session"><input type="password"></form>"#)
+        }),
+    );
+    let port = serve_tls(router, cert, key).await;
+    let run = audit_tls(port, &pki.ca_pem, &[]).await;
+    assert!(
+        !run.row("/login").finding.contains("login_over_http"),
+        "an HTTPS login page"
+    );
+    assert!(
+        run.row("/careless").finding.contains("login_over_http"),
+        "posts to http://"
+    );
+    assert!(
+        !run.row("/careful").finding.contains("login_over_http"),
+        "posts to https://"
+    );
+}
