@@ -1395,6 +1395,7 @@ mod tests {
             MaxDuration,
             Interrupted,
             Refused,
+            Logout,
         ] {
             let c = get("/a", 200).linked().skip(reason).run();
             assert_eq!(c.verdict, Verdict::NotChecked, "{reason:?}");
