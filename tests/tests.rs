@@ -8,5 +8,6 @@ mod cli;
 mod crawl;
 mod politeness;
 mod report;
+mod scope;
 mod tls;
 mod weekly;
