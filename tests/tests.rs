@@ -6,6 +6,7 @@ mod util;
 mod audit;
 mod cli;
 mod crawl;
+mod hostile;
 mod politeness;
 mod report;
 mod scope;

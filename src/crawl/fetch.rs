@@ -26,6 +26,8 @@ pub struct Response {
     pub content_length: Option<u64>,
     /// The body, when it was wanted (see [`Body`]); at most the cap.
     pub body: Option<BytesMut>,
+    /// Bytes of body read (kept when the body itself is handed to the parser).
+    pub body_len: Option<u64>,
     pub body_truncated: bool,
     pub response_ms: Option<u64>,
     pub retries: u32,

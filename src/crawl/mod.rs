@@ -489,6 +489,7 @@ impl<'a> Engine<'a> {
             // Parsing is CPU work (and html5ever is quadratic on deeply nested markup): keep it
             // off the threads that drive the network. The body is dropped after parsing.
             let body = response.body.take();
+            response.body_len = body.as_ref().map(|b| b.len() as u64);
             let html = response.is_html_type();
             let status = response.status.unwrap_or(0);
             let ok = (200..300).contains(&status);
@@ -1239,6 +1240,7 @@ impl<'a> Engine<'a> {
             .body
             .as_ref()
             .map(|b| b.len() as u64)
+            .or(response.body_len)
             .or(response.content_length);
         row.retries = response.retries;
         if let Some((kind, detail)) = &response.error {

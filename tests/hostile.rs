@@ -1,0 +1,124 @@
+//! Hostile servers (issue 6): slow bodies, huge bodies, broken encodings. Each becomes a
+//! truthful row, never a hang or a lost row.
+
+use std::time::Duration;
+
+use authwall::demo::Server;
+use authwall::report::row::ErrorKind;
+use axum::Router;
+use axum::body::Body;
+use axum::http::header;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+
+use crate::util::audit_site;
+
+fn home(links: &'static str) -> Router {
+    Router::new().route("/", get(move || async move { Html(links) }))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drip_fed_body_times_out_as_a_whole() {
+    // Headers come at once; the body arrives a byte every 100 ms, for ever.
+    let site = home(r#"<a href="/drip">drip</a>"#).route(
+        "/drip",
+        get(|| async {
+            let stream = futures_stream();
+            (
+                [(header::CONTENT_TYPE, "text/html")],
+                Body::from_stream(stream),
+            )
+                .into_response()
+        }),
+    );
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(
+        &server,
+        "/",
+        &["--timeout", "700ms", "--no-sitemaps", "--no-probe"],
+    )
+    .await;
+    let row = run.row("/drip");
+    assert_eq!(row.error, Some(ErrorKind::Timeout), "{row:?}");
+}
+
+/// An endless body, one byte every 100 ms.
+fn futures_stream() -> impl futures_core::Stream<Item = Result<Vec<u8>, std::io::Error>> {
+    struct Drip(Option<std::pin::Pin<Box<tokio::time::Sleep>>>);
+    impl futures_core::Stream for Drip {
+        type Item = Result<Vec<u8>, std::io::Error>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            let sleep = self
+                .0
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(100))));
+            match sleep.as_mut().poll(cx) {
+                std::task::Poll::Ready(()) => {
+                    self.0 = None;
+                    std::task::Poll::Ready(Some(Ok(b"<".to_vec())))
+                }
+                std::task::Poll::Pending => std::task::Poll::Pending,
+            }
+        }
+    }
+    use std::future::Future as _;
+    Drip(None)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_over_the_cap_is_truncated_and_the_row_says_so() {
+    let site = home(r#"<a href="/huge">huge</a>"#).route(
+        "/huge",
+        get(|| async {
+            let mut page = String::from("<html><head><title>Huge</title></head><body>");
+            page.push_str(&"<p>filler</p>".repeat(20_000));
+            page.push_str(r#"<a href="/after-the-cap">late link</a></body></html>"#);
+            Html(page)
+        }),
+    );
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(
+        &server,
+        "/",
+        &["--max-body", "64KiB", "--no-sitemaps", "--no-probe"],
+    )
+    .await;
+    let row = run.row("/huge");
+    assert_eq!(row.status, Some(200));
+    assert_eq!(row.error, Some(ErrorKind::BodyTruncated), "{row:?}");
+    assert_eq!(row.bytes, Some(64 * 1024));
+    assert_eq!(row.title, "Huge", "the part read is still used");
+    assert!(
+        !run.has_row("/after-the-cap"),
+        "links past the cap are not seen"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_utf8_and_a_lying_charset_still_give_a_row_and_links() {
+    let site = home(r#"<a href="/latin1">l</a>"#)
+        .route(
+            "/latin1",
+            get(|| async {
+                let mut body = b"<html><head><title>Caf".to_vec();
+                body.push(0xE9); // Latin-1 e-acute, invalid as UTF-8
+                body.extend_from_slice(
+                    b"</title></head><body><a href=\"/next\">n</a>\xff\xfe</body></html>",
+                );
+                ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body)
+            }),
+        )
+        .route("/next", get(|| async { Html("next") }));
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(&server, "/", &["--no-sitemaps", "--no-probe"]).await;
+    let row = run.row("/latin1");
+    assert_eq!(row.status, Some(200));
+    assert!(row.title.starts_with("Caf"), "{:?}", row.title);
+    assert_eq!(
+        run.row("/next").status,
+        Some(200),
+        "links after bad bytes are followed"
+    );
+}
