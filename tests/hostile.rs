@@ -122,3 +122,112 @@ async fn invalid_utf8_and_a_lying_charset_still_give_a_row_and_links() {
         "links after bad bytes are followed"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn html_served_as_octet_stream_is_still_read_and_a_real_binary_is_not() {
+    let site = home(r#"<a href="/mislabelled">m</a> <a href="/download.bin">d</a>"#)
+        .route(
+            "/mislabelled",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/octet-stream")],
+                    r#"<!doctype html><title>Really HTML</title><a href="/behind">b</a>"#,
+                )
+            }),
+        )
+        .route(
+            "/download.bin",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/octet-stream")],
+                    vec![0u8; 100_000],
+                )
+            }),
+        )
+        .route("/behind", get(|| async { Html("behind") }));
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(&server, "/", &["--no-sitemaps", "--no-probe"]).await;
+    assert_eq!(run.row("/mislabelled").title, "Really HTML");
+    assert_eq!(
+        run.row("/behind").status,
+        Some(200),
+        "its links are followed"
+    );
+    let bin = run.row("/download.bin");
+    assert_eq!((bin.status, bin.title.as_str()), (Some(200), ""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endless_redirects_and_redirects_to_other_hosts_are_recorded_never_followed_off_site() {
+    let site = home(r#"<a href="/r/0">r</a> <a href="/meta-data">m</a> <a href="/alias">a</a>"#)
+        .route(
+            "/r/{n}",
+            get(
+                |axum::extract::Path(n): axum::extract::Path<u32>| async move {
+                    (
+                        axum::http::StatusCode::FOUND,
+                        [(header::LOCATION, format!("/r/{}", n + 1))],
+                    )
+                },
+            ),
+        )
+        .route(
+            "/meta-data",
+            get(|| async {
+                (
+                    axum::http::StatusCode::FOUND,
+                    [(header::LOCATION, "http://169.254.169.254/latest/meta-data/")],
+                )
+            }),
+        )
+        .route(
+            "/alias",
+            get(|headers: axum::http::HeaderMap| async move {
+                // The same server under another name: another origin all the same.
+                let port = headers["host"]
+                    .to_str()
+                    .unwrap()
+                    .rsplit(':')
+                    .next()
+                    .unwrap()
+                    .to_string();
+                (
+                    axum::http::StatusCode::FOUND,
+                    [(header::LOCATION, format!("http://localhost:{port}/"))],
+                )
+            }),
+        );
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(&server, "/", &["--no-sitemaps", "--no-probe"]).await;
+    assert_eq!(run.row("/r/0").error, Some(ErrorKind::TooManyRedirects));
+    assert!(
+        run.rows
+            .iter()
+            .any(|r| r.skip_reason == Some(authwall::report::row::SkipReason::RedirectLimit))
+    );
+    let hops = crate::util::requested(&server)
+        .iter()
+        .filter(|p| p.starts_with("/r/"))
+        .count();
+    assert_eq!(
+        hops, 11,
+        "the start of the chain and its first 10 hops, then no more"
+    );
+    assert_eq!(
+        run.row("http://169.254.169.254/latest/meta-data/")
+            .skip_reason,
+        Some(authwall::report::row::SkipReason::OutOfScope)
+    );
+    let alias = format!("http://localhost:{}/", server.addr.port());
+    assert_eq!(
+        run.row(&alias).skip_reason,
+        Some(authwall::report::row::SkipReason::OutOfScope)
+    );
+    assert!(
+        server
+            .hits()
+            .iter()
+            .all(|h| !h.host.starts_with("localhost")),
+        "the alias was never requested"
+    );
+}

@@ -202,15 +202,23 @@ impl Fetcher {
             Body::Always { cap } => Some(cap),
             Body::Html { cap } => {
                 let ct = out.content_type.to_ascii_lowercase();
-                (ct.is_empty() || ct.contains("html")).then_some(cap)
+                // Servers lie: HTML comes as application/octet-stream too. Such a body is read
+                // only while its first bytes look like HTML (see `sniff` below).
+                (ct.is_empty() || ct.contains("html") || ct.contains("octet-stream")).then_some(cap)
             }
         };
+        let sniff = matches!(body, Body::Html { .. })
+            && !out.content_type.to_ascii_lowercase().contains("html");
         let redirect = resp.status().is_redirection();
         if let (Some(cap), false) = (cap, redirect) {
             let mut buf = BytesMut::new();
             loop {
                 match resp.chunk().await {
                     Ok(Some(chunk)) => {
+                        if sniff && buf.is_empty() && !sniff_html(&chunk) {
+                            // A real binary (a download): record it from its headers only.
+                            break;
+                        }
                         let room = cap.saturating_sub(buf.len() as u64) as usize;
                         if chunk.len() > room {
                             buf.extend_from_slice(&chunk[..room]);
