@@ -231,3 +231,64 @@ async fn endless_redirects_and_redirects_to_other_hosts_are_recorded_never_follo
         "the alias was never requested"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn formula_like_values_from_every_source_are_neutralised_and_read_back_unchanged() {
+    let formula = "=HYPERLINK(\"http://evil.example\",\"click\")";
+    let site = home(r#"<a href="/walled">w</a> <a href="/moved">m</a>"#)
+        .route(
+            "/walled",
+            get(move || async move {
+                (
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    [(header::WWW_AUTHENTICATE, "=cmd|' /C calc'!A0")],
+                    Html(format!("<title>{formula}</title>")),
+                )
+            }),
+        )
+        .route(
+            "/moved",
+            get(|| async {
+                (
+                    axum::http::StatusCode::FOUND,
+                    [(header::LOCATION, "@SUM(1+1)")],
+                )
+            }),
+        )
+        .route(
+            "/sitemap.xml",
+            get(|| async {
+                "<urlset><url><loc>-2+3</loc></url><url><loc>+cmd</loc></url></urlset>"
+            }),
+        );
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(&server, "/", &["--no-probe"]).await;
+    let raw = std::fs::read_to_string(&run.csv).unwrap();
+    // In the file, every such cell starts with a quote, so spreadsheets show it as text.
+    for cell in ["'=HYPERLINK", "'=cmd", "'-2+3", "'+cmd"] {
+        assert!(raw.contains(cell), "{cell} not neutralised in:\n{raw}");
+    }
+    for line in raw.lines() {
+        for cell in line.split(',') {
+            let cell = cell.trim_start_matches('"');
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@']),
+                "a live formula cell: {cell}"
+            );
+        }
+    }
+    // authwall's own reader gives the site's values back.
+    assert_eq!(run.row("/walled").title, formula);
+    assert_eq!(run.row("/walled").www_authenticate, "=cmd|' /C calc'!A0");
+    assert_eq!(
+        run.row("-2+3").skip_reason,
+        Some(authwall::report::row::SkipReason::InvalidUrl)
+    );
+    // JSON Lines keeps the raw value.
+    let jsonl = audit_site(&server, "/", &["--no-probe", "--format", "jsonl"]).await;
+    let text = std::fs::read_to_string(&jsonl.csv).unwrap();
+    assert!(
+        text.contains(r#""www_authenticate":"=cmd|' /C calc'!A0""#),
+        "{text}"
+    );
+}
