@@ -292,3 +292,49 @@ async fn formula_like_values_from_every_source_are_neutralised_and_read_back_unc
         "{text}"
     );
 }
+
+/// A raw HTTP/1.1 server: `/truncated` sends half a chunked body and hangs up, `/reset`
+/// closes the connection without a word.
+async fn raw_server() -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut tcp, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let n = tcp.read(&mut buf).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]).to_string();
+                let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
+                let reply: &[u8] = match path.as_str() {
+                    "/" => b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 52\r\nConnection: close\r\n\r\n<a href=\"/truncated\">t</a><a href=\"/reset\">r</a>   ",
+                    "/truncated" => b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n<html\r\n",
+                    "/reset" => b"",
+                    _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                };
+                let _ = tcp.write_all(reply).await;
+                // Hang up: a truncated body, or no answer at all.
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn truncated_bodies_and_reset_connections_become_rows() {
+    let port = raw_server().await;
+    let run = crate::util::audit_url(
+        &format!("http://127.0.0.1:{port}/"),
+        &["--no-sitemaps", "--no-probe"],
+    )
+    .await;
+    let truncated = run.row("/truncated");
+    assert_eq!(truncated.status, Some(200));
+    assert_eq!(truncated.error, Some(ErrorKind::BodyRead), "{truncated:?}");
+    let reset = run.row("/reset");
+    assert_eq!(reset.status, None);
+    assert!(reset.error.is_some(), "{reset:?}");
+}
