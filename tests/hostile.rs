@@ -338,3 +338,33 @@ async fn truncated_bodies_and_reset_connections_become_rows() {
     assert_eq!(reset.status, None);
     assert!(reset.error.is_some(), "{reset:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sitemap_index_that_lists_itself_is_read_once() {
+    let site = home("home").route(
+        "/sitemap.xml",
+        get(|headers: axum::http::HeaderMap| async move {
+            let me = headers["host"].to_str().unwrap().to_string();
+            format!(
+                "<sitemapindex><sitemap><loc>http://{me}/sitemap.xml</loc></sitemap>\
+                 <sitemap><loc>http://{me}/sitemap.xml?again=1</loc></sitemap></sitemapindex>"
+            )
+        }),
+    );
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(&server, "/", &["--no-probe"]).await;
+    let fetched = crate::util::requested(&server)
+        .iter()
+        .filter(|p| p.starts_with("/sitemap.xml"))
+        .count();
+    assert_eq!(
+        fetched, 2,
+        "each sitemap URL once: the index and its ?again=1 twin"
+    );
+    assert_eq!(
+        run.result.exit,
+        authwall::Exit::Clean,
+        "{}",
+        run.result.summary
+    );
+}
