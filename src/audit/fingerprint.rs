@@ -25,7 +25,7 @@ const SLOTS: usize = 128;
 /// Slots that must agree: 116/128 ≈ 0.906.
 const AGREE: usize = 116;
 /// Only the start of a huge body counts (bounded work; catch-all pages differ early anyway).
-const MAX_TEXT: usize = 512 * 1024;
+pub const MAX_TEXT: usize = 512 * 1024;
 
 /// A compact summary of a page body for [`similar`].
 #[derive(Clone, PartialEq, Eq)]

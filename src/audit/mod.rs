@@ -20,7 +20,7 @@ mod rules;
 mod signals;
 mod values;
 
-pub use fingerprint::{Fingerprint, fingerprint, similar};
+pub use fingerprint::{Fingerprint, MAX_TEXT as FINGERPRINT_BYTES, fingerprint, similar};
 pub use private::{DEFAULT_PRIVATE, PrivateMatcher};
 pub use rules::{CatchAll, Classification, Facts, classify};
 pub use signals::{is_challenge, is_login_page_url, is_login_url, is_noindex, is_noindex_for};

@@ -24,9 +24,7 @@ pub struct Response {
     pub www_authenticate: String,
     pub x_robots_tag: String,
     pub content_length: Option<u64>,
-    /// The body, when it was wanted (see [`Body`]); at most the cap.
-    pub body: Option<BytesMut>,
-    /// Bytes of body read (kept when the body itself is handed to the parser).
+    /// Bytes of body read, when it was read (see [`Body`]); at most the cap.
     pub body_len: Option<u64>,
     pub body_truncated: bool,
     pub response_ms: Option<u64>,
@@ -50,6 +48,28 @@ pub enum Body {
     Always { cap: u64 },
     /// Pages: only HTML (or untyped) bodies, up to the cap.
     Html { cap: u64 },
+}
+
+/// Where a body goes as it arrives: a buffer for robots.txt and sitemaps, the streaming HTML
+/// parser for pages (so that no page is ever held whole in memory).
+pub trait BodySink: Send {
+    fn write(&mut self, chunk: &[u8]);
+}
+
+impl BodySink for BytesMut {
+    fn write(&mut self, chunk: &[u8]) {
+        self.extend_from_slice(chunk);
+    }
+}
+
+/// The charset parameter of a Content-Type, if any.
+pub fn charset(content_type: &str) -> Option<&str> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches('"'))
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -114,12 +134,20 @@ impl Fetcher {
         })
     }
 
-    /// GET `url` once (plus retries), paced by `pacer`.
-    pub async fn get(&self, url: &Url, pacer: &Pacer, body: Body) -> Response {
+    /// GET `url` once (plus retries), paced by `pacer`. A body that is read goes to a sink made
+    /// by `sink` from the response's headers; it comes back with the response unless the
+    /// response timed out (a body that never finished is not worth parsing).
+    pub async fn get<S: BodySink>(
+        &self,
+        url: &Url,
+        pacer: &Pacer,
+        body: Body,
+        sink: impl Fn(&Response) -> S,
+    ) -> (Response, Option<S>) {
         let mut attempt = 0;
         loop {
             let permit = pacer.slot().await;
-            let mut response = self.attempt(url, body).await;
+            let (mut response, out) = self.attempt(url, body, &sink).await;
             drop(permit);
             response.retries = attempt;
             let retryable = matches!(
@@ -127,7 +155,7 @@ impl Fetcher {
                 (Some(429 | 503), _) | (None, Some((ErrorKind::Timeout | ErrorKind::Connect, _)))
             );
             if !retryable {
-                return response.into();
+                return (response.into(), out);
             }
             if attempt >= self.retries {
                 if matches!(response.status, Some(429 | 503)) {
@@ -139,7 +167,7 @@ impl Fetcher {
                         ),
                     ));
                 }
-                return response.into();
+                return (response.into(), out);
             }
             let wait = response
                 .retry_after
@@ -151,7 +179,12 @@ impl Fetcher {
         }
     }
 
-    async fn attempt(&self, url: &Url, body: Body) -> Attempt {
+    async fn attempt<S: BodySink>(
+        &self,
+        url: &Url,
+        body: Body,
+        sink: &impl Fn(&Response) -> S,
+    ) -> (Attempt, Option<S>) {
         let started = Instant::now();
         let mut request = self.client.get(url.clone());
         if let Some((user, password)) = &self.basic_auth {
@@ -162,7 +195,7 @@ impl Fetcher {
         let mut resp = match result {
             Ok(resp) => resp,
             Err(e) => {
-                return Attempt {
+                let attempt = Attempt {
                     inner: Response {
                         error: Some(classify(&e)),
                         response_ms: elapsed_ms(),
@@ -170,6 +203,7 @@ impl Fetcher {
                     },
                     retry_after: None,
                 };
+                return (attempt, None);
             }
         };
         let headers = resp.headers();
@@ -210,22 +244,29 @@ impl Fetcher {
         let sniff = matches!(body, Body::Html { .. })
             && !out.content_type.to_ascii_lowercase().contains("html");
         let redirect = resp.status().is_redirection();
+        let mut out_sink = None;
         if let (Some(cap), false) = (cap, redirect) {
-            let mut buf = BytesMut::new();
+            let mut read: u64 = 0;
+            let mut target = None;
+            let mut binary = false;
             loop {
                 match resp.chunk().await {
                     Ok(Some(chunk)) => {
-                        if sniff && buf.is_empty() && !sniff_html(&chunk) {
+                        if sniff && read == 0 && !sniff_html(&chunk) {
                             // A real binary (a download): record it from its headers only.
+                            binary = true;
                             break;
                         }
-                        let room = cap.saturating_sub(buf.len() as u64) as usize;
+                        let target = target.get_or_insert_with(|| sink(&out));
+                        let room = cap.saturating_sub(read) as usize;
                         if chunk.len() > room {
-                            buf.extend_from_slice(&chunk[..room]);
+                            target.write(&chunk[..room]);
+                            read += room as u64;
                             out.body_truncated = true;
                             break;
                         }
-                        buf.extend_from_slice(&chunk);
+                        target.write(&chunk);
+                        read += chunk.len() as u64;
                     }
                     Ok(None) => break,
                     Err(e) => {
@@ -246,15 +287,17 @@ impl Fetcher {
             if matches!(out.error, Some((ErrorKind::Timeout, _))) {
                 // A body that never finishes is a timeout for the whole response.
                 out.status = None;
-                out.body = None;
-            } else {
-                out.body = Some(buf);
+            } else if !binary {
+                out.body_len = Some(read);
+                // An empty body still gets its (empty) sink: an empty page is a page.
+                out_sink = Some(target.unwrap_or_else(|| sink(&out)));
             }
         }
-        Attempt {
+        let attempt = Attempt {
             inner: out,
             retry_after,
-        }
+        };
+        (attempt, out_sink)
     }
 }
 
@@ -358,6 +401,14 @@ mod tests {
             "a date in the past means now"
         );
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn charset_parameter_is_read_from_content_type() {
+        assert_eq!(charset("text/html; charset=ISO-8859-1"), Some("ISO-8859-1"));
+        assert_eq!(charset("text/html;Charset=\"utf-8\" ; x=y"), Some("utf-8"));
+        assert_eq!(charset("text/html"), None);
+        assert_eq!(charset(""), None);
     }
 
     #[test]

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
+use bytes::BytesMut;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use url::Url;
@@ -35,7 +36,7 @@ use crate::report::row::{
     AuditRow, DiscoveredVia, ErrorKind, Kind, RobotsVerdict, SkipReason, label,
 };
 use evidence::{CalibrationRequest, Calibrations, Evidence};
-use fetch::{Body, Fetcher, Response};
+use fetch::{Body, BodySink, Fetcher, Response};
 use frontier::{Frontier, Lane, NewEntry, Outcome, State, UrlId};
 use pacer::Pacer;
 use robots::Robots;
@@ -485,39 +486,60 @@ impl<'a> Engine<'a> {
                 },
                 _ => Body::Html { cap: max_body },
             };
-            let mut response = fetcher.get(&url, &pacer, body).await;
-            // Parsing is CPU work (and html5ever is quadratic on deeply nested markup): keep it
-            // off the threads that drive the network. The body is dropped after parsing.
-            let body = response.body.take();
-            response.body_len = body.as_ref().map(|b| b.len() as u64);
-            let html = response.is_html_type();
+            // A private page's 2xx is compared with the catch-all calibrations, from its text;
+            // of any other page only the start is kept, where a bot challenge shows.
+            let keep = if private {
+                audit::FINGERPRINT_BYTES
+            } else {
+                CHALLENGE_HEAD_BYTES
+            };
+            let (mut response, body) = fetcher
+                .get(&url, &pacer, body, |r| match kind {
+                    Kind::Sitemap => TaskBody::Buffer(BytesMut::new()),
+                    _ => TaskBody::Page(Box::new(PageBody::new(&url, r, keep))),
+                })
+                .await;
             let status = response.status.unwrap_or(0);
             let ok = (200..300).contains(&status);
             let headers = std::mem::take(&mut response.refusal_headers);
-            let (parsed, fingerprint, challenge, url) = tokio::task::spawn_blocking(move || {
-                // Sitemaps are parsed from bytes (they may be gzip); only pages need text.
-                let text = match kind {
-                    Kind::Page => body.as_deref().map(String::from_utf8_lossy),
-                    _ => None,
-                };
-                let challenge = !headers.is_empty() && {
-                    let pairs: Vec<(&str, &str)> = headers
-                        .iter()
-                        .map(|(k, v)| (k.as_str(), v.as_str()))
-                        .collect();
-                    let head = text.as_deref().map_or("", |t| prefix(t, 4096));
-                    audit::is_challenge(status, &pairs, head)
-                };
-                // Only a private page's 2xx needs comparing with the catch-all calibrations.
-                let fingerprint = match (&text, private && ok) {
-                    (Some(t), true) => Some(Box::new(audit::fingerprint(t, &[url.path()]))),
-                    _ => None,
-                };
-                let parsed = parse_body(kind, &url, body.as_deref(), text.as_deref(), html, ok);
-                (parsed, fingerprint, challenge, url)
-            })
-            .await
-            .map_err(|e| anyhow::anyhow!("parsing a response failed: {e}"))?;
+            let (parsed, fingerprint, challenge) = match body {
+                Some(TaskBody::Buffer(buf)) if ok => {
+                    // Sitemaps may be gzip bombs and huge: CPU work, off the network threads.
+                    let map = tokio::task::spawn_blocking(move || {
+                        sitemap::parse(&buf, sitemap::MAX_SITEMAP_URLS, sitemap::MAX_SITEMAP_BYTES)
+                    })
+                    .await
+                    .map_err(|e| anyhow::anyhow!("parsing a sitemap failed: {e}"))?;
+                    (Parsed::Sitemap(map), None, false)
+                }
+                Some(TaskBody::Page(page)) => {
+                    let PageBody { parser, head } = *page;
+                    let page = parser.finish();
+                    let text = String::from_utf8_lossy(&head.0);
+                    let challenge = !headers.is_empty() && {
+                        let pairs: Vec<(&str, &str)> = headers
+                            .iter()
+                            .map(|(k, v)| (k.as_str(), v.as_str()))
+                            .collect();
+                        audit::is_challenge(status, &pairs, prefix(&text, CHALLENGE_HEAD_BYTES))
+                    };
+                    let fingerprint = if private && ok {
+                        let text = text.into_owned();
+                        let path = url.path().to_owned();
+                        Some(Box::new(
+                            tokio::task::spawn_blocking(move || {
+                                audit::fingerprint(&text, &[path.as_str()])
+                            })
+                            .await
+                            .map_err(|e| anyhow::anyhow!("fingerprinting failed: {e}"))?,
+                        ))
+                    } else {
+                        None
+                    };
+                    (Parsed::Page(page), fingerprint, challenge)
+                }
+                _ => (Parsed::None, None, false),
+            };
             Ok(Done::Fetch {
                 id,
                 url,
@@ -807,13 +829,15 @@ impl<'a> Engine<'a> {
             let max_body = self.cfg.max_body;
             // Calibration requests are paced like every other request but get no row.
             self.tasks.spawn(async move {
-                let mut response = fetcher
-                    .get(&url, &pacer, Body::Html { cap: max_body })
+                let (response, body) = fetcher
+                    .get(&url, &pacer, Body::Html { cap: max_body }, |_| {
+                        Head::new(audit::FINGERPRINT_BYTES)
+                    })
                     .await;
-                let fingerprint = match (response.status, response.body.take()) {
+                let fingerprint = match (response.status, body) {
                     (Some(200), Some(body)) => Some(
                         tokio::task::spawn_blocking(move || {
-                            audit::fingerprint(&String::from_utf8_lossy(&body), &[echo.as_str()])
+                            audit::fingerprint(&String::from_utf8_lossy(&body.0), &[echo.as_str()])
                         })
                         .await
                         .map_err(|e| anyhow::anyhow!("fingerprinting failed: {e}"))?,
@@ -1034,6 +1058,14 @@ impl<'a> Engine<'a> {
             }
         }
         let mut row = self.base_row(id, &response);
+        if let Some(error) = page.as_ref().and_then(|p| p.parse_error.as_deref()) {
+            row.note = join_notes(
+                &row.note,
+                &format!(
+                    "HTML parsing stopped early, links after that point not followed: {error}"
+                ),
+            );
+        }
         let depth = self.frontier.get(id).depth;
         let hops = self.frontier.get(id).redirect_hops;
         let mut outcome = Outcome::Terminal {
@@ -1236,12 +1268,7 @@ impl<'a> Engine<'a> {
         row.www_authenticate = response.www_authenticate.clone();
         row.x_robots_tag = response.x_robots_tag.clone();
         row.response_ms = response.response_ms;
-        row.bytes = response
-            .body
-            .as_ref()
-            .map(|b| b.len() as u64)
-            .or(response.body_len)
-            .or(response.content_length);
+        row.bytes = response.body_len.or(response.content_length);
         row.retries = response.retries;
         if let Some((kind, detail)) = &response.error {
             row.error = Some(*kind);
@@ -1402,24 +1429,61 @@ impl<'a> Engine<'a> {
     }
 }
 
-fn parse_body(
-    kind: Kind,
-    url: &Url,
-    body: Option<&[u8]>,
-    text: Option<&str>,
-    html: bool,
-    ok: bool,
-) -> Parsed {
-    match (kind, body, text) {
-        (Kind::Sitemap, Some(body), _) if ok => Parsed::Sitemap(sitemap::parse(
-            body,
-            sitemap::MAX_SITEMAP_URLS,
-            sitemap::MAX_SITEMAP_BYTES,
-        )),
-        (Kind::Page, Some(body), Some(text)) if html || fetch::sniff_html(body) => {
-            Parsed::Page(extract::extract(text, url))
+/// Bytes kept of a page that is not private: a bot challenge shows in its first 4 KiB.
+const CHALLENGE_HEAD_BYTES: usize = 4096;
+
+/// What a fetch task reads a body into.
+enum TaskBody {
+    /// Sitemaps: bytes (they may be gzip), parsed once complete.
+    Buffer(BytesMut),
+    /// Pages: parsed as they stream in.
+    Page(Box<PageBody>),
+}
+
+impl BodySink for TaskBody {
+    fn write(&mut self, chunk: &[u8]) {
+        match self {
+            TaskBody::Buffer(buf) => buf.write(chunk),
+            TaskBody::Page(page) => page.write(chunk),
         }
-        _ => Parsed::None,
+    }
+}
+
+/// The first bytes of a body, up to a limit; the rest is dropped.
+struct Head(Vec<u8>, usize);
+
+impl Head {
+    fn new(keep: usize) -> Self {
+        Self(Vec::new(), keep)
+    }
+}
+
+impl BodySink for Head {
+    fn write(&mut self, chunk: &[u8]) {
+        let room = self.1.saturating_sub(self.0.len()).min(chunk.len());
+        self.0.extend_from_slice(&chunk[..room]);
+    }
+}
+
+/// A page's body: handed to the streaming parser chunk by chunk; only its head is kept.
+struct PageBody {
+    parser: extract::PageParser,
+    head: Head,
+}
+
+impl PageBody {
+    fn new(url: &Url, response: &Response, keep: usize) -> Self {
+        Self {
+            parser: extract::PageParser::new(url.clone(), fetch::charset(&response.content_type)),
+            head: Head::new(keep),
+        }
+    }
+}
+
+impl BodySink for PageBody {
+    fn write(&mut self, chunk: &[u8]) {
+        self.parser.write(chunk);
+        self.head.write(chunk);
     }
 }
 
@@ -1443,19 +1507,20 @@ async fn fetch_robots(
 ) -> (Response, Url, Vec<String>, Robots, String) {
     let mut hops = Vec::new();
     loop {
-        let response = fetcher
+        let (response, body) = fetcher
             .get(
                 &url,
                 pacer,
                 Body::Always {
                     cap: robots::MAX_ROBOTS_BYTES as u64 + 1,
                 },
+                |_| BytesMut::new(),
             )
             .await;
         let status = response.status.unwrap_or(0);
         let (robots, note) = match status {
             200..=299 => {
-                let robots = Robots::parse(response.body.as_deref().unwrap_or_default());
+                let robots = Robots::parse(body.as_deref().unwrap_or_default());
                 let note = if robots.truncated() {
                     format!(
                         "{status}: rules apply (only the first {} KiB read)",
