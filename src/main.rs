@@ -5,7 +5,26 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// mimalloc: a crawl allocates and frees many small strings per page (URLs, header values,
+// rows); glibc's malloc was ~18% of the CPU of a crawl. See `lean_allocator` for its settings.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's defaults keep freed memory for a while and commit arenas eagerly: on the Rust
+/// docs corpus peak RSS was 129 MB with them and 61 MB without, for the same CPU time.
+fn lean_allocator() {
+    // Values from mimalloc.h's `mi_option_e` (libmimalloc-sys does not name these two).
+    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: plain setters of global options, called before any thread is started.
+    unsafe {
+        libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    lean_allocator();
     // authwall.toml comes first, as if its values were written before the user's flags.
     let cli = match authwall::config_file::apply(std::env::args_os().collect()) {
         Ok(argv) => authwall::cli::Cli::parse_from(argv),
