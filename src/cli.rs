@@ -71,6 +71,13 @@ pub struct AuditArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub max_duration: Option<Duration>,
 
+    /// Continue an audit that stopped early (Ctrl-C, SIGTERM, --max-duration, kill -9) from the
+    /// journal it left next to its CSV (`OUTPUT.journal`): URLs already answered are not asked
+    /// again, and the CSV is written whole, as an uninterrupted run would have written it. Use
+    /// the same URL, `-o` and options as the interrupted run.
+    #[arg(long)]
+    pub resume: bool,
+
     /// Give up on a response (headers and body) after this long.
     #[arg(long, value_name = "DURATION", default_value = "20s", value_parser = parse_duration)]
     pub timeout: Duration,

@@ -63,6 +63,8 @@ pub struct Config {
     pub report: Option<std::path::PathBuf>,
     pub baseline: Option<std::path::PathBuf>,
     pub fail_on_new: bool,
+    /// Replay the journal of an interrupted run (`--resume`).
+    pub resume: bool,
     pub fail_on_spike: Option<f64>,
     /// `--header`: (name, value). The values may be secrets: never serialised.
     #[serde(serialize_with = "header_names")]
@@ -161,6 +163,7 @@ impl Config {
             report: args.report.clone(),
             baseline: args.baseline.clone(),
             fail_on_new: args.fail_on_new,
+            resume: args.resume,
             fail_on_spike: args.fail_on_spike,
             headers: args
                 .headers

@@ -30,7 +30,7 @@ pub const BOOL_KEYS: &[(&str, bool)] = &[
 ];
 
 /// Options that make no sense in the file (they choose the file).
-const NOT_IN_FILE: &[&str] = &["config", "no-config", "help"];
+const NOT_IN_FILE: &[&str] = &["config", "no-config", "help", "resume"];
 
 /// The command line with the config file's values put in front of the user's `audit`
 /// arguments. Other subcommands (`demo` above all) are returned unchanged.

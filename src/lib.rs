@@ -136,6 +136,28 @@ pub async fn audit(
     let started = SystemTime::now();
     // Read the baseline first: a refused baseline must stop the run before any request.
     let baseline = config.baseline.as_deref().map(Baseline::load).transpose()?;
+    // Likewise the journal to resume from: a refused one must not cost the old CSV.
+    let journal_path = match &config.output {
+        Output::File(path) if !path.exists() || path.is_file() => {
+            Some(crawl::journal::path_for(path))
+        }
+        _ => None,
+    };
+    let journal = match (&journal_path, config.resume) {
+        (Some(path), true) => {
+            let replay = crawl::journal::Replay::open(path, config.start.as_str())?;
+            crawl::Journal {
+                writer: Some(crawl::journal::Writer::append_to(path)?),
+                replay: Some(replay),
+            }
+        }
+        (Some(path), false) => crawl::Journal {
+            writer: Some(crawl::journal::Writer::create(path, config.start.as_str())?),
+            replay: None,
+        },
+        (None, true) => anyhow::bail!("--resume needs the CSV written to a file (-o FILE)"),
+        (None, false) => crawl::Journal::default(),
+    };
     let csv = CsvSink::create(&config.output, config.format)?;
     // Without a final pass (stdout, a device such as /dev/null) the comparison needs the rows
     // as they stream.
@@ -147,8 +169,14 @@ pub async fn audit(
         kept: Vec::new(),
         keep: baseline.is_some() && !final_pass,
     };
-    let engine = Engine::new(Arc::new(config.clone()), &mut sink)?;
+    let engine = Engine::new(Arc::new(config.clone()), &mut sink, journal)?;
     let (facts, finished) = engine.run(stop).await?;
+    if facts.stopped.is_none()
+        && let Some(path) = &journal_path
+    {
+        // A complete audit has nothing to resume.
+        let _ = std::fs::remove_file(path);
+    }
     sink.csv.flush()?;
     sink.progress.finish();
     let mut tally = sink.tally;

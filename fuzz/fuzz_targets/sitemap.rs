@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(invalid.raw.len() <= 2048);
         assert!(
             matches!(
-                invalid.reason,
+                invalid.reason.as_ref(),
                 "empty" | "relative" | "scheme" | "unparsable"
             ),
             "{}",

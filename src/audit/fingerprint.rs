@@ -28,8 +28,9 @@ const AGREE: usize = 116;
 pub const MAX_TEXT: usize = 512 * 1024;
 
 /// A compact summary of a page body for [`similar`].
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Fingerprint {
+    #[serde(with = "slots")]
     mins: [u16; SLOTS],
     /// Distinct shingles seen (0 for an empty page).
     shingles: u32,
@@ -184,6 +185,22 @@ fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
+}
+
+/// serde handles arrays of up to 32 elements; the slots go through a sequence.
+mod slots {
+    use super::SLOTS;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(mins: &[u16; SLOTS], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(mins.iter())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u16; SLOTS], D::Error> {
+        let v = Vec::<u16>::deserialize(d)?;
+        v.try_into()
+            .map_err(|_| serde::de::Error::custom(format!("expected {SLOTS} slots")))
+    }
 }
 
 #[cfg(test)]

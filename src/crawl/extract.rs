@@ -40,7 +40,7 @@ const SVG_NS: &str = "http://www.w3.org/2000/svg";
 /// point; its row says so.
 const MAX_PARSER_MEMORY: usize = 16 * 1024 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LinkKind {
     Anchor,
     Area,
@@ -49,13 +49,13 @@ pub enum LinkKind {
 }
 
 /// A followable link: resolved, normalised (`urlnorm::normalize`), http/https only.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Link {
     pub url: Url,
     pub kind: LinkKind,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Page {
     /// First HTML `<title>`, ASCII whitespace collapsed and trimmed; None if missing/empty.
     pub title: Option<String>,

@@ -15,7 +15,7 @@ use crate::config::{Config, MAX_RETRY_AFTER};
 use crate::report::row::ErrorKind;
 
 /// What one URL answered (after retries).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Response {
     /// Status of the last attempt; None when no response came.
     pub status: Option<u16>,

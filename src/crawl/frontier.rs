@@ -196,6 +196,22 @@ impl Frontier {
         None
     }
 
+    /// The id [`Self::pop`] would return next, dropping ids that moved on.
+    pub fn peek(&mut self, lane: Lane) -> Option<UrlId> {
+        let queue = match lane {
+            Lane::Sitemap => &mut self.sitemaps,
+            Lane::Priority => &mut self.priority,
+            Lane::Normal => &mut self.normal,
+        };
+        while let Some(&id) = queue.front() {
+            if self.entries[id as usize].state == State::Queued {
+                return Some(id);
+            }
+            queue.pop_front();
+        }
+        None
+    }
+
     pub fn lane_is_empty(&self, lane: Lane) -> bool {
         let queue = match lane {
             Lane::Sitemap => &self.sitemaps,

@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod extract;
 pub mod fetch;
 pub mod frontier;
+pub mod journal;
 pub mod pacer;
 pub mod robots;
 pub mod scope;
@@ -108,10 +109,11 @@ impl Finished {
         if let Some(id) = self.frontier.id(&row.url) {
             let entry = self.frontier.get(id);
             row.inlinks = entry.inlinks;
-            // A probed path may have been linked after its row was written.
-            if row.referrer.is_empty()
-                && let Some(referrer) = entry.referrer
-            {
+            // A shorter or first-sorting way to the URL may have been found after its row was
+            // written (and a probed path may have been linked since).
+            row.depth = entry.depth;
+            row.discovered_via = entry.via;
+            if let Some(referrer) = entry.referrer {
                 row.referrer = self.frontier.get(referrer).url.to_string();
             }
         }
@@ -155,9 +157,10 @@ enum Done {
         final_url: Url,
         /// Hops followed to reach robots.txt, as `status url`.
         hops: Vec<String>,
-        robots: Robots,
-        note: String,
+        answer: RobotsAnswer,
     },
+    /// An answer read back from the resume journal instead of the network.
+    Replayed(Box<Done>),
 }
 
 pub(crate) enum RobotsSlot {
@@ -202,10 +205,25 @@ pub struct Engine<'a> {
     streak_rows: Vec<AuditRow>,
     index_token: String,
     sink: &'a mut dyn RowSink,
+    /// The depth of linked pages being handled (see [`Self::dispatch`]).
+    level: u32,
+    /// Answers of pages one level deeper, waiting for the current level to end.
+    early: Vec<Done>,
+    /// Where live answers are recorded, for `--resume`.
+    journal: Option<journal::Writer>,
+    /// Answers of the interrupted run being resumed, replayed instead of requested.
+    replay: Option<journal::Replay>,
+}
+
+/// The resume journal of a run: where to record, and what to replay.
+#[derive(Default)]
+pub struct Journal {
+    pub writer: Option<journal::Writer>,
+    pub replay: Option<journal::Replay>,
 }
 
 impl<'a> Engine<'a> {
-    pub fn new(cfg: Arc<Config>, sink: &'a mut dyn RowSink) -> Result<Self> {
+    pub fn new(cfg: Arc<Config>, sink: &'a mut dyn RowSink, journal: Journal) -> Result<Self> {
         let fetcher = Fetcher::new(&cfg)?;
         let scope = Scope::new(&cfg.start, cfg.include_subdomains);
         let token = robots::product_token(&cfg.user_agent).to_string();
@@ -240,6 +258,10 @@ impl<'a> Engine<'a> {
             streak_rows: Vec::new(),
             index_token: robots::product_token(&cfg_index_agent).to_string(),
             sink,
+            level: 0,
+            early: Vec::new(),
+            journal: journal.writer,
+            replay: journal.replay,
         })
     }
 
@@ -273,8 +295,9 @@ impl<'a> Engine<'a> {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tokio::pin!(stop);
         loop {
+            self.advance_level()?;
             self.dispatch()?;
-            if self.tasks.is_empty() {
+            if self.tasks.is_empty() && self.early.is_empty() {
                 if self.phase == Phase::Pages {
                     break;
                 }
@@ -285,7 +308,7 @@ impl<'a> Engine<'a> {
             tokio::select! {
                 done = self.tasks.join_next() => match done {
                     Some(Ok(done)) => {
-                        self.handle(done?)?;
+                        self.receive(done?)?;
                         if self.refusal_storm() {
                             // Those answers say nothing about the pages: never findings.
                             for &id in &self.streak {
@@ -298,7 +321,12 @@ impl<'a> Engine<'a> {
                     Some(Err(e)) => anyhow::bail!("a crawl task failed: {e}"),
                     None => {}
                 },
-                _ = tick.tick() => self.sink.tick()?,
+                _ = tick.tick() => {
+                    self.sink.tick()?;
+                    if let Some(journal) = &mut self.journal {
+                        journal.flush()?;
+                    }
+                }
                 cause = &mut stop => {
                     self.facts.stopped = Some(cause);
                     break;
@@ -313,6 +341,9 @@ impl<'a> Engine<'a> {
             self.wind_down(cause).await?;
         }
         self.finish()?;
+        if let Some(journal) = &mut self.journal {
+            journal.flush()?;
+        }
         self.facts.elapsed = started.elapsed();
         let finished = Finished {
             frontier: self.frontier,
@@ -335,6 +366,10 @@ impl<'a> Engine<'a> {
                 },
                 _ = &mut grace => break,
             }
+        }
+        // Answers that came early are answers all the same (and journaled for --resume).
+        for done in std::mem::take(&mut self.early) {
+            self.handle(done)?;
         }
         self.tasks.abort_all();
         let reason = match cause {
@@ -425,12 +460,29 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Start requests up to the concurrency. Linked pages go level by level: pages at depth d+1
+    /// may be requested while depth d is still answering, but their answers are handled only
+    /// once every page at depth d has been (see [`Self::receive`]), and nothing deeper is
+    /// requested before that. So a URL's depth is its shortest link distance and its referrer
+    /// does not depend on which answer came first (a resumed run must end with the rows of an
+    /// uninterrupted one), at the cost of a short wait for the slowest page of each level.
     fn dispatch(&mut self) -> Result<()> {
         // `--concurrency` is per origin (each pacer enforces it); with subdomains several
         // origins may each have that many in flight.
         let cap = self.cfg.concurrency as usize * self.pacers.len().max(1);
         'outer: while self.tasks.len() < cap {
             for &lane in self.lanes() {
+                if lane == Lane::Normal
+                    && let Some(next) = self.frontier.peek(lane)
+                {
+                    let depth = self.frontier.get(next).depth;
+                    if depth > self.level + 1 {
+                        if !self.tasks.is_empty() {
+                            continue;
+                        }
+                        self.level = depth - 1;
+                    }
+                }
                 if let Some(id) = self.frontier.pop(lane) {
                     self.dispatch_one(id, lane)?;
                     continue 'outer;
@@ -476,6 +528,35 @@ impl<'a> Engine<'a> {
         let private = entry.flags.private;
         self.in_flight.insert(id);
         self.facts.requests += 1;
+        if let Some(journal::Record::Fetch {
+            response,
+            page,
+            sitemap,
+            fingerprint,
+            challenge,
+            ..
+        }) = self
+            .replay
+            .as_mut()
+            .and_then(|r| r.take(&journal::fetch_key(url.as_str())))
+        {
+            let parsed = match (page, sitemap) {
+                (Some(page), _) => Parsed::Page(page),
+                (None, Some(map)) => Parsed::Sitemap(map),
+                (None, None) => Parsed::None,
+            };
+            self.tasks.spawn(async move {
+                Ok(Done::Replayed(Box::new(Done::Fetch {
+                    id,
+                    url,
+                    response,
+                    parsed,
+                    fingerprint: fingerprint.map(Box::new),
+                    challenge,
+                })))
+            });
+            return Ok(());
+        }
         let pacer = self.pacer(&origin);
         let fetcher = self.fetcher.clone();
         let max_body = self.cfg.max_body;
@@ -575,8 +656,35 @@ impl<'a> Engine<'a> {
         let pacer = self.pacer(&origin);
         let fetcher = self.fetcher.clone();
         let scope = self.scope.clone();
+        let replayed = self
+            .replay
+            .as_mut()
+            .and_then(|r| r.take(&journal::robots_key(&origin)));
+        if let Some(journal::Record::Robots {
+            origin,
+            response,
+            final_url,
+            hops,
+            source,
+            note,
+        }) = replayed
+            && let Ok(final_url) = Url::parse(&final_url)
+        {
+            let answer = RobotsAnswer::replayed(response.status, source, note);
+            self.tasks.spawn(async move {
+                Ok(Done::Replayed(Box::new(Done::Robots {
+                    origin,
+                    id,
+                    response,
+                    final_url,
+                    hops,
+                    answer,
+                })))
+            });
+            return;
+        }
         self.tasks.spawn(async move {
-            let (response, final_url, hops, robots, note) =
+            let (response, final_url, hops, answer) =
                 fetch_robots(&fetcher, &pacer, robots_url, &scope).await;
             Ok(Done::Robots {
                 origin,
@@ -584,8 +692,7 @@ impl<'a> Engine<'a> {
                 response,
                 final_url,
                 hops,
-                robots,
-                note,
+                answer,
             })
         });
     }
@@ -658,12 +765,10 @@ impl<'a> Engine<'a> {
         // A page listed in a sitemap; known before its row is written (sitemaps come first).
         let listed = via == DiscoveredVia::Sitemap && kind == Kind::Page;
         if let Some(id) = self.frontier.id(url.as_str()) {
+            self.rediscover(id, via, depth, referrer);
             let entry = self.frontier.get_mut(id);
             entry.in_sitemap |= listed;
             entry.flags.exposed |= listed;
-            if entry.state == State::Queued && depth < entry.depth {
-                entry.depth = depth;
-            }
             if via == DiscoveredVia::Redirect {
                 // A row waits on it: move it ahead of the link crawl.
                 let lane = if kind == Kind::Sitemap {
@@ -705,6 +810,36 @@ impl<'a> Engine<'a> {
         };
         self.frontier.push(id, lane);
         Ok(id)
+    }
+
+    /// A URL met again: keep the shortest way to it, whatever the order in which answers came
+    /// back. `depth` is the shortest distance (crawled level by level, see [`Self::dispatch`]);
+    /// among equally short ways a sitemap beats a redirect, a redirect beats a link, and then
+    /// the referrer whose URL sorts first wins. Seeds and probes keep how they were found.
+    fn rediscover(&mut self, id: UrlId, via: DiscoveredVia, depth: u32, referrer: Option<UrlId>) {
+        fn rank(via: DiscoveredVia) -> Option<u8> {
+            match via {
+                DiscoveredVia::Sitemap => Some(0),
+                DiscoveredVia::Redirect => Some(1),
+                DiscoveredVia::Link => Some(2),
+                _ => None,
+            }
+        }
+        let entry = self.frontier.get(id);
+        let (Some(new_rank), Some(old_rank), Some(new_ref)) =
+            (rank(via), rank(entry.via), referrer)
+        else {
+            return;
+        };
+        let url_of = |r: Option<UrlId>| r.map(|r| self.frontier.get(r).url.clone());
+        let better = (depth, new_rank, url_of(Some(new_ref)))
+            < (entry.depth, old_rank, url_of(entry.referrer));
+        if better {
+            let entry = self.frontier.get_mut(id);
+            entry.depth = depth;
+            entry.via = via;
+            entry.referrer = Some(new_ref);
+        }
     }
 
     /// The gatekeeper: every reason not to request a URL, in a fixed order.
@@ -766,15 +901,146 @@ impl<'a> Engine<'a> {
 
     fn handle(&mut self, done: Done) -> Result<()> {
         match done {
+            Done::Replayed(done) => return self.handle_answer(*done),
+            _ => self.journal_record(&done)?,
+        }
+        self.handle_answer(done)
+    }
+
+    /// An answer arrives. A page of the next level (fetched ahead, see [`Self::dispatch`]) waits
+    /// until every page of the current level is handled: only then is its depth final.
+    fn receive(&mut self, done: Done) -> Result<()> {
+        let id = match &done {
+            Done::Fetch { id, .. } => Some(*id),
+            Done::Replayed(inner) => match inner.as_ref() {
+                Done::Fetch { id, .. } => Some(*id),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(id) = id
+            && self.frontier.get(id).depth > self.level
+            && self.frontier.get(id).kind == Kind::Page
+        {
+            self.early.push(done);
+            return Ok(());
+        }
+        self.handle(done)
+    }
+
+    /// Once nothing at the current level is queued or in flight, move to the next level and
+    /// handle the answers that were waiting for it.
+    fn advance_level(&mut self) -> Result<()> {
+        loop {
+            let level = self.level;
+            let head = self.frontier.peek(Lane::Normal);
+            let shallow = |id: &UrlId| self.frontier.get(*id).depth <= level;
+            let parked = self.robots.values().any(|slot| {
+                matches!(slot, RobotsSlot::Loading(waiting) if waiting.iter().any(|(id, _)| shallow(id)))
+            });
+            let busy = parked
+                || !self.frontier.lane_is_empty(Lane::Priority)
+                || !self.frontier.lane_is_empty(Lane::Sitemap)
+                || self.in_flight.iter().any(shallow)
+                || head.is_some_and(|id| shallow(&id));
+            if busy || self.phase != Phase::Pages {
+                return Ok(());
+            }
+            let next = self
+                .early
+                .iter()
+                .filter_map(|done| match done {
+                    Done::Fetch { id, .. } => Some(*id),
+                    Done::Replayed(inner) => match inner.as_ref() {
+                        Done::Fetch { id, .. } => Some(*id),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .chain(self.in_flight.iter().copied())
+                .chain(head)
+                .map(|id| self.frontier.get(id).depth)
+                .min();
+            match next {
+                Some(next) if next > level => self.level = next,
+                _ => return Ok(()),
+            }
+            let early = std::mem::take(&mut self.early);
+            for done in early {
+                self.receive(done)?;
+            }
+        }
+    }
+
+    /// Append a live answer to the resume journal.
+    fn journal_record(&mut self, done: &Done) -> Result<()> {
+        let Some(journal) = &mut self.journal else {
+            return Ok(());
+        };
+        let record = match done {
+            Done::Robots {
+                origin,
+                response,
+                final_url,
+                hops,
+                answer,
+                ..
+            } => journal::RecordRef::Robots {
+                origin,
+                response,
+                final_url: final_url.as_str(),
+                hops,
+                source: &answer.source,
+                note: &answer.note,
+            },
+            Done::Fetch {
+                url,
+                response,
+                parsed,
+                fingerprint,
+                challenge,
+                ..
+            } => journal::RecordRef::Fetch {
+                url: url.as_str(),
+                response,
+                page: match parsed {
+                    Parsed::Page(page) => Some(page),
+                    _ => None,
+                },
+                sitemap: match parsed {
+                    Parsed::Sitemap(map) => Some(map),
+                    _ => None,
+                },
+                fingerprint: fingerprint.as_deref(),
+                challenge: *challenge,
+            },
+            Done::Calibration { key, fingerprint } => journal::RecordRef::Calibration {
+                key,
+                fingerprint: fingerprint.as_ref(),
+            },
+            Done::Replayed(_) => return Ok(()),
+        };
+        journal.append(&record)
+    }
+
+    fn handle_answer(&mut self, done: Done) -> Result<()> {
+        match done {
+            Done::Replayed(done) => self.handle_answer(*done),
             Done::Robots {
                 origin,
                 id,
                 response,
                 final_url,
                 hops,
-                robots,
-                note,
-            } => self.handle_robots(origin, id, response, (final_url, hops), robots, note),
+                answer,
+            } => self.handle_robots(
+                origin,
+                id,
+                response,
+                (final_url, hops),
+                answer.robots,
+                answer.note,
+            ),
             Done::Fetch {
                 id,
                 url,
@@ -824,6 +1090,19 @@ impl<'a> Engine<'a> {
                 continue;
             }
             self.facts.requests += 1;
+            if let Some(journal::Record::Calibration { key, fingerprint }) = self
+                .replay
+                .as_mut()
+                .and_then(|r| r.take(&journal::calibration_key(&key)))
+            {
+                self.tasks.spawn(async move {
+                    Ok(Done::Replayed(Box::new(Done::Calibration {
+                        key,
+                        fingerprint,
+                    })))
+                });
+                continue;
+            }
             let pacer = self.pacer(&scope::origin_key(&url));
             let fetcher = self.fetcher.clone();
             let max_body = self.cfg.max_body;
@@ -1020,7 +1299,7 @@ impl<'a> Engine<'a> {
                 }
             }
             for invalid in map.invalid {
-                self.record_invalid(&invalid.raw, Some(id), invalid.reason)?;
+                self.record_invalid(&invalid.raw, Some(id), &invalid.reason)?;
             }
         }
         self.frontier.get_mut(id).outcome = outcome;
@@ -1154,11 +1433,16 @@ impl<'a> Engine<'a> {
                 Some(id),
                 0,
             )?;
-            let entry = self.frontier.get_mut(child);
-            if entry.referrer.is_none() && entry.via == DiscoveredVia::Probe {
-                // A probed path that a page links to after all: say where.
-                entry.referrer = Some(id);
+            let probe = self.frontier.get(child);
+            if probe.via == DiscoveredVia::Probe {
+                // A probed path that a page links to after all: say where (the first-sorting
+                // of the shallowest pages, whatever the order of answers).
+                let key = |r: UrlId| (self.frontier.get(r).depth, self.frontier.get(r).url.clone());
+                if probe.referrer.is_none_or(|r| key(id) < key(r)) {
+                    self.frontier.get_mut(child).referrer = Some(id);
+                }
             }
+            let entry = self.frontier.get_mut(child);
             let child_flags = &mut entry.flags;
             child_flags.exposed |= public;
             child_flags.linked_from_public |= public
@@ -1504,7 +1788,7 @@ async fn fetch_robots(
     pacer: &Pacer,
     mut url: Url,
     scope: &Scope,
-) -> (Response, Url, Vec<String>, Robots, String) {
+) -> (Response, Url, Vec<String>, RobotsAnswer) {
     let mut hops = Vec::new();
     loop {
         let (response, body) = fetcher
@@ -1518,9 +1802,13 @@ async fn fetch_robots(
             )
             .await;
         let status = response.status.unwrap_or(0);
+        let source = match status {
+            200..=299 => body.map(|b| b.to_vec()).unwrap_or_default(),
+            _ => Vec::new(),
+        };
         let (robots, note) = match status {
             200..=299 => {
-                let robots = Robots::parse(body.as_deref().unwrap_or_default());
+                let robots = Robots::parse(&source);
                 let note = if robots.truncated() {
                     format!(
                         "{status}: rules apply (only the first {} KiB read)",
@@ -1573,7 +1861,39 @@ async fn fetch_robots(
                 )
             }
         };
-        return (response, url, hops, robots, note);
+        return (
+            response,
+            url,
+            hops,
+            RobotsAnswer {
+                robots,
+                source,
+                note,
+            },
+        );
+    }
+}
+
+/// What robots.txt means for the crawl, with the body it came from (for the resume journal).
+pub(crate) struct RobotsAnswer {
+    robots: Robots,
+    source: Vec<u8>,
+    note: String,
+}
+
+impl RobotsAnswer {
+    /// The same decision as [`fetch_robots`], from a recorded answer.
+    fn replayed(status: Option<u16>, source: Vec<u8>, note: String) -> Self {
+        let robots = match status.unwrap_or(0) {
+            200..=299 => Robots::parse(&source),
+            300..=428 | 430..=499 => Robots::allow_all(),
+            _ => Robots::disallow_all(),
+        };
+        Self {
+            robots,
+            source,
+            note,
+        }
     }
 }
 

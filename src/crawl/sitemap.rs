@@ -4,6 +4,7 @@
 //! size caps and loc validation; it does no I/O beyond reading the given bytes,
 //! and never panics: a hostile or broken body yields a partial result plus `error`.
 
+use std::borrow::Cow;
 use std::io::{self, BufRead, BufReader, Read};
 
 use flate2::read::MultiGzDecoder;
@@ -19,7 +20,7 @@ pub const MAX_SITEMAP_BYTES: usize = 50 * 1024 * 1024; // uncompressed
 /// Invalid locs are kept for reporting only, so a megabyte-long garbage line is clipped.
 const MAX_RAW_LEN: usize = 2048;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SitemapKind {
     UrlSet,
     Index,
@@ -28,13 +29,13 @@ pub enum SitemapKind {
 
 /// A `<loc>` (or text line) that could not be used; `reason` is one of
 /// "empty", "relative", "scheme", "unparsable". `raw` is trimmed and clipped to 2 KiB.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InvalidLoc {
     pub raw: String,
-    pub reason: &'static str,
+    pub reason: Cow<'static, str>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Sitemap {
     /// For a body that turns out not to be a sitemap this is a best guess; `error` says why.
     pub kind: SitemapKind,
@@ -276,7 +277,7 @@ fn push_loc(out: &mut Sitemap, raw: &str, max_urls: usize) -> bool {
             }
             out.invalid.push(InvalidLoc {
                 raw: raw.get(..end).unwrap_or_default().to_owned(),
-                reason,
+                reason: Cow::Borrowed(reason),
             });
             true
         }
@@ -325,7 +326,7 @@ mod tests {
         let each: Vec<String> = s
             .invalid
             .iter()
-            .map(|i| i.raw.clone() + "=" + i.reason)
+            .map(|i| i.raw.clone() + "=" + &i.reason)
             .collect();
         each.join(" ")
     }

@@ -36,7 +36,12 @@ impl RunReport<'_> {
         }
         match self.facts.stopped {
             Some(StopCause::Interrupt | StopCause::Terminate) => {
-                return "INTERRUPTED: the CSV holds what was finished".to_string();
+                return match self.csv {
+                    Some(_) => "INTERRUPTED: the CSV holds what was finished; the same command \
+                                with --resume finishes the audit without asking again"
+                        .to_string(),
+                    None => "INTERRUPTED: the CSV holds what was finished".to_string(),
+                };
             }
             _ if !self.incomplete.is_empty() => {
                 return format!("INCOMPLETE: {}", self.incomplete.join("; "));

@@ -1,0 +1,283 @@
+//! The resume journal: what every request answered, one JSON line per answer, next to the CSV
+//! (`<csv>.journal`). A run that stops early (Ctrl-C, SIGTERM, `--max-duration`, a refusal
+//! storm, `kill -9`) leaves it behind; `--resume` replays it: a URL whose answer is in the
+//! journal is not requested again, its recorded answer goes through the same code as a live
+//! one, so the resumed run ends with the rows an uninterrupted run would have written. A run
+//! that completes deletes its journal.
+//!
+//! Why a journal of answers rather than a snapshot of the crawl's state: the engine keeps
+//! little (no bodies, no link lists), and the answers are all it needs to rebuild the rest
+//! exactly (depths, referrers, inlinks, flags, redirect chains). Lines are appended as answers
+//! arrive and flushed about once a second and when the run stops; a line cut short by
+//! `kill -9` is ignored on replay (that URL is simply asked again).
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+use super::extract::Page;
+use super::fetch::Response;
+use super::sitemap::Sitemap;
+use crate::audit::Fingerprint;
+
+/// Bump when a record's shape changes: an older journal is refused, never misread.
+const VERSION: u32 = 1;
+
+/// Where the journal of the CSV at `csv` lives.
+pub fn path_for(csv: &Path) -> PathBuf {
+    let mut name = csv.as_os_str().to_owned();
+    name.push(".journal");
+    PathBuf::from(name)
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+// Records are read one at a time, on replay: their size does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum Record {
+    Header {
+        version: u32,
+        start: String,
+    },
+    Fetch {
+        url: String,
+        response: Response,
+        page: Option<Page>,
+        sitemap: Option<Sitemap>,
+        fingerprint: Option<Fingerprint>,
+        challenge: bool,
+    },
+    Robots {
+        origin: String,
+        response: Response,
+        final_url: String,
+        hops: Vec<String>,
+        /// The robots.txt body as served (parsed again on replay).
+        source: Vec<u8>,
+        note: String,
+    },
+    Calibration {
+        key: String,
+        fingerprint: Option<Fingerprint>,
+    },
+}
+
+/// [`Record`] by reference, for writing (the same JSON).
+#[derive(Serialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+pub enum RecordRef<'a> {
+    Fetch {
+        url: &'a str,
+        response: &'a Response,
+        page: Option<&'a Page>,
+        sitemap: Option<&'a Sitemap>,
+        fingerprint: Option<&'a Fingerprint>,
+        challenge: bool,
+    },
+    Robots {
+        origin: &'a str,
+        response: &'a Response,
+        final_url: &'a str,
+        hops: &'a [String],
+        source: &'a [u8],
+        note: &'a str,
+    },
+    Calibration {
+        key: &'a str,
+        fingerprint: Option<&'a Fingerprint>,
+    },
+}
+
+impl Record {
+    fn key(&self) -> Option<String> {
+        match self {
+            Record::Header { .. } => None,
+            Record::Fetch { url, .. } => Some(fetch_key(url)),
+            Record::Robots { origin, .. } => Some(robots_key(origin)),
+            Record::Calibration { key, .. } => Some(calibration_key(key)),
+        }
+    }
+}
+
+pub fn fetch_key(url: &str) -> String {
+    format!("f {url}")
+}
+
+pub fn robots_key(origin: &str) -> String {
+    format!("r {origin}")
+}
+
+pub fn calibration_key(key: &str) -> String {
+    format!("c {key}")
+}
+
+/// Appends records; buffered, flushed on [`Writer::flush`].
+pub struct Writer {
+    out: BufWriter<File>,
+}
+
+impl Writer {
+    /// Start a new journal (replacing any old one) for an audit of `start`.
+    pub fn create(path: &Path, start: &str) -> Result<Self> {
+        let file = File::create(path)
+            .with_context(|| format!("cannot create the resume journal {}", path.display()))?;
+        let mut writer = Self {
+            out: BufWriter::new(file),
+        };
+        writer.append(&Record::Header {
+            version: VERSION,
+            start: start.to_string(),
+        })?;
+        Ok(writer)
+    }
+
+    /// Go on writing after the records of an earlier run.
+    pub fn append_to(path: &Path) -> Result<Self> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot open the resume journal {}", path.display()))?;
+        // A line cut short by `kill -9` must not swallow the next record.
+        if file.metadata()?.len() > 0 {
+            let mut last = [0u8];
+            file.read_exact_at(&mut last, file.metadata()?.len() - 1)?;
+            if last[0] != b'\n' {
+                file.write_all(b"\n")?;
+            }
+        }
+        Ok(Self {
+            out: BufWriter::new(file),
+        })
+    }
+
+    pub fn append(&mut self, record: &impl Serialize) -> Result<()> {
+        serde_json::to_writer(&mut self.out, record)?;
+        self.out.write_all(b"\n")?;
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> Result<()> {
+        self.out.flush().context("cannot write the resume journal")
+    }
+}
+
+/// The answers of an earlier run, looked up by key. Only offsets are held in memory; a record
+/// is read from the file when it is replayed.
+pub struct Replay {
+    file: File,
+    index: HashMap<String, (u64, usize)>,
+}
+
+impl Replay {
+    /// Index the journal at `path`, which must belong to an audit of `start`.
+    pub fn open(path: &Path, start: &str) -> Result<Self> {
+        let file = File::open(path).with_context(|| {
+            format!(
+                "nothing to resume: cannot open {} (it is written while an audit runs and \
+                 deleted when one completes)",
+                path.display()
+            )
+        })?;
+        let mut reader = BufReader::new(file.try_clone()?);
+        let mut index = HashMap::new();
+        let mut offset = 0u64;
+        let mut line = Vec::new();
+        let mut first = true;
+        loop {
+            line.clear();
+            let n = reader.read_until(b'\n', &mut line)?;
+            if n == 0 {
+                break;
+            }
+            let record: Option<Record> = serde_json::from_slice(&line).ok();
+            if first {
+                match record {
+                    Some(Record::Header { version, start: s }) if version == VERSION => {
+                        if s != start {
+                            bail!(
+                                "{} is the journal of an audit of {s}, not of {start}",
+                                path.display()
+                            );
+                        }
+                    }
+                    _ => bail!(
+                        "{} is not a resume journal of this version of authwall",
+                        path.display()
+                    ),
+                }
+                first = false;
+            } else if let Some(key) = record.as_ref().and_then(Record::key) {
+                // The last answer wins (an answer recorded twice is the same URL asked again).
+                index.insert(key, (offset, n));
+            }
+            // A line that does not parse (cut short by kill -9) is skipped: asked again.
+            offset += n as u64;
+        }
+        if first {
+            bail!("{} is empty", path.display());
+        }
+        Ok(Self { file, index })
+    }
+
+    /// Answers recorded.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// The recorded answer for `key`, once.
+    pub fn take(&mut self, key: &str) -> Option<Record> {
+        let (offset, len) = self.index.remove(key)?;
+        let mut buf = vec![0; len];
+        self.file.read_exact_at(&mut buf, offset).ok()?;
+        serde_json::from_slice(&buf).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip_and_a_cut_line_is_skipped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.csv.journal");
+        let mut w = Writer::create(&path, "http://s/").expect("create");
+        w.append(&Record::Calibration {
+            key: "k1".into(),
+            fingerprint: None,
+        })
+        .expect("append");
+        w.flush().expect("flush");
+        drop(w);
+        // kill -9 in the middle of a record.
+        let mut f = OpenOptions::new().append(true).open(&path).expect("open");
+        f.write_all(br#"{"t":"calibration","key":"k2","fingerp"#)
+            .expect("write");
+        drop(f);
+        let mut w = Writer::append_to(&path).expect("append_to");
+        w.append(&Record::Calibration {
+            key: "k3".into(),
+            fingerprint: None,
+        })
+        .expect("append");
+        w.flush().expect("flush");
+        let mut r = Replay::open(&path, "http://s/").expect("open");
+        assert_eq!(r.len(), 2);
+        assert!(r.take(&calibration_key("k1")).is_some());
+        assert!(r.take(&calibration_key("k1")).is_none(), "once");
+        assert!(r.take(&calibration_key("k2")).is_none());
+        assert!(r.take(&calibration_key("k3")).is_some());
+        let err = Replay::open(&path, "http://other/").err().expect("refused");
+        assert!(err.to_string().contains("not of http://other/"), "{err}");
+    }
+}
