@@ -285,3 +285,43 @@ async fn resume_without_a_journal_is_refused_and_keeps_the_csv() {
     assert_eq!(std::fs::read_to_string(&csv).unwrap(), "kept");
     assert!(server.hits().is_empty(), "nothing was requested");
 }
+
+/// A page fetched ahead (depth 2 through a link) turns out to be depth 1 (a slow redirect at
+/// depth 1 leads to it) while its answer waits for the level to end: it is handled at depth 1,
+/// and the audit ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_fetched_ahead_that_a_redirect_makes_shallower_is_handled_at_its_new_depth() {
+    let router = Router::new()
+        .route(
+            "/",
+            get(|| async { page("home", &["/slow-redirect", "/parent"]) }),
+        )
+        .route(
+            "/slow-redirect",
+            get(|| async {
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                Redirect::permanent("/x")
+            }),
+        )
+        .route("/parent", get(|| async { page("parent", &["/x"]) }))
+        .route("/x", get(|| async { page("x", &[]) }));
+    let server = Server::start(router).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("audit.csv");
+    // Guards against a hang only; it asserts no duration.
+    let result = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        run(&server.url("/"), &csv, &["--no-probe"], None),
+    )
+    .await
+    .expect("the audit ends");
+    assert_eq!(result.exit, Exit::Clean, "{}", result.summary);
+    let rows = authwall::report::csv::read_rows(&csv).unwrap();
+    let x = rows.iter().find(|r| r.url == server.url("/x")).unwrap();
+    assert_eq!(x.status, Some(200));
+    assert_eq!(
+        (x.depth, x.referrer.as_str()),
+        (1, server.url("/slow-redirect").as_str())
+    );
+    assert_eq!(server.hits().iter().filter(|h| h.target == "/x").count(), 1);
+}

@@ -163,6 +163,17 @@ enum Done {
     Replayed(Box<Done>),
 }
 
+impl Done {
+    /// The URL of a fetch answer (live or replayed).
+    fn page_id(&self) -> Option<UrlId> {
+        match self {
+            Done::Fetch { id, .. } => Some(*id),
+            Done::Replayed(inner) => inner.page_id(),
+            _ => None,
+        }
+    }
+}
+
 pub(crate) enum RobotsSlot {
     Loading(Vec<(UrlId, Lane)>),
     Ready(Arc<Robots>),
@@ -297,7 +308,15 @@ impl<'a> Engine<'a> {
         loop {
             self.advance_level()?;
             self.dispatch()?;
-            if self.tasks.is_empty() && self.early.is_empty() {
+            if self.tasks.is_empty() && !self.early.is_empty() {
+                // Nothing is left that could come before them (cannot happen once levels
+                // advance, but waiting on nothing would spin forever).
+                for done in std::mem::take(&mut self.early) {
+                    self.handle(done)?;
+                }
+                continue;
+            }
+            if self.tasks.is_empty() {
                 if self.phase == Phase::Pages {
                     break;
                 }
@@ -899,39 +918,31 @@ impl<'a> Engine<'a> {
 
     // ---- results ----------------------------------------------------------------------
 
-    fn handle(&mut self, done: Done) -> Result<()> {
-        match done {
-            Done::Replayed(done) => return self.handle_answer(*done),
-            _ => self.journal_record(&done)?,
-        }
-        self.handle_answer(done)
-    }
-
-    /// An answer arrives. A page of the next level (fetched ahead, see [`Self::dispatch`]) waits
-    /// until every page of the current level is handled: only then is its depth final.
+    /// An answer arrives. A page of a deeper level (fetched ahead, see [`Self::dispatch`])
+    /// waits until every page of the current level is handled: only then is its depth final.
     fn receive(&mut self, done: Done) -> Result<()> {
-        let id = match &done {
-            Done::Fetch { id, .. } => Some(*id),
-            Done::Replayed(inner) => match inner.as_ref() {
-                Done::Fetch { id, .. } => Some(*id),
-                _ => None,
-            },
-            _ => None,
-        };
-        if let Some(id) = id
-            && self.frontier.get(id).depth > self.level
-            && self.frontier.get(id).kind == Kind::Page
-        {
+        if self.is_early(&done) {
             self.early.push(done);
             return Ok(());
         }
         self.handle(done)
     }
 
-    /// Once nothing at the current level is queued or in flight, move to the next level and
-    /// handle the answers that were waiting for it.
+    fn is_early(&self, done: &Done) -> bool {
+        done.page_id().is_some_and(|id| {
+            let entry = self.frontier.get(id);
+            entry.kind == Kind::Page && entry.depth > self.level
+        })
+    }
+
+    /// Handle the answers that waited and no longer need to: all of them once nothing at the
+    /// current level is queued or in flight (the level moves on), and at once those whose URL
+    /// turned out shallower while they waited (a redirect from this level led to it).
     fn advance_level(&mut self) -> Result<()> {
         loop {
+            for done in std::mem::take(&mut self.early) {
+                self.receive(done)?;
+            }
             let level = self.level;
             let head = self.frontier.peek(Lane::Normal);
             let shallow = |id: &UrlId| self.frontier.get(*id).depth <= level;
@@ -940,7 +951,6 @@ impl<'a> Engine<'a> {
             });
             let busy = parked
                 || !self.frontier.lane_is_empty(Lane::Priority)
-                || !self.frontier.lane_is_empty(Lane::Sitemap)
                 || self.in_flight.iter().any(shallow)
                 || head.is_some_and(|id| shallow(&id));
             if busy || self.phase != Phase::Pages {
@@ -949,14 +959,7 @@ impl<'a> Engine<'a> {
             let next = self
                 .early
                 .iter()
-                .filter_map(|done| match done {
-                    Done::Fetch { id, .. } => Some(*id),
-                    Done::Replayed(inner) => match inner.as_ref() {
-                        Done::Fetch { id, .. } => Some(*id),
-                        _ => None,
-                    },
-                    _ => None,
-                })
+                .filter_map(Done::page_id)
                 .chain(self.in_flight.iter().copied())
                 .chain(head)
                 .map(|id| self.frontier.get(id).depth)
@@ -964,10 +967,6 @@ impl<'a> Engine<'a> {
             match next {
                 Some(next) if next > level => self.level = next,
                 _ => return Ok(()),
-            }
-            let early = std::mem::take(&mut self.early);
-            for done in early {
-                self.receive(done)?;
             }
         }
     }
@@ -1023,9 +1022,18 @@ impl<'a> Engine<'a> {
         journal.append(&record)
     }
 
-    fn handle_answer(&mut self, done: Done) -> Result<()> {
+    /// Record a live answer in the journal, then act on it (a replayed one is in it already).
+    fn handle(&mut self, mut done: Done) -> Result<()> {
+        let mut live = true;
+        while let Done::Replayed(inner) = done {
+            done = *inner;
+            live = false;
+        }
+        if live {
+            self.journal_record(&done)?;
+        }
         match done {
-            Done::Replayed(done) => self.handle_answer(*done),
+            Done::Replayed(_) => Ok(()), // unwrapped above
             Done::Robots {
                 origin,
                 id,
