@@ -704,11 +704,11 @@ fn check_page(page: &Page) -> Result<(), TestCaseError> {
     // Links are followable: http(s), resolved and already in normal form.
     for link in &page.links {
         prop_assert!(
-            matches!(link.url.scheme(), "http" | "https"),
+            link.url.starts_with("http://") || link.url.starts_with("https://"),
             "{}",
             link.url
         );
-        let mut again = link.url.clone();
+        let mut again = url::Url::parse(&link.url).expect("a link parses");
         normalize(&mut again);
         prop_assert_eq!(again.as_str(), link.url.as_str());
     }

@@ -25,11 +25,11 @@ fuzz_target!(|data: &[u8]| {
     // Links are followable: http(s), resolved and already in normal form.
     for link in &page.links {
         assert!(
-            matches!(link.url.scheme(), "http" | "https"),
+            link.url.starts_with("http://") || link.url.starts_with("https://"),
             "{}",
             link.url
         );
-        let mut again = link.url.clone();
+        let mut again = url::Url::parse(&link.url).expect("a link parses");
         normalize(&mut again);
         assert_eq!(again.as_str(), link.url.as_str());
     }

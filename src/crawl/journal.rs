@@ -25,6 +25,9 @@ use super::fetch::Response;
 use super::sitemap::Sitemap;
 use crate::audit::Fingerprint;
 
+/// Records are ~1–2 KB a page: write them 64 KiB at a time.
+const WRITE_BUFFER: usize = 64 * 1024;
+
 /// Bump when a record's shape changes: an older journal is refused, never misread.
 const VERSION: u32 = 1;
 
@@ -127,7 +130,7 @@ impl Writer {
         let file = File::create(path)
             .with_context(|| format!("cannot create the resume journal {}", path.display()))?;
         let mut writer = Self {
-            out: BufWriter::new(file),
+            out: BufWriter::with_capacity(WRITE_BUFFER, file),
         };
         writer.append(&Record::Header {
             version: VERSION,
@@ -152,7 +155,7 @@ impl Writer {
             }
         }
         Ok(Self {
-            out: BufWriter::new(file),
+            out: BufWriter::with_capacity(WRITE_BUFFER, file),
         })
     }
 

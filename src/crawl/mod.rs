@@ -615,20 +615,23 @@ impl<'a> Engine<'a> {
                 Some(TaskBody::Page(page)) => {
                     let PageBody { parser, head } = *page;
                     let page = parser.finish();
-                    let text = String::from_utf8_lossy(&head.0);
+                    // The head is read as text only where it is needed (most pages: nowhere).
                     let challenge = !headers.is_empty() && {
                         let pairs: Vec<(&str, &str)> = headers
                             .iter()
                             .map(|(k, v)| (k.as_str(), v.as_str()))
                             .collect();
+                        let text = String::from_utf8_lossy(&head.0);
                         audit::is_challenge(status, &pairs, prefix(&text, CHALLENGE_HEAD_BYTES))
                     };
                     let fingerprint = if private && ok {
-                        let text = text.into_owned();
                         let path = url.path().to_owned();
                         Some(Box::new(
                             tokio::task::spawn_blocking(move || {
-                                audit::fingerprint(&text, &[path.as_str()])
+                                audit::fingerprint(
+                                    &String::from_utf8_lossy(&head.0),
+                                    &[path.as_str()],
+                                )
                             })
                             .await
                             .map_err(|e| anyhow::anyhow!("fingerprinting failed: {e}"))?,
@@ -784,19 +787,7 @@ impl<'a> Engine<'a> {
         // A page listed in a sitemap; known before its row is written (sitemaps come first).
         let listed = via == DiscoveredVia::Sitemap && kind == Kind::Page;
         if let Some(id) = self.frontier.id(url.as_str()) {
-            self.rediscover(id, via, depth, referrer);
-            let entry = self.frontier.get_mut(id);
-            entry.in_sitemap |= listed;
-            entry.flags.exposed |= listed;
-            if via == DiscoveredVia::Redirect {
-                // A row waits on it: move it ahead of the link crawl.
-                let lane = if kind == Kind::Sitemap {
-                    Lane::Sitemap
-                } else {
-                    Lane::Priority
-                };
-                self.frontier.push(id, lane);
-            }
+            self.meet_again(id, kind, via, depth, referrer);
             return Ok(id);
         }
         let id = self.frontier.insert(
@@ -829,6 +820,32 @@ impl<'a> Engine<'a> {
         };
         self.frontier.push(id, lane);
         Ok(id)
+    }
+
+    /// [`Self::discover`] for a URL the frontier knows already.
+    fn meet_again(
+        &mut self,
+        id: UrlId,
+        kind: Kind,
+        via: DiscoveredVia,
+        depth: u32,
+        referrer: Option<UrlId>,
+    ) {
+        self.rediscover(id, via, depth, referrer);
+        // A page listed in a sitemap; known before its row is written (sitemaps come first).
+        let listed = via == DiscoveredVia::Sitemap && kind == Kind::Page;
+        let entry = self.frontier.get_mut(id);
+        entry.in_sitemap |= listed;
+        entry.flags.exposed |= listed;
+        if via == DiscoveredVia::Redirect {
+            // A row waits on it: move it ahead of the link crawl.
+            let lane = if kind == Kind::Sitemap {
+                Lane::Sitemap
+            } else {
+                Lane::Priority
+            };
+            self.frontier.push(id, lane);
+        }
     }
 
     /// A URL met again: keep the shortest way to it, whatever the order in which answers came
@@ -1394,12 +1411,12 @@ impl<'a> Engine<'a> {
                 .any(|action| action.starts_with("http://"));
             flags.links_http_login = https
                 && page.links.iter().any(|link| {
-                    link.url.scheme() == "http"
+                    link.url.starts_with("http://")
                         && matches!(
                             link.kind,
                             extract::LinkKind::Anchor | extract::LinkKind::Area
                         )
-                        && audit::is_login_url(&link.url)
+                        && Url::parse(&link.url).is_ok_and(|url| audit::is_login_url(&url))
                 });
             row.title = page.title.unwrap_or_default();
             row.meta_robots = page.meta_robots.unwrap_or_default();
@@ -1433,14 +1450,19 @@ impl<'a> Engine<'a> {
         let public = !flags.private && (flags.exposed || flags.hop_of_public);
         let mut seen = HashSet::new();
         for link in links {
-            let child = self.discover(
-                link.url,
-                Kind::Page,
-                DiscoveredVia::Link,
-                depth + 1,
-                Some(id),
-                0,
-            )?;
+            // Most links point at URLs met before: look them up as written, parse only new ones.
+            let child = match self.frontier.id(&link.url) {
+                Some(known) => {
+                    self.meet_again(known, Kind::Page, DiscoveredVia::Link, depth + 1, Some(id));
+                    known
+                }
+                None => match Url::parse(&link.url) {
+                    Ok(url) => {
+                        self.discover(url, Kind::Page, DiscoveredVia::Link, depth + 1, Some(id), 0)?
+                    }
+                    Err(_) => continue, // cannot happen: extract serialised it from a Url
+                },
+            };
             let probe = self.frontier.get(child);
             if probe.via == DiscoveredVia::Probe {
                 // A probed path that a page links to after all: say where (the first-sorting

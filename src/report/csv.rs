@@ -47,9 +47,11 @@ impl CsvSink {
         let inner: Box<dyn Write + Send> = match output {
             Output::Stdout => Box::new(BufWriter::new(io::stdout())),
             Output::File(path) => {
-                Box::new(BufWriter::new(File::create(path).with_context(|| {
-                    format!("cannot create the CSV file {}", path.display())
-                })?))
+                // Rows stream out 64 KiB at a time (the flush on each progress tick keeps the
+                // file current for readers).
+                let file = File::create(path)
+                    .with_context(|| format!("cannot create the CSV file {}", path.display()))?;
+                Box::new(BufWriter::with_capacity(64 * 1024, file))
             }
         };
         Self::to_writer(inner, format)
