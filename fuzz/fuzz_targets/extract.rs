@@ -1,4 +1,4 @@
-//! HTML link extraction (the streaming lol_html tokenizer), URL resolution against the page and
+//! HTML link extraction (the streaming tokenizer in `crawl::html`), URL resolution against the page and
 //! `<base>`. The input's bytes go to the parser as they are (not necessarily UTF-8), in two chunks
 //! split where the first byte says, and the result must not depend on the split.
 #![no_main]

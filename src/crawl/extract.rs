@@ -2,19 +2,16 @@
 //! normalised), title, meta robots, canonical, meta refresh and password
 //! forms.
 //!
-//! Pages are parsed as they stream in, chunk by chunk, with `lol_html`'s
-//! tokenizer and its small tree-builder simulation (namespaces, raw-text
-//! elements). No document tree is built and no body is kept: memory per page
-//! in flight is the tokenizer's buffer plus what is extracted, and time is
-//! linear in the input whatever the nesting (html5ever, behind `scraper`, is
-//! quadratic on deeply nested blocks and built a full DOM per page: see
-//! issue 5's note for the measurements). URLs are resolved at the end because
-//! the first `<base href>` applies to the whole document, including links that
-//! come before it.
+//! Pages are parsed as they stream in, chunk by chunk, by the tokenizer in
+//! [`super::html`]: no document tree is built and no body is kept; memory per
+//! page in flight is the attribute values kept, and time is linear in the
+//! input whatever the nesting. Values are kept as bytes and decoded at the end,
+//! once the page's encoding is known (a `<meta charset>` may come after the
+//! first links). URLs are resolved at the end too, because the first
+//! `<base href>` applies to the whole document, including links before it.
 //!
-//! `lol_html` hands out attribute values and text as written, so character
-//! references are expanded here (`htmlize`, the WHATWG rules, attribute mode
-//! for attributes).
+//! Character references are expanded here (`htmlize`, the WHATWG rules,
+//! attribute mode for attributes).
 //!
 //! Not seen, as in a browser with scripting enabled:
 //! - comments and `<script>`/`<style>` bodies are text, never elements;
@@ -22,23 +19,15 @@
 //! - `<template>` content is inert (not rendered, not in `document.links`).
 
 use std::borrow::Cow;
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
-use lol_html::send::{Element, ElementContentHandlers, HtmlRewriter, Settings};
-use lol_html::{AsciiCompatibleEncoding, MemorySettings, Selector};
+use encoding_rs::Encoding;
 use url::Url;
 
+use super::html::{Name, Namespace, Sink, Tag, Tokenizer};
 use super::urlnorm::{is_http, normalize};
 
-const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
-const SVG_NS: &str = "http://www.w3.org/2000/svg";
-
-/// What one page's parser may hold: a tag that spans chunks is buffered, and every element
-/// not closed yet takes ~128 bytes on its stack (`<li>` and `<p>` are often left open, and
-/// the tokenizer does not close them implicitly). 100,000 unclosed `<li>`s need ~13 MB. A page
-/// beyond it (hostile: a multi-megabyte attribute, millions of open tags) is parsed up to that
-/// point; its row says so.
-const MAX_PARSER_MEMORY: usize = 16 * 1024 * 1024;
+/// Bytes of the first `<title>` kept (as written); a longer title is cut there.
+const MAX_TITLE_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LinkKind {
@@ -72,7 +61,7 @@ pub struct Page {
     pub meta_refresh: Option<Url>,
     /// `<a>`, `<area>`, `<link rel=canonical|alternate>` in document order, duplicates kept.
     pub links: Vec<Link>,
-    /// hrefs of those elements that `Url::join` rejected.
+    /// hrefs of those elements that `Url::join` rejected (or longer than the tokenizer keeps).
     pub invalid_links: usize,
     /// An `<input type=password>` anywhere (outside `<template>`).
     pub has_password_input: bool,
@@ -92,269 +81,99 @@ pub fn extract(html: &str, page_url: &Url) -> Page {
     parser.finish()
 }
 
-/// The output of a rewriter that rewrites nothing is dropped.
-type Rewriter = HtmlRewriter<'static, fn(&[u8])>;
-
 /// A page parsed as its body arrives: [`PageParser::write`] each chunk, then
 /// [`PageParser::finish`].
 pub struct PageParser {
-    rewriter: Option<Rewriter>,
-    raw: Arc<Mutex<Raw>>,
+    tokenizer: Tokenizer,
+    raw: Raw,
     page_url: Url,
-    error: Option<String>,
+    /// From the Content-Type's charset parameter.
+    declared: Option<&'static Encoding>,
+    /// The body's first bytes, for a byte order mark.
+    head: Vec<u8>,
 }
 
 impl PageParser {
-    /// `charset` is the Content-Type's charset parameter, if any; a `<meta charset>` in the
-    /// page overrides it, as in browsers. Unknown labels and encodings that are not
-    /// ASCII-compatible (UTF-16) fall back to UTF-8, decoded lossily.
+    /// `charset` is the Content-Type's charset parameter, if any. As in browsers, a UTF-8 byte
+    /// order mark wins over it, and it wins over a `<meta charset>` in the page. Unknown labels
+    /// and encodings that are not ASCII-compatible (UTF-16) fall back to UTF-8, decoded lossily.
     pub fn new(page_url: Url, charset: Option<&str>) -> Self {
-        let encoding = charset
-            .and_then(|label| encoding_rs::Encoding::for_label_no_replacement(label.as_bytes()))
-            .and_then(AsciiCompatibleEncoding::new)
-            .unwrap_or_else(AsciiCompatibleEncoding::utf_8);
-        let raw = Arc::new(Mutex::new(Raw::default()));
-        let mut settings = Settings::new_send()
-            .with_encoding(encoding)
-            .with_adjust_charset_on_meta_tag(true)
-            .with_strict(false)
-            .with_memory_settings(
-                MemorySettings::new().with_max_allowed_memory_usage(MAX_PARSER_MEMORY),
-            );
-        for handler in handlers(&raw) {
-            settings = settings.append_element_content_handler(handler);
-        }
-        let sink: fn(&[u8]) = |_| {};
         Self {
-            rewriter: Some(HtmlRewriter::new(settings, sink)),
-            raw,
+            tokenizer: Tokenizer::new(),
+            raw: Raw::default(),
             page_url,
-            error: None,
+            declared: charset.and_then(encoding),
+            head: Vec::new(),
         }
     }
 
     pub fn write(&mut self, chunk: &[u8]) {
-        if let Some(rewriter) = &mut self.rewriter
-            && let Err(e) = rewriter.write(chunk)
-        {
-            // The rewriter cannot go on after an error; what was extracted stays.
-            self.error = Some(e.to_string());
-            self.rewriter = None;
+        if self.head.len() < 3 {
+            let take = chunk.len().min(3 - self.head.len());
+            self.head.extend_from_slice(&chunk[..take]);
         }
+        self.tokenizer.feed(chunk, &mut self.raw);
     }
 
     pub fn finish(mut self) -> Page {
-        if let Some(rewriter) = self.rewriter.take()
-            && let Err(e) = rewriter.end()
-        {
-            self.error = Some(e.to_string());
-        }
-        let raw = std::mem::take(&mut *lock(&self.raw));
-        let mut page = raw.resolve(&self.page_url);
-        page.parse_error = self.error;
+        self.tokenizer.finish(&mut self.raw);
+        let encoding = if self.head == b"\xEF\xBB\xBF" {
+            encoding_rs::UTF_8
+        } else {
+            self.declared
+                .or(self.raw.meta_charset)
+                .unwrap_or(encoding_rs::UTF_8)
+        };
+        let mut page = self.raw.resolve(&self.page_url, encoding);
+        page.parse_error = self.tokenizer.error().map(str::to_owned);
         page
     }
 }
 
-fn lock(raw: &Mutex<Raw>) -> MutexGuard<'_, Raw> {
-    // A handler cannot panic while holding the lock (no unwrap inside), but be safe.
-    raw.lock().unwrap_or_else(|e| e.into_inner())
+/// The encoding a label names, if the tokenizer can read it (ASCII-compatible).
+fn encoding(label: &str) -> Option<&'static Encoding> {
+    Encoding::for_label_no_replacement(label.trim_ascii().as_bytes())
+        .filter(|e| e.is_ascii_compatible())
 }
 
-/// Every selector the handlers use, parsed once per process (parsing them per page was ~2% of
-/// the CPU of a crawl).
-const SELECTORS: [&str; 10] = [
-    "template",
-    "svg, math",
-    "form",
-    "title",
-    "a[href]",
-    "area[href]",
-    "link[href][rel]",
-    "base[href]",
-    "meta[content]",
-    "input[type]",
-];
-
-fn selector(s: &str) -> Cow<'static, Selector> {
-    static PARSED: LazyLock<Vec<Selector>> = LazyLock::new(|| {
-        SELECTORS
-            .iter()
-            .map(|s| s.parse().expect("static selector"))
-            .collect()
-    });
-    let i = SELECTORS
-        .iter()
-        .position(|known| *known == s)
-        .expect("selector listed in SELECTORS");
-    Cow::Borrowed(&PARSED[i])
-}
-
-/// One handler per element the audit reads. Each checks the namespace (`<a>` counts in
-/// SVG too, `<title>` only in HTML) and skips `<template>` content.
-fn handlers(
-    raw: &Arc<Mutex<Raw>>,
-) -> Vec<(Cow<'static, Selector>, ElementContentHandlers<'static>)> {
-    let on = |sel: &str, f: fn(&mut Raw, &mut Element<'_, '_>)| {
-        let raw = Arc::clone(raw);
-        (
-            selector(sel),
-            ElementContentHandlers::default().element(move |el: &mut Element<'_, '_>| {
-                let mut raw = lock(&raw);
-                if raw.template_depth == 0 {
-                    f(&mut raw, el);
-                }
-                Ok(())
-            }),
-        )
-    };
-    // Open elements whose content is not plain HTML, counted through their end tags.
-    let counter = |sel: &str, field: fn(&mut Raw) -> &mut u32| {
-        let raw = Arc::clone(raw);
-        (
-            selector(sel),
-            ElementContentHandlers::default().element(move |el: &mut Element<'_, '_>| {
-                let raw = Arc::clone(&raw);
-                // A self-closing <svg/> has no end tag and no content.
-                if let Some(handlers) = el.end_tag_handlers() {
-                    *field(&mut lock(&raw)) += 1;
-                    handlers.push(Box::new(move |_| {
-                        let mut raw = lock(&raw);
-                        let n = field(&mut raw);
-                        *n = n.saturating_sub(1);
-                        Ok(())
-                    }));
-                }
-                Ok(())
-            }),
-        )
-    };
-    let template = counter("template", |raw| &mut raw.template_depth);
-    // lol_html reports an SVG <title> (an HTML integration point) in the HTML namespace.
-    let foreign = counter("svg, math", |raw| &mut raw.foreign_depth);
-    let form = {
-        let raw = Arc::clone(raw);
-        (
-            selector("form"),
-            ElementContentHandlers::default().element(move |el: &mut Element<'_, '_>| {
-                let mut guard = lock(&raw);
-                // The parser's form element pointer: a <form> inside an open one is ignored.
-                if el.namespace_uri() != HTML_NS
-                    || guard.template_depth > 0
-                    || guard.open_form.is_some()
-                {
-                    return Ok(());
-                }
-                guard.open_form = Some((el.get_attribute("action").map(attr), false));
-                drop(guard);
-                let raw = Arc::clone(&raw);
-                if let Some(handlers) = el.end_tag_handlers() {
-                    handlers.push(Box::new(move |_| {
-                        lock(&raw).open_form = None;
-                        Ok(())
-                    }));
-                }
-                Ok(())
-            }),
-        )
-    };
-    let title = {
-        let raw = Arc::clone(raw);
-        (
-            selector("title"),
-            ElementContentHandlers::default().text(
-                move |t: &mut lol_html::html_content::TextChunk<'_>| {
-                    let mut raw = lock(&raw);
-                    if raw.title_state == TitleState::Open {
-                        raw.title_text.push_str(t.as_str());
-                        if t.last_in_text_node() {
-                            raw.title_state = TitleState::Done;
-                        }
-                    }
-                    Ok(())
-                },
-            ),
-        )
-    };
-    vec![
-        template,
-        foreign,
-        on("a[href]", |raw, el| {
-            if matches!(el.namespace_uri(), HTML_NS | SVG_NS) {
-                raw.push_link(el, LinkKind::Anchor);
-            }
-        }),
-        on("area[href]", |raw, el| {
-            if el.namespace_uri() == HTML_NS {
-                raw.push_link(el, LinkKind::Area);
-            }
-        }),
-        on("link[href][rel]", |raw, el| {
-            if el.namespace_uri() != HTML_NS {
-                return;
-            }
-            if has_rel(el, "canonical") {
-                if raw.canonical.is_none() {
-                    raw.canonical = el.get_attribute("href").map(attr);
-                }
-                raw.push_link(el, LinkKind::Canonical);
-            } else if has_rel(el, "alternate") {
-                raw.push_link(el, LinkKind::Alternate);
-            }
-        }),
-        on("base[href]", |raw, el| {
-            if el.namespace_uri() == HTML_NS && raw.base.is_none() {
-                raw.base = el.get_attribute("href").map(attr);
-            }
-        }),
-        on("title", |raw, el| {
-            // The first HTML <title> only; its text arrives through the text handler.
-            if el.namespace_uri() == HTML_NS
-                && raw.foreign_depth == 0
-                && raw.title_state == TitleState::Before
-            {
-                raw.title_state = TitleState::Open;
-            }
-        }),
-        title,
-        on("meta[content]", |raw, el| {
-            if el.namespace_uri() == HTML_NS {
-                raw.meta(el);
-            }
-        }),
-        form,
-        on("input[type]", |raw, el| {
-            let password = el.namespace_uri() == HTML_NS
-                && el
-                    .get_attribute("type")
-                    .is_some_and(|t| attr(t).eq_ignore_ascii_case("password"));
-            if password {
-                raw.has_password_input = true;
-                if let Some(form) = &mut raw.open_form
-                    && !form.1
-                {
-                    form.1 = true;
-                    let action = form.0.clone();
-                    raw.password_forms.push(action);
-                }
-            }
-        }),
-    ]
-}
-
-/// An attribute value with its character references expanded.
-fn attr(value: String) -> String {
-    match htmlize::unescape_attribute(value.as_str()) {
-        Cow::Borrowed(_) => value,
-        Cow::Owned(decoded) => decoded,
+/// Bytes as text in the page's encoding (lossy), character references expanded.
+fn decode<'a>(bytes: &'a [u8], encoding: &'static Encoding) -> Cow<'a, str> {
+    if encoding == encoding_rs::UTF_8 {
+        String::from_utf8_lossy(bytes)
+    } else {
+        encoding.decode_without_bom_handling(bytes).0
     }
 }
 
+/// An attribute value as text: decoded, character references expanded.
+fn attr_text<'a>(bytes: &'a [u8], encoding: &'static Encoding) -> Cow<'a, str> {
+    match decode(bytes, encoding) {
+        Cow::Borrowed(s) => htmlize::unescape_attribute(s),
+        Cow::Owned(s) => match htmlize::unescape_attribute(s.as_str()) {
+            Cow::Borrowed(_) => Cow::Owned(s),
+            Cow::Owned(expanded) => Cow::Owned(expanded),
+        },
+    }
+}
+
+/// Attribute values that are only compared (names, types, rel): ASCII in practice, so UTF-8
+/// is as good as the page's encoding for them.
+fn attr_is(tag: &Tag<'_>, name: &str, want: impl Fn(&str) -> bool) -> bool {
+    match tag.attr(name) {
+        Some(Ok(v)) => want(&attr_text(v, encoding_rs::UTF_8)),
+        _ => false,
+    }
+}
+
+/// A kept attribute value, or None if missing or cut.
+fn attr_bytes(tag: &Tag<'_>, name: &str) -> Option<Vec<u8>> {
+    tag.attr(name)?.ok().map(<[u8]>::to_vec)
+}
+
 /// `rel` is a space-separated, ASCII case-insensitive token list.
-fn has_rel(el: &Element<'_, '_>, token: &str) -> bool {
-    el.get_attribute("rel").is_some_and(|rel| {
-        attr(rel)
-            .split_ascii_whitespace()
+fn has_rel(tag: &Tag<'_>, token: &str) -> bool {
+    attr_is(tag, "rel", |rel| {
+        rel.split_ascii_whitespace()
             .any(|t| t.eq_ignore_ascii_case(token))
     })
 }
@@ -367,63 +186,161 @@ enum TitleState {
     Done,
 }
 
-/// Attribute values collected while parsing, still unresolved.
+/// What the tokenizer reported, as bytes still to decode and resolve.
 #[derive(Default)]
 struct Raw {
     title_state: TitleState,
     /// The first title's text as written (references expanded at the end).
-    title_text: String,
-    base: Option<String>,
-    robots: Vec<String>,
-    canonical: Option<String>,
-    /// Parsed meta refresh contents in order; `None` = refresh without URL.
-    refresh: Vec<Option<String>>,
-    links: Vec<(String, LinkKind)>,
+    title_text: Vec<u8>,
+    base: Option<Vec<u8>>,
+    robots: Vec<Vec<u8>>,
+    canonical: Option<Vec<u8>>,
+    /// `content` of each `<meta http-equiv=refresh>`, in order.
+    refresh: Vec<Vec<u8>>,
+    /// All hrefs end to end in `hrefs`; each link is its end offset and kind.
+    hrefs: Vec<u8>,
+    links: Vec<(usize, LinkKind)>,
+    /// Links whose href was longer than the tokenizer keeps.
+    cut_links: usize,
     has_password_input: bool,
     /// `action` attributes of forms holding a password input.
-    password_forms: Vec<Option<String>>,
+    password_forms: Vec<Option<Vec<u8>>>,
     /// The open form's action and whether it already holds a password input.
-    open_form: Option<(Option<String>, bool)>,
+    open_form: Option<(Option<Vec<u8>>, bool)>,
     /// Open `<template>` elements around the cursor.
     template_depth: u32,
-    /// Open `<svg>` and `<math>` elements around the cursor.
-    foreign_depth: u32,
+    /// The first `<meta charset>` (or http-equiv content-type charset) the page declares.
+    meta_charset: Option<&'static Encoding>,
+}
+
+impl Sink for Raw {
+    fn wants_attrs(&mut self, name: &Name) -> bool {
+        matches!(
+            name.as_bytes(),
+            b"a" | b"area" | b"link" | b"base" | b"meta" | b"form" | b"input"
+        )
+    }
+
+    fn start_tag(&mut self, tag: &Tag<'_>) -> bool {
+        let html = tag.ns == Namespace::Html;
+        let name = tag.name.as_bytes();
+        if html && tag.name.is("template") {
+            // `<template/>` opens one too: self-closing is ignored on HTML elements.
+            self.template_depth += 1;
+            return false;
+        }
+        if self.template_depth > 0 {
+            return false;
+        }
+        match name {
+            // `<a>` counts in SVG too (not in MathML, which has no link element).
+            b"a" if html || tag.ns == Namespace::Svg => self.push_link(tag, LinkKind::Anchor),
+            _ if !html => {}
+            b"area" => self.push_link(tag, LinkKind::Area),
+            b"link" if tag.has_attr("href") => {
+                if has_rel(tag, "canonical") {
+                    if self.canonical.is_none() {
+                        self.canonical = attr_bytes(tag, "href");
+                    }
+                    self.push_link(tag, LinkKind::Canonical);
+                } else if has_rel(tag, "alternate") {
+                    self.push_link(tag, LinkKind::Alternate);
+                }
+            }
+            b"base" if self.base.is_none() => self.base = attr_bytes(tag, "href"),
+            b"title" if !tag.in_foreign && self.title_state == TitleState::Before => {
+                // The first HTML <title> only; its text arrives through `text`.
+                self.title_state = TitleState::Open;
+                return true;
+            }
+            b"meta" => self.meta(tag),
+            // The parser's form element pointer: a <form> inside an open one is ignored.
+            b"form" if self.open_form.is_none() => {
+                self.open_form = Some((attr_bytes(tag, "action"), false));
+            }
+            b"input" if attr_is(tag, "type", |t| t.eq_ignore_ascii_case("password")) => {
+                self.has_password_input = true;
+                if let Some((action, holds)) = &mut self.open_form
+                    && !*holds
+                {
+                    *holds = true;
+                    self.password_forms.push(action.clone());
+                }
+            }
+            _ => {}
+        }
+        false
+    }
+
+    fn end_tag(&mut self, name: &Name, ns: Namespace) {
+        if ns != Namespace::Html {
+            return;
+        }
+        if name.is("template") {
+            self.template_depth = self.template_depth.saturating_sub(1);
+        } else if self.template_depth > 0 {
+        } else if name.is("form") {
+            self.open_form = None;
+        } else if name.is("title") && self.title_state == TitleState::Open {
+            self.title_state = TitleState::Done;
+        }
+    }
+
+    fn text(&mut self, text: &[u8]) {
+        if self.title_state == TitleState::Open {
+            let room = MAX_TITLE_BYTES.saturating_sub(self.title_text.len());
+            self.title_text
+                .extend_from_slice(&text[..text.len().min(room)]);
+        }
+    }
 }
 
 impl Raw {
-    fn push_link(&mut self, el: &Element<'_, '_>, kind: LinkKind) {
-        if let Some(href) = el.get_attribute("href") {
-            self.links.push((attr(href), kind));
+    fn push_link(&mut self, tag: &Tag<'_>, kind: LinkKind) {
+        match tag.attr("href") {
+            Some(Ok(href)) => {
+                self.hrefs.extend_from_slice(href);
+                self.links.push((self.hrefs.len(), kind));
+            }
+            Some(Err(())) => self.cut_links += 1,
+            None => {}
         }
     }
 
-    fn meta(&mut self, el: &Element<'_, '_>) {
-        let Some(content) = el.get_attribute("content").map(attr) else {
-            return;
-        };
-        let named = |name: &str, want: &str| {
-            el.get_attribute(name)
-                .is_some_and(|n| attr(n).trim_ascii().eq_ignore_ascii_case(want))
-        };
-        if named("name", "robots") {
-            let content = content.trim_ascii();
-            if !content.is_empty() {
-                self.robots.push(content.to_owned());
+    fn meta(&mut self, tag: &Tag<'_>) {
+        if self.meta_charset.is_none() {
+            if let Some(Ok(label)) = tag.attr("charset") {
+                self.meta_charset = encoding(&String::from_utf8_lossy(label));
+            } else if attr_is(tag, "http-equiv", |v| {
+                v.trim_ascii().eq_ignore_ascii_case("content-type")
+            }) && let Some(Ok(content)) = tag.attr("content")
+            {
+                self.meta_charset =
+                    charset_in_content(&String::from_utf8_lossy(content)).and_then(encoding);
             }
         }
-        if named("http-equiv", "refresh")
-            && let Some(target) = refresh_target(&content)
-        {
-            self.refresh.push(target.map(str::to_owned));
+        let Some(content) = attr_bytes(tag, "content") else {
+            return;
+        };
+        if attr_is(tag, "name", |n| {
+            n.trim_ascii().eq_ignore_ascii_case("robots")
+        }) {
+            self.robots.push(content.clone());
+        }
+        if attr_is(tag, "http-equiv", |n| {
+            n.trim_ascii().eq_ignore_ascii_case("refresh")
+        }) {
+            self.refresh.push(content);
         }
     }
 
-    fn resolve(self, page_url: &Url) -> Page {
+    fn resolve(self, page_url: &Url, encoding: &'static Encoding) -> Page {
+        let text = |bytes: &[u8]| attr_text(bytes, encoding).into_owned();
         // An unparsable or non-http(s) base is ignored, as browsers block
         // e.g. `data:`/`javascript:` bases.
         let base = self
             .base
-            .and_then(|b| page_url.join(b.trim_ascii()).ok())
+            .and_then(|b| page_url.join(text(&b).trim_ascii()).ok())
             .filter(is_http)
             .unwrap_or_else(|| page_url.clone());
         let mut page_norm = page_url.clone();
@@ -431,14 +348,17 @@ impl Raw {
         let origin = &base[..url::Position::BeforePath];
 
         let mut links = Vec::with_capacity(self.links.len());
-        let mut invalid_links = 0;
-        for (href, kind) in &self.links {
+        let mut invalid_links = self.cut_links;
+        let mut from = 0;
+        for &(to, kind) in &self.links {
+            let href = attr_text(&self.hrefs[from..to], encoding);
+            from = to;
             let href = href.trim_ascii();
             if href.is_empty() {
                 continue;
             }
             if let Some(url) = simple_path_link(origin, href) {
-                links.push(Link { url, kind: *kind });
+                links.push(Link { url, kind });
                 continue;
             }
             let Ok(mut url) = base.join(href) else {
@@ -456,37 +376,77 @@ impl Raw {
             }
             links.push(Link {
                 url: url.into(),
-                kind: *kind,
+                kind,
             });
         }
 
-        let resolve_or_raw = |s: &str| {
-            base.join(s.trim_ascii())
-                .map_or_else(|_| s.to_owned(), String::from)
+        let resolve_or_raw = |bytes: &[u8]| {
+            let s = text(bytes);
+            base.join(s.trim_ascii()).map_or(s, String::from)
         };
-        let title = htmlize::unescape(self.title_text.as_str())
+        let title = htmlize::unescape(decode(&self.title_text, encoding))
             .split_ascii_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
+        let robots: Vec<String> = self
+            .robots
+            .iter()
+            .map(|c| text(c).trim_ascii().to_owned())
+            .filter(|c| !c.is_empty())
+            .collect();
+        let refresh: Vec<Option<String>> = self
+            .refresh
+            .iter()
+            .filter_map(|c| refresh_target(&text(c)).map(|t| t.map(str::to_owned)))
+            .collect();
 
         Page {
             title: (!title.is_empty()).then_some(title),
-            meta_robots: (!self.robots.is_empty()).then(|| self.robots.join(", ")),
+            meta_robots: (!robots.is_empty()).then(|| robots.join(", ")),
             canonical: self.canonical.as_deref().map(resolve_or_raw),
-            meta_refresh: first_refresh(&self.refresh, &base),
+            meta_refresh: first_refresh(&refresh, &base),
             links,
             invalid_links,
             has_password_input: self.has_password_input,
             password_form_actions: self
                 .password_forms
                 .iter()
-                .map(|action| match action.as_deref().map(str::trim_ascii) {
-                    Some(a) if !a.is_empty() => resolve_or_raw(a),
+                .map(|action| match action.as_deref() {
+                    Some(a) if !text(a).trim_ascii().is_empty() => resolve_or_raw(a),
                     _ => page_url.to_string(),
                 })
                 .collect(),
             parse_error: None,
         }
+    }
+}
+
+/// The charset in a `<meta http-equiv=content-type content=…>` (the WHATWG "extracting a
+/// character encoding from a meta element" steps): `charset`, optional spaces, `=`, then a
+/// quoted value (which must be closed) or one up to a space or `;`.
+fn charset_in_content(content: &str) -> Option<&str> {
+    let lower = content.to_ascii_lowercase();
+    let mut from = 0;
+    loop {
+        let at = from + lower[from..].find("charset")?;
+        let rest = content[at + 7..].trim_start_matches(|c: char| c.is_ascii_whitespace());
+        let Some(value) = rest.strip_prefix('=') else {
+            from = at + 7;
+            continue;
+        };
+        let value = value.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        return match value.chars().next()? {
+            quote @ ('"' | '\'') => {
+                let inner = &value[1..];
+                inner.find(quote).map(|end| &inner[..end])
+            }
+            _ => {
+                let end = value
+                    .find(|c: char| c.is_ascii_whitespace() || c == ';')
+                    .unwrap_or(value.len());
+                Some(&value[..end])
+            }
+        };
     }
 }
 
@@ -1033,17 +993,32 @@ mod tests {
     }
 
     #[test]
-    fn millions_of_open_tags_stop_the_parse_with_a_reason_and_keep_earlier_links() {
+    fn millions_of_open_tags_cost_nothing_and_later_links_are_found() {
+        // No stack of open HTML elements is kept, so unclosed tags take no memory.
+        let html = format!(
+            "<a href=/first>x</a>{}<a href=/last>",
+            "<b><li><div>".repeat(1_000_000)
+        );
+        let p = ex(&html);
+        assert_eq!(
+            urls(&p),
+            ["https://example.com/first", "https://example.com/last"]
+        );
+        assert_eq!(p.parse_error, None);
+    }
+
+    #[test]
+    fn svg_nested_beyond_the_cap_stops_the_parse_with_a_reason_and_keeps_earlier_links() {
         let html = format!(
             "<a href=/first>x</a>{}<a href=/never>",
-            "<b>".repeat(1_000_000)
+            "<svg>".repeat(1_000_000)
         );
         let p = ex(&html);
         assert_eq!(urls(&p), ["https://example.com/first"]);
         assert!(
             p.parse_error
                 .as_deref()
-                .is_some_and(|e| e.contains("memory")),
+                .is_some_and(|e| e.contains("nested svg")),
             "{:?}",
             p.parse_error
         );
@@ -1089,6 +1064,56 @@ mod tests {
         // Undeclared bytes that are not UTF-8 are replaced, never a panic.
         let p = ex(&String::from_utf8_lossy(b"<title>\xff\xfe</title>"));
         assert_eq!(p.title.as_deref(), Some("\u{fffd}\u{fffd}"));
+    }
+
+    #[test]
+    fn encoding_is_bom_then_header_then_meta_and_applies_to_the_whole_page() {
+        let parse = |header: Option<&str>, body: &[u8]| {
+            let mut parser = PageParser::new(page_url(), header);
+            parser.write(body);
+            parser.finish()
+        };
+        // A <meta charset> after the first link still decodes it, as browsers re-decode.
+        let p = parse(None, b"<a href=\"/\xe9\">x</a><meta charset=iso-8859-1>");
+        assert_eq!(urls(&p), ["https://example.com/%C3%A9"]);
+        // The Content-Type's charset wins over the page's.
+        let p = parse(
+            Some("utf-8"),
+            b"<meta charset=iso-8859-1><title>\xc3\xa9</title>",
+        );
+        assert_eq!(p.title.as_deref(), Some("\u{e9}"));
+        // http-equiv content-type declares one too.
+        let p = parse(
+            None,
+            b"<meta http-equiv=Content-Type content='text/html; charset=\"windows-1252\"'><title>\x93</title>",
+        );
+        assert_eq!(p.title.as_deref(), Some("\u{201c}"));
+        // A UTF-8 byte order mark wins over everything.
+        let p = parse(Some("iso-8859-1"), b"\xef\xbb\xbf<title>\xc3\xa9</title>");
+        assert_eq!(p.title.as_deref(), Some("\u{e9}"));
+        // UTF-16 cannot be what the bytes of an HTML page read as ASCII are: UTF-8.
+        let p = parse(None, b"<meta charset=utf-16><title>\xc3\xa9</title>");
+        assert_eq!(p.title.as_deref(), Some("\u{e9}"));
+    }
+
+    #[test]
+    fn first_title_counts_even_when_empty() {
+        assert_eq!(ex("<title> </title><title>Second</title>").title, None);
+    }
+
+    #[test]
+    fn an_unclosed_template_keeps_the_rest_of_the_page_inert() {
+        // `</head>` does not close a <template>: only `</template>` does.
+        let p = ex("<head><template><a href=/in></head><body><a href=/also-in>");
+        assert!(p.links.is_empty());
+    }
+
+    #[test]
+    fn a_second_form_while_one_is_open_is_not_a_form() {
+        let p = ex("<form action=/first><form action=/second><input type=password>");
+        assert_eq!(p.password_form_actions, ["https://example.com/first"]);
+        let p = ex("<form action=/first></form><form action=/second><input type=password>");
+        assert_eq!(p.password_form_actions, ["https://example.com/second"]);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod extract;
 pub mod fetch;
 pub mod frontier;
+pub mod html;
 pub mod journal;
 pub mod pacer;
 pub mod robots;
