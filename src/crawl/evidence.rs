@@ -2,8 +2,9 @@
 //! the [`Facts`] of each row. Used while rows stream (with what is known so far) and again in
 //! the final pass (with everything known).
 
-use std::collections::HashMap;
 use std::hash::BuildHasher;
+
+use foldhash::HashMap;
 
 use url::Url;
 

@@ -19,12 +19,15 @@ pub mod sitemap;
 pub mod tls;
 pub mod urlnorm;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
 use bytes::BytesMut;
+// The engine's per-URL maps are hit several times per page: foldhash over SipHash (random
+// per-process seed, so hostile URLs still cannot be chosen to collide).
+use foldhash::{HashMap, HashMapExt, HashSetExt};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use url::Url;
@@ -195,7 +198,7 @@ pub struct Engine<'a> {
     robots: HashMap<String, RobotsSlot>,
     pacers: HashMap<String, Arc<Pacer>>,
     tasks: JoinSet<Result<Done>>,
-    in_flight: HashSet<UrlId>,
+    in_flight: foldhash::HashSet<UrlId>,
     phase: Phase,
     start_head: Option<UrlId>,
     held: Vec<AuditRow>,
@@ -254,7 +257,7 @@ impl<'a> Engine<'a> {
             robots: HashMap::new(),
             pacers: HashMap::new(),
             tasks: JoinSet::new(),
-            in_flight: HashSet::new(),
+            in_flight: foldhash::HashSet::new(),
             phase: Phase::Start,
             start_head: None,
             held: Vec::new(),
@@ -1448,7 +1451,8 @@ impl<'a> Engine<'a> {
         let flags = self.frontier.get(id).flags;
         // A public page exposes what it links to (search engines follow those links).
         let public = !flags.private && (flags.exposed || flags.hop_of_public);
-        let mut seen = HashSet::new();
+        // The pages linked, each counted once below: sorting ids is cheaper than a set.
+        let mut linked = Vec::with_capacity(links.len());
         for link in links {
             // Most links point at URLs met before: look them up as written, parse only new ones.
             let child = match self.frontier.id(&link.url) {
@@ -1480,9 +1484,12 @@ impl<'a> Engine<'a> {
                     link.kind,
                     extract::LinkKind::Anchor | extract::LinkKind::Area
                 );
-            if seen.insert(child) {
-                self.frontier.get_mut(child).inlinks += 1;
-            }
+            linked.push(child);
+        }
+        linked.sort_unstable();
+        linked.dedup();
+        for child in linked {
+            self.frontier.get_mut(child).inlinks += 1;
         }
         Ok(())
     }
