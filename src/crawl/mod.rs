@@ -19,6 +19,7 @@ pub mod sitemap;
 pub mod tls;
 pub mod urlnorm;
 
+use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -870,9 +871,16 @@ impl<'a> Engine<'a> {
         else {
             return;
         };
-        let url_of = |r: Option<UrlId>| r.map(|r| self.frontier.get(r).url.clone());
-        let better = (depth, new_rank, url_of(Some(new_ref)))
-            < (entry.depth, old_rank, url_of(entry.referrer));
+        // Every link of every page comes here: the referrers' URLs are compared only to break a
+        // tie, and not at all when the page links the same URL again.
+        let better = match (depth, new_rank).cmp(&(entry.depth, old_rank)) {
+            Ordering::Less => true,
+            Ordering::Greater => false,
+            Ordering::Equal => entry.referrer.is_some_and(|old_ref| {
+                old_ref != new_ref
+                    && self.frontier.get(new_ref).url < self.frontier.get(old_ref).url
+            }),
+        };
         if better {
             let entry = self.frontier.get_mut(id);
             entry.depth = depth;
