@@ -100,6 +100,7 @@ pub struct CrawlFacts {
 /// What the crawl knows once it is over: the final pass completes every row from it.
 pub struct Finished {
     frontier: Frontier,
+    scope: Scope,
     robots: HashMap<String, RobotsSlot>,
     calibrations: Calibrations,
     cfg: Arc<Config>,
@@ -123,6 +124,7 @@ impl Finished {
         }
         Evidence {
             frontier: &self.frontier,
+            scope: &self.scope,
             robots: &self.robots,
             calibrations: &self.calibrations,
             matcher: &self.cfg.private_matcher,
@@ -370,6 +372,7 @@ impl<'a> Engine<'a> {
         self.facts.elapsed = started.elapsed();
         let finished = Finished {
             frontier: self.frontier,
+            scope: self.scope,
             robots: self.robots,
             calibrations: self.calibrations,
             cfg: self.cfg,
@@ -941,7 +944,7 @@ impl<'a> Engine<'a> {
     }
 
     fn url(&self, id: UrlId) -> Option<Url> {
-        Url::parse(&self.frontier.get(id).url).ok()
+        self.scope.reparse(&self.frontier.get(id).url)
     }
 
     // ---- results ----------------------------------------------------------------------
@@ -1750,6 +1753,7 @@ impl<'a> Engine<'a> {
     fn evidence(&self) -> Evidence<'_> {
         Evidence {
             frontier: &self.frontier,
+            scope: &self.scope,
             robots: &self.robots,
             calibrations: &self.calibrations,
             matcher: &self.cfg.private_matcher,

@@ -4,6 +4,7 @@
 
 use url::Url;
 
+use super::urlnorm;
 use crate::config::TrapLimits;
 use crate::report::row::SkipReason;
 
@@ -13,6 +14,9 @@ pub struct Scope {
     host: String,
     port: Option<u16>,
     include_subdomains: bool,
+    /// A URL of the audited origin: the crawl's own URLs are parsed again against it
+    /// ([`urlnorm::reparse`]).
+    base: Url,
 }
 
 impl Scope {
@@ -22,7 +26,14 @@ impl Scope {
             host: start.host_str().unwrap_or_default().to_string(),
             port: start.port_or_known_default(),
             include_subdomains,
+            base: start.clone(),
         }
+    }
+
+    /// Parse again a URL string the crawl serialised (a frontier URL, a row's URL): cheap on
+    /// the audited origin.
+    pub fn reparse(&self, url: &str) -> Option<Url> {
+        urlnorm::reparse(&self.base, url)
     }
 
     pub fn contains(&self, url: &Url) -> bool {
