@@ -191,7 +191,7 @@ impl Evidence<'_> {
         };
         let index_disallowed = url.as_ref().is_some_and(|url| {
             matches!(
-                self.robots.get(&scope::origin_key(url)),
+                self.robots.get(&*self.scope.key_of(url)),
                 Some(RobotsSlot::Ready(robots))
                     if !robots.check(self.index_token, super::path_and_query(url)).allowed
             )

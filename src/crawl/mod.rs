@@ -523,8 +523,8 @@ impl<'a> Engine<'a> {
         let Some(url) = self.url(id) else {
             return self.skip(id, SkipReason::InvalidUrl);
         };
-        let origin = scope::origin_key(&url);
-        let robots = match self.robots.get_mut(&origin) {
+        let origin = self.scope.key_of(&url);
+        let robots = match self.robots.get_mut(&*origin) {
             Some(RobotsSlot::Ready(robots)) => robots.clone(),
             Some(RobotsSlot::Loading(waiting)) => {
                 waiting.push((id, lane));
@@ -533,9 +533,9 @@ impl<'a> Engine<'a> {
             }
             None => {
                 self.robots
-                    .insert(origin.clone(), RobotsSlot::Loading(vec![(id, lane)]));
+                    .insert(origin.to_string(), RobotsSlot::Loading(vec![(id, lane)]));
                 self.frontier.get_mut(id).state = State::InFlight;
-                self.spawn_robots(origin, &url);
+                self.spawn_robots(origin.to_string(), &url);
                 return Ok(());
             }
         };
@@ -727,6 +727,10 @@ impl<'a> Engine<'a> {
     }
 
     fn pacer(&mut self, origin: &str) -> Arc<Pacer> {
+        // Every request asks: the key is copied only the first time.
+        if let Some(pacer) = self.pacers.get(origin) {
+            return pacer.clone();
+        }
         let (delay, concurrency) = (self.cfg.delay, self.cfg.concurrency);
         self.pacers
             .entry(origin.to_string())
@@ -932,7 +936,7 @@ impl<'a> Engine<'a> {
         // Decided here when robots.txt is already known, so that disallowed pages do not
         // spend the page budget; otherwise dispatch decides.
         if !self.cfg.ignore_robots
-            && let Some(RobotsSlot::Ready(robots)) = self.robots.get(&scope::origin_key(url))
+            && let Some(RobotsSlot::Ready(robots)) = self.robots.get(&*self.scope.key_of(url))
             && !robots.check(&self.token, path_and_query(url)).allowed
         {
             return Some(SkipReason::Robots);
@@ -1624,7 +1628,7 @@ impl<'a> Engine<'a> {
 
     fn robots_verdict(&self, id: UrlId) -> Option<RobotsVerdict> {
         let url = self.url(id)?;
-        match self.robots.get(&scope::origin_key(&url))? {
+        match self.robots.get(&*self.scope.key_of(&url))? {
             RobotsSlot::Ready(robots) => {
                 Some(if robots.check(&self.token, path_and_query(&url)).allowed {
                     RobotsVerdict::Allowed
