@@ -1054,7 +1054,7 @@ impl<'a> Engine<'a> {
             },
             Done::Replayed(_) => return Ok(()),
         };
-        journal.append(&record)
+        journal.append_ref(&record)
     }
 
     /// Record a live answer in the journal, then act on it (a replayed one is in it already).
