@@ -47,6 +47,10 @@ pub struct Facts<'a> {
     /// www_authenticate, x_robots_tag, meta_robots, in_sitemap, discovered_via, skip_reason,
     /// error, kind, referrer.
     pub row: &'a AuditRow,
+    /// `row.url` and `row.final_url` parsed (inner `None`: it does not parse), when the caller
+    /// has them at hand: the engine parses them for its own checks, and parsing is a good part
+    /// of a row's cost. `None`: the rules parse the row's text.
+    pub urls: Option<(Option<&'a Url>, Option<&'a Url>)>,
     /// The URL matches a private pattern.
     pub private: bool,
     /// The site exposes it publicly: the start URL, listed in a sitemap, linked from a public
@@ -212,11 +216,18 @@ struct Answer {
 }
 
 impl Answer {
-    fn of(row: &AuditRow) -> Self {
+    fn of(row: &AuditRow, urls: Option<(Option<&Url>, Option<&Url>)>) -> Self {
         let redirects = !row.redirect_chain.trim().is_empty();
-        let url = Url::parse(&row.url).ok();
+        let url = match urls {
+            Some((url, _)) => url.cloned(),
+            None => Url::parse(&row.url).ok(),
+        };
         let (end, final_url) = if redirects {
-            (row.final_status, Url::parse(&row.final_url).ok())
+            let final_url = match urls {
+                Some((_, final_url)) => final_url.cloned(),
+                None => Url::parse(&row.final_url).ok(),
+            };
+            (row.final_status, final_url)
         } else {
             (row.final_status.or(row.status), url.clone())
         };
@@ -281,7 +292,7 @@ fn judge(f: &Facts, visibility: Visibility, in_scope: bool) -> Out {
     if f.refused {
         return Out::new(Verdict::Unverified).note(NOTE_REFUSED);
     }
-    let a = Answer::of(row);
+    let a = Answer::of(row, f.urls);
     let walled_by_bot =
         a.own.is_some_and(|s| WALL.contains(&s)) || (a.redirects && a.end_in(&WALL));
     if f.challenge && walled_by_bot {
@@ -648,6 +659,7 @@ mod tests {
         fn facts(&self) -> Facts<'_> {
             Facts {
                 row: &self.row,
+                urls: None,
                 private: self.private,
                 exposed: self.exposed,
                 linked_from_public: self.linked,
@@ -694,6 +706,7 @@ mod tests {
         let run = |row: &AuditRow, login_form, posts_http, links_http| {
             classify(&Facts {
                 row,
+                urls: None,
                 private: false,
                 exposed: true,
                 linked_from_public: true,
@@ -1575,6 +1588,7 @@ mod tests {
             };
             let f = Facts {
                 row: &row,
+                urls: None,
                 private: next(2) == 1,
                 exposed: next(2) == 1,
                 linked_from_public: next(2) == 1,

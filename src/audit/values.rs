@@ -9,8 +9,32 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// Read a value-list member back from its CSV spelling (`"public_401"` -> `Public401`).
+///
+/// Every row's `finding` cell is read this way, and most are empty: through serde's plain
+/// string deserializer with an error that keeps no message, a word that is no member costs a
+/// few comparisons instead of an allocated value and a formatted "expected one of …" error.
 fn from_label<T: for<'de> Deserialize<'de>>(text: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(text.trim().to_string())).ok()
+    use serde::de::IntoDeserializer;
+    let words: serde::de::value::StrDeserializer<'_, NoMember> = text.trim().into_deserializer();
+    T::deserialize(words).ok()
+}
+
+/// [`from_label`]'s error: the text is no member of the list (nothing more to say).
+#[derive(Debug)]
+struct NoMember;
+
+impl fmt::Display for NoMember {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not a member of the list")
+    }
+}
+
+impl std::error::Error for NoMember {}
+
+impl serde::de::Error for NoMember {
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        NoMember
+    }
 }
 
 /// The CSV spelling of a member, for `Display`.

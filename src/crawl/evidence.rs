@@ -2,14 +2,15 @@
 //! the [`Facts`] of each row. Used while rows stream (with what is known so far) and again in
 //! the final pass (with everything known).
 
-use std::collections::HashMap;
 use std::hash::BuildHasher;
+
+use foldhash::HashMap;
 
 use url::Url;
 
 use super::RobotsSlot;
 use super::frontier::{Frontier, UrlId};
-use super::scope;
+use super::scope::{self, Scope};
 use crate::audit::{self, CatchAll, Facts, Fingerprint, PrivateMatcher};
 use crate::report::row::AuditRow;
 
@@ -86,6 +87,11 @@ impl Calibrations {
             .insert(key, Calibration::Done(fingerprint.map(Box::new)));
     }
 
+    /// Whether this page answered a private 200 whose fingerprint is kept.
+    pub fn fingerprinted(&self, id: UrlId) -> bool {
+        self.pages.contains_key(&id)
+    }
+
     /// Whether the verdict on this page still waits for a calibration answer.
     pub fn pending(&self, id: UrlId, url: &Url, matcher: &PrivateMatcher) -> bool {
         if !self.pages.contains_key(&id) {
@@ -133,6 +139,8 @@ fn private_prefix(path: &str, matcher: &PrivateMatcher) -> String {
 /// Everything the rules need, borrowed from the engine's state.
 pub(crate) struct Evidence<'a> {
     pub(crate) frontier: &'a Frontier,
+    /// Rows' URLs are parsed again against it (cheaply).
+    pub(crate) scope: &'a Scope,
     pub(crate) robots: &'a HashMap<String, RobotsSlot>,
     pub(crate) calibrations: &'a Calibrations,
     pub(crate) matcher: &'a PrivateMatcher,
@@ -146,7 +154,11 @@ impl Evidence<'_> {
         let Some(id) = self.frontier.id(&row.final_url) else {
             return false;
         };
-        Url::parse(&row.final_url).is_ok_and(|u| self.calibrations.pending(id, &u, self.matcher))
+        self.calibrations.fingerprinted(id)
+            && self
+                .scope
+                .reparse(&row.final_url)
+                .is_some_and(|u| self.calibrations.pending(id, &u, self.matcher))
     }
 
     /// Fill the row's visibility, verdict, finding and severity from the rules.
@@ -160,7 +172,13 @@ impl Evidence<'_> {
         let final_flags = final_id
             .map(|id| self.frontier.get(id).flags)
             .unwrap_or_default();
-        let final_url = Url::parse(&row.final_url).ok();
+        // Parsed once here, for these checks and for the rules.
+        let url = self.scope.reparse(&row.url);
+        let final_url = if row.final_url == row.url {
+            url.clone()
+        } else {
+            self.scope.reparse(&row.final_url)
+        };
         let catch_all = match (final_id, &final_url) {
             (Some(id), Some(url)) => self.calibrations.catch_all(id, url, self.matcher),
             _ => CatchAll::No,
@@ -171,15 +189,16 @@ impl Evidence<'_> {
             (Some(id), Some(url)) => self.calibrations.pending(id, url, self.matcher),
             _ => false,
         };
-        let index_disallowed = Url::parse(&row.url).is_ok_and(|url| {
+        let index_disallowed = url.as_ref().is_some_and(|url| {
             matches!(
-                self.robots.get(&scope::origin_key(&url)),
+                self.robots.get(&*self.scope.key_of(url)),
                 Some(RobotsSlot::Ready(robots))
-                    if !robots.check(self.index_token, super::path_and_query(&url)).allowed
+                    if !robots.check(self.index_token, super::path_and_query(url)).allowed
             )
         });
         let facts = Facts {
             row,
+            urls: Some((url.as_ref(), final_url.as_ref())),
             private: flags.private,
             // A redirect target of a public URL is public; the rules keep its findings on the
             // URL that the site links to.

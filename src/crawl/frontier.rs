@@ -2,8 +2,13 @@
 //! depth, and how far it got. The queues hold ids; an id whose state moved on is skipped when
 //! popped, so moving a URL to a faster lane never requests it twice.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
+
+// Every link of every page is looked up here: foldhash is several times cheaper than the
+// default SipHash on URL strings, and its per-process random seed keeps hostile URLs from
+// being chosen to collide.
+use foldhash::HashMap;
 
 use crate::report::row::{DiscoveredVia, Kind, RobotsVerdict, SkipReason};
 

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use super::extract::Page;
+use super::extract::{Link, LinkKind, Page};
 use super::fetch::Response;
 use super::sitemap::Sitemap;
 use crate::audit::Fingerprint;
@@ -122,6 +122,8 @@ pub fn calibration_key(key: &str) -> String {
 /// Appends records; buffered, flushed on [`Writer::flush`].
 pub struct Writer {
     out: BufWriter<File>,
+    /// A fetch record is built here, then written at once.
+    line: Vec<u8>,
 }
 
 impl Writer {
@@ -131,6 +133,7 @@ impl Writer {
             .with_context(|| format!("cannot create the resume journal {}", path.display()))?;
         let mut writer = Self {
             out: BufWriter::with_capacity(WRITE_BUFFER, file),
+            line: Vec::new(),
         };
         writer.append(&Record::Header {
             version: VERSION,
@@ -156,6 +159,7 @@ impl Writer {
         }
         Ok(Self {
             out: BufWriter::with_capacity(WRITE_BUFFER, file),
+            line: Vec::new(),
         })
     }
 
@@ -165,9 +169,112 @@ impl Writer {
         Ok(())
     }
 
+    /// Append a live answer: the same JSON as `append(record)`.
+    pub fn append_ref(&mut self, record: &RecordRef<'_>) -> Result<()> {
+        let RecordRef::Fetch {
+            url,
+            response,
+            page,
+            sitemap,
+            fingerprint,
+            challenge,
+        } = *record
+        else {
+            return self.append(record);
+        };
+        // One per page, with every link of the page: serde_json escapes every string byte by
+        // byte, field names included, which made this record a twentieth of a crawl's CPU.
+        // The links are written here instead (see `write_page`); the rest goes through serde.
+        let line = &mut self.line;
+        line.clear();
+        line.extend_from_slice(br#"{"t":"fetch","url":"#);
+        write_str(line, url)?;
+        line.extend_from_slice(br#","response":"#);
+        serde_json::to_writer(&mut *line, response)?;
+        line.extend_from_slice(br#","page":"#);
+        match page {
+            Some(page) => write_page(line, page)?,
+            None => line.extend_from_slice(b"null"),
+        }
+        line.extend_from_slice(br#","sitemap":"#);
+        serde_json::to_writer(&mut *line, &sitemap)?;
+        line.extend_from_slice(br#","fingerprint":"#);
+        serde_json::to_writer(&mut *line, &fingerprint)?;
+        line.extend_from_slice(br#","challenge":"#);
+        line.extend_from_slice(if challenge { b"true" } else { b"false" });
+        line.extend_from_slice(b"}\n");
+        self.out.write_all(line)?;
+        Ok(())
+    }
+
     pub fn flush(&mut self) -> Result<()> {
         self.out.flush().context("cannot write the resume journal")
     }
+}
+
+/// A [`Page`] as serde_json writes it, its links without the serializer. Every field is named
+/// (no `..`): a field added to `Page` does not compile until it is written here too.
+fn write_page(line: &mut Vec<u8>, page: &Page) -> Result<()> {
+    let Page {
+        title,
+        meta_robots,
+        canonical,
+        meta_refresh,
+        links,
+        invalid_links,
+        has_password_input,
+        password_form_actions,
+        parse_error,
+    } = page;
+    line.extend_from_slice(br#"{"title":"#);
+    serde_json::to_writer(&mut *line, title)?;
+    line.extend_from_slice(br#","meta_robots":"#);
+    serde_json::to_writer(&mut *line, meta_robots)?;
+    line.extend_from_slice(br#","canonical":"#);
+    serde_json::to_writer(&mut *line, canonical)?;
+    line.extend_from_slice(br#","meta_refresh":"#);
+    serde_json::to_writer(&mut *line, meta_refresh)?;
+    line.extend_from_slice(br#","links":["#);
+    for (i, Link { url, kind }) in links.iter().enumerate() {
+        if i > 0 {
+            line.push(b',');
+        }
+        line.extend_from_slice(br#"{"url":"#);
+        write_str(line, url)?;
+        line.extend_from_slice(match kind {
+            LinkKind::Anchor => br#","kind":"Anchor"}"#.as_slice(),
+            LinkKind::Area => br#","kind":"Area"}"#,
+            LinkKind::Canonical => br#","kind":"Canonical"}"#,
+            LinkKind::Alternate => br#","kind":"Alternate"}"#,
+        });
+    }
+    line.extend_from_slice(br#"],"invalid_links":"#);
+    serde_json::to_writer(&mut *line, invalid_links)?;
+    line.extend_from_slice(br#","has_password_input":"#);
+    serde_json::to_writer(&mut *line, has_password_input)?;
+    line.extend_from_slice(br#","password_form_actions":"#);
+    serde_json::to_writer(&mut *line, password_form_actions)?;
+    line.extend_from_slice(br#","parse_error":"#);
+    serde_json::to_writer(&mut *line, parse_error)?;
+    line.push(b'}');
+    Ok(())
+}
+
+/// A JSON string. Link URLs are serialised `Url`s, which rarely hold a byte that JSON
+/// escapes: those are copied as they are, the rest go through serde_json.
+fn write_str(line: &mut Vec<u8>, s: &str) -> Result<()> {
+    // A fold without an early exit, so that the compiler checks many bytes at a time.
+    let escapes = s.bytes().fold(false, |any, b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if !escapes {
+        line.push(b'"');
+        line.extend_from_slice(s.as_bytes());
+        line.push(b'"');
+    } else {
+        serde_json::to_writer(&mut *line, s)?;
+    }
+    Ok(())
 }
 
 /// The answers of an earlier run, looked up by key. Only offsets are held in memory; a record
@@ -248,7 +355,77 @@ impl Replay {
 
 #[cfg(test)]
 mod tests {
+    use url::Url;
+
     use super::*;
+
+    #[test]
+    fn fetch_records_are_written_as_serde_writes_them() {
+        let page_url = Url::parse("https://example.com/dir/page").expect("url");
+        let html = r#"<html><head><title>T "q" \ é</title>
+            <meta name=robots content="noindex">
+            <link rel=canonical href="/canon?a=1#f">
+            <meta http-equiv=refresh content="0; url=/next">
+            <link rel=alternate href="/fr/">
+            </head><body>
+            <a href="/a">a</a> <a href='/q?x="y"&z=\w'>q</a> <a href="/café">c</a>
+            <map><area href="/area"></map>
+            <form action="http://example.com/login"><input type=password></form>
+            </body></html>"#;
+        let pages = [
+            None,
+            Some(Page::default()),
+            Some(super::super::extract::extract(html, &page_url)),
+            Some(Page {
+                title: Some("ctl \u{1}\t".into()),
+                links: vec![Link {
+                    url: "https://example.com/\\\"\u{7f}".into(),
+                    kind: LinkKind::Canonical,
+                }],
+                parse_error: Some("too deep".into()),
+                ..Page::default()
+            }),
+        ];
+        assert!(pages[2].as_ref().is_some_and(|p| p.links.len() >= 5));
+        let response = Response {
+            status: Some(200),
+            content_type: "text/html; charset=\"utf-8\"".into(),
+            ..Response::default()
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.csv.journal");
+        let mut w = Writer::create(&path, "https://example.com/").expect("create");
+        w.flush().expect("flush");
+        let mut expected = std::fs::read(&path).expect("read");
+        for page in &pages {
+            for challenge in [false, true] {
+                let record = RecordRef::Fetch {
+                    url: "https://example.com/dir/page?\"",
+                    response: &response,
+                    page: page.as_ref(),
+                    sitemap: None,
+                    fingerprint: None,
+                    challenge,
+                };
+                w.append_ref(&record).expect("append");
+                expected.extend(serde_json::to_vec(&record).expect("json"));
+                expected.push(b'\n');
+            }
+        }
+        w.flush().expect("flush");
+        let written = std::fs::read(&path).expect("read");
+        assert_eq!(
+            String::from_utf8_lossy(&written),
+            String::from_utf8_lossy(&expected)
+        );
+        let mut r = Replay::open(&path, "https://example.com/").expect("open");
+        let Some(Record::Fetch { page, .. }) =
+            r.take(&fetch_key("https://example.com/dir/page?\""))
+        else {
+            panic!("a fetch record");
+        };
+        assert_eq!(page.as_ref(), pages[3].as_ref(), "the last one wins");
+    }
 
     #[test]
     fn records_round_trip_and_a_cut_line_is_skipped() {

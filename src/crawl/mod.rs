@@ -20,12 +20,16 @@ pub mod sitemap;
 pub mod tls;
 pub mod urlnorm;
 
-use std::collections::{HashMap, HashSet};
+use std::cmp::Ordering;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
 use bytes::BytesMut;
+// The engine's per-URL maps are hit several times per page: foldhash over SipHash (random
+// per-process seed, so hostile URLs still cannot be chosen to collide).
+use foldhash::{HashMap, HashMapExt, HashSetExt};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use url::Url;
@@ -97,6 +101,7 @@ pub struct CrawlFacts {
 /// What the crawl knows once it is over: the final pass completes every row from it.
 pub struct Finished {
     frontier: Frontier,
+    scope: Scope,
     robots: HashMap<String, RobotsSlot>,
     calibrations: Calibrations,
     cfg: Arc<Config>,
@@ -120,6 +125,7 @@ impl Finished {
         }
         Evidence {
             frontier: &self.frontier,
+            scope: &self.scope,
             robots: &self.robots,
             calibrations: &self.calibrations,
             matcher: &self.cfg.private_matcher,
@@ -196,7 +202,7 @@ pub struct Engine<'a> {
     robots: HashMap<String, RobotsSlot>,
     pacers: HashMap<String, Arc<Pacer>>,
     tasks: JoinSet<Result<Done>>,
-    in_flight: HashSet<UrlId>,
+    in_flight: foldhash::HashSet<UrlId>,
     phase: Phase,
     start_head: Option<UrlId>,
     held: Vec<AuditRow>,
@@ -255,7 +261,7 @@ impl<'a> Engine<'a> {
             robots: HashMap::new(),
             pacers: HashMap::new(),
             tasks: JoinSet::new(),
-            in_flight: HashSet::new(),
+            in_flight: foldhash::HashSet::new(),
             phase: Phase::Start,
             start_head: None,
             held: Vec::new(),
@@ -367,6 +373,7 @@ impl<'a> Engine<'a> {
         self.facts.elapsed = started.elapsed();
         let finished = Finished {
             frontier: self.frontier,
+            scope: self.scope,
             robots: self.robots,
             calibrations: self.calibrations,
             cfg: self.cfg,
@@ -517,8 +524,8 @@ impl<'a> Engine<'a> {
         let Some(url) = self.url(id) else {
             return self.skip(id, SkipReason::InvalidUrl);
         };
-        let origin = scope::origin_key(&url);
-        let robots = match self.robots.get_mut(&origin) {
+        let origin = self.scope.key_of(&url);
+        let robots = match self.robots.get_mut(&*origin) {
             Some(RobotsSlot::Ready(robots)) => robots.clone(),
             Some(RobotsSlot::Loading(waiting)) => {
                 waiting.push((id, lane));
@@ -527,9 +534,9 @@ impl<'a> Engine<'a> {
             }
             None => {
                 self.robots
-                    .insert(origin.clone(), RobotsSlot::Loading(vec![(id, lane)]));
+                    .insert(origin.to_string(), RobotsSlot::Loading(vec![(id, lane)]));
                 self.frontier.get_mut(id).state = State::InFlight;
-                self.spawn_robots(origin, &url);
+                self.spawn_robots(origin.to_string(), &url);
                 return Ok(());
             }
         };
@@ -721,6 +728,10 @@ impl<'a> Engine<'a> {
     }
 
     fn pacer(&mut self, origin: &str) -> Arc<Pacer> {
+        // Every request asks: the key is copied only the first time.
+        if let Some(pacer) = self.pacers.get(origin) {
+            return pacer.clone();
+        }
         let (delay, concurrency) = (self.cfg.delay, self.cfg.concurrency);
         self.pacers
             .entry(origin.to_string())
@@ -868,9 +879,16 @@ impl<'a> Engine<'a> {
         else {
             return;
         };
-        let url_of = |r: Option<UrlId>| r.map(|r| self.frontier.get(r).url.clone());
-        let better = (depth, new_rank, url_of(Some(new_ref)))
-            < (entry.depth, old_rank, url_of(entry.referrer));
+        // Every link of every page comes here: the referrers' URLs are compared only to break a
+        // tie, and not at all when the page links the same URL again.
+        let better = match (depth, new_rank).cmp(&(entry.depth, old_rank)) {
+            Ordering::Less => true,
+            Ordering::Greater => false,
+            Ordering::Equal => entry.referrer.is_some_and(|old_ref| {
+                old_ref != new_ref
+                    && self.frontier.get(new_ref).url < self.frontier.get(old_ref).url
+            }),
+        };
         if better {
             let entry = self.frontier.get_mut(id);
             entry.depth = depth;
@@ -919,7 +937,7 @@ impl<'a> Engine<'a> {
         // Decided here when robots.txt is already known, so that disallowed pages do not
         // spend the page budget; otherwise dispatch decides.
         if !self.cfg.ignore_robots
-            && let Some(RobotsSlot::Ready(robots)) = self.robots.get(&scope::origin_key(url))
+            && let Some(RobotsSlot::Ready(robots)) = self.robots.get(&*self.scope.key_of(url))
             && !robots.check(&self.token, path_and_query(url)).allowed
         {
             return Some(SkipReason::Robots);
@@ -931,7 +949,7 @@ impl<'a> Engine<'a> {
     }
 
     fn url(&self, id: UrlId) -> Option<Url> {
-        Url::parse(&self.frontier.get(id).url).ok()
+        self.scope.reparse(&self.frontier.get(id).url)
     }
 
     // ---- results ----------------------------------------------------------------------
@@ -1037,7 +1055,7 @@ impl<'a> Engine<'a> {
             },
             Done::Replayed(_) => return Ok(()),
         };
-        journal.append(&record)
+        journal.append_ref(&record)
     }
 
     /// Record a live answer in the journal, then act on it (a replayed one is in it already).
@@ -1449,7 +1467,8 @@ impl<'a> Engine<'a> {
         let flags = self.frontier.get(id).flags;
         // A public page exposes what it links to (search engines follow those links).
         let public = !flags.private && (flags.exposed || flags.hop_of_public);
-        let mut seen = HashSet::new();
+        // The pages linked, each counted once below: sorting ids is cheaper than a set.
+        let mut linked = Vec::with_capacity(links.len());
         for link in links {
             // Most links point at URLs met before: look them up as written, parse only new ones.
             let child = match self.frontier.id(&link.url) {
@@ -1481,9 +1500,12 @@ impl<'a> Engine<'a> {
                     link.kind,
                     extract::LinkKind::Anchor | extract::LinkKind::Area
                 );
-            if seen.insert(child) {
-                self.frontier.get_mut(child).inlinks += 1;
-            }
+            linked.push(child);
+        }
+        linked.sort_unstable();
+        linked.dedup();
+        for child in linked {
+            self.frontier.get_mut(child).inlinks += 1;
         }
         Ok(())
     }
@@ -1607,7 +1629,7 @@ impl<'a> Engine<'a> {
 
     fn robots_verdict(&self, id: UrlId) -> Option<RobotsVerdict> {
         let url = self.url(id)?;
-        match self.robots.get(&scope::origin_key(&url))? {
+        match self.robots.get(&*self.scope.key_of(&url))? {
             RobotsSlot::Ready(robots) => {
                 Some(if robots.check(&self.token, path_and_query(&url)).allowed {
                     RobotsVerdict::Allowed
@@ -1736,6 +1758,7 @@ impl<'a> Engine<'a> {
     fn evidence(&self) -> Evidence<'_> {
         Evidence {
             frontier: &self.frontier,
+            scope: &self.scope,
             robots: &self.robots,
             calibrations: &self.calibrations,
             matcher: &self.cfg.private_matcher,

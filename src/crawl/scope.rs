@@ -2,8 +2,11 @@
 //! the stateless crawler-trap guards. Every "no" is a named [`SkipReason`] that ends up in the
 //! CSV, never a silent drop.
 
+use std::sync::Arc;
+
 use url::Url;
 
+use super::urlnorm;
 use crate::config::TrapLimits;
 use crate::report::row::SkipReason;
 
@@ -13,6 +16,12 @@ pub struct Scope {
     host: String,
     port: Option<u16>,
     include_subdomains: bool,
+    /// A URL of the audited origin: the crawl's own URLs are parsed again against it
+    /// ([`urlnorm::reparse`]).
+    base: Url,
+    /// [`origin_key`] of the audited origin, built once: robots.txt and the pacer are looked
+    /// up under it several times per page.
+    key: Arc<str>,
 }
 
 impl Scope {
@@ -22,7 +31,27 @@ impl Scope {
             host: start.host_str().unwrap_or_default().to_string(),
             port: start.port_or_known_default(),
             include_subdomains,
+            base: start.clone(),
+            key: origin_key(start).into(),
         }
+    }
+
+    /// [`origin_key`] of `url`, not built again for the audited origin (most URLs).
+    pub fn key_of(&self, url: &Url) -> Arc<str> {
+        let own = url.scheme() == self.scheme
+            && url.host_str() == Some(self.host.as_str())
+            && url.port_or_known_default() == self.port;
+        if own {
+            self.key.clone()
+        } else {
+            origin_key(url).into()
+        }
+    }
+
+    /// Parse again a URL string the crawl serialised (a frontier URL, a row's URL): cheap on
+    /// the audited origin.
+    pub fn reparse(&self, url: &str) -> Option<Url> {
+        urlnorm::reparse(&self.base, url)
     }
 
     pub fn contains(&self, url: &Url) -> bool {
@@ -54,7 +83,7 @@ impl Scope {
 
     /// The audited origin as [`origin_key`] spells it (robots.txt and pacers are keyed so).
     pub fn origin_key(&self) -> String {
-        format!("{}://{}:{}", self.scheme, self.host, self.port.unwrap_or(0))
+        self.key.to_string()
     }
 
     /// Another origin of the same site: only the scheme moved to https, or the host gained or
@@ -193,6 +222,30 @@ mod tests {
             scope.origin_key(),
             origin_key(&url("https://a.b:443/robots.txt"))
         );
+    }
+
+    #[test]
+    fn key_of_is_origin_key() {
+        for start in ["https://a.b/x", "http://127.0.0.1:81/", "http://[::1]/"] {
+            let scope = Scope::new(&url(start), true);
+            for u in [
+                "https://a.b/y?z",
+                "https://a.b:443/",
+                "https://a.b:8443/",
+                "http://a.b/",
+                "https://sub.a.b/",
+                "http://127.0.0.1:81/p",
+                "http://127.0.0.1/p",
+                "http://[::1]:80/",
+                "mailto:x@a.b",
+            ] {
+                assert_eq!(
+                    &*scope.key_of(&url(u)),
+                    origin_key(&url(u)),
+                    "{u} in {start}"
+                );
+            }
+        }
     }
 
     #[test]
