@@ -343,8 +343,15 @@ impl Raw {
             .and_then(|b| page_url.join(text(&b).trim_ascii()).ok())
             .filter(is_http)
             .unwrap_or_else(|| page_url.clone());
-        let mut page_norm = page_url.clone();
-        normalize(&mut page_norm);
+        // The page's own normalised URL, needed only for `#fragment` links.
+        let page_norm = std::cell::OnceCell::new();
+        let page_norm = || {
+            page_norm.get_or_init(|| {
+                let mut url = page_url.clone();
+                normalize(&mut url);
+                url
+            })
+        };
         let origin = &base[..url::Position::BeforePath];
 
         let mut links = Vec::with_capacity(self.links.len());
@@ -371,7 +378,7 @@ impl Raw {
             normalize(&mut url);
             // `#top` points back into this page; under a foreign <base> it
             // does not, and then it is a real link.
-            if href.starts_with('#') && url == page_norm {
+            if href.starts_with('#') && url == *page_norm() {
                 continue;
             }
             links.push(Link {
@@ -467,7 +474,10 @@ fn simple_path_link(origin: &str, href: &str) -> Option<String> {
     if !plain || path.contains("/.") {
         return None;
     }
-    Some(format!("{origin}{href}"))
+    let mut url = String::with_capacity(origin.len() + href.len());
+    url.push_str(origin);
+    url.push_str(href);
+    Some(url)
 }
 
 /// Browsers act on the first meta refresh whose URL parses and is not
