@@ -5,7 +5,6 @@
 use std::hash::BuildHasher;
 
 use foldhash::HashMap;
-
 use url::Url;
 
 use super::RobotsSlot;

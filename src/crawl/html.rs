@@ -138,13 +138,6 @@ struct Attr {
     cut: bool,
 }
 
-/// Where the raw text of a text element ends: which element, and whether it is reported.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum TextKind {
-    Rcdata,
-    Rawtext,
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     Data,
@@ -172,10 +165,12 @@ enum State {
     CdataSection,
     CdataBracket,
     CdataEnd,
-    Text(TextKind),
-    TextLessThan(TextKind),
-    TextEndTagOpen(TextKind),
-    TextEndTagName(TextKind),
+    /// RCDATA and RAWTEXT: the same states here, as character references are expanded by
+    /// the sink.
+    Text,
+    TextLessThan,
+    TextEndTagOpen,
+    TextEndTagName,
     ScriptData,
     ScriptLessThan,
     ScriptEndTagOpen,
@@ -548,7 +543,7 @@ impl Tokenizer {
                         continue;
                     }
                 },
-                State::Text(kind) => {
+                State::Text => {
                     let at = memchr(b'<', &chunk[i..]);
                     let run = at.unwrap_or(chunk.len() - i);
                     if self.text_report && run > 0 {
@@ -558,20 +553,20 @@ impl Tokenizer {
                     if at.is_none() {
                         return;
                     }
-                    self.state = State::TextLessThan(kind);
+                    self.state = State::TextLessThan;
                 }
-                State::TextLessThan(kind) => {
+                State::TextLessThan => {
                     if b == b'/' {
                         self.candidate.clear();
                         self.candidate_raw.clear();
-                        self.state = State::TextEndTagOpen(kind);
+                        self.state = State::TextEndTagOpen;
                     } else {
                         self.report_text(sink, b"<");
-                        self.state = State::Text(kind);
+                        self.state = State::Text;
                         continue;
                     }
                 }
-                State::TextEndTagOpen(kind) | State::TextEndTagName(kind) => {
+                State::TextEndTagOpen | State::TextEndTagName => {
                     if self.end_tag_name(sink, b) {
                         i += 1;
                         continue;
@@ -580,7 +575,7 @@ impl Tokenizer {
                     let raw = std::mem::take(&mut self.candidate_raw);
                     self.report_text(sink, &raw);
                     self.candidate_raw = raw;
-                    self.state = State::Text(kind);
+                    self.state = State::Text;
                     continue;
                 }
                 State::ScriptData => match memchr(b'<', &chunk[i..]) {
@@ -741,8 +736,8 @@ impl Tokenizer {
     /// "anything else" steps: `<title>a</ti` has the title `a</ti`).
     pub fn finish(&mut self, sink: &mut impl Sink) {
         match self.state {
-            State::TextLessThan(_) => self.report_text(sink, b"<"),
-            State::TextEndTagOpen(_) | State::TextEndTagName(_) => {
+            State::TextLessThan => self.report_text(sink, b"<"),
+            State::TextEndTagOpen | State::TextEndTagName => {
                 self.report_text(sink, b"</");
                 self.report_text(sink, &self.candidate_raw);
             }
@@ -763,7 +758,7 @@ impl Tokenizer {
                 self.candidate_raw.push(b);
             }
             self.state = match self.state {
-                State::TextEndTagOpen(k) | State::TextEndTagName(k) => State::TextEndTagName(k),
+                State::TextEndTagOpen | State::TextEndTagName => State::TextEndTagName,
                 State::ScriptEndTagOpen | State::ScriptEndTagName => State::ScriptEndTagName,
                 _ => State::ScriptEscapedEndTagName,
             };
@@ -771,7 +766,7 @@ impl Tokenizer {
         }
         let named = matches!(
             self.state,
-            State::TextEndTagName(_) | State::ScriptEndTagName | State::ScriptEscapedEndTagName
+            State::TextEndTagName | State::ScriptEndTagName | State::ScriptEscapedEndTagName
         );
         let appropriate =
             named && !self.candidate.long && self.candidate.as_bytes() == self.text_end.as_bytes();
@@ -881,28 +876,27 @@ impl Tokenizer {
         if ns != Namespace::Html {
             return;
         }
-        // The HTML elements whose content the tokenizer reads as text.
-        let kind = if self.name.is_any(&["title", "textarea"]) {
-            TextKind::Rcdata
-        } else if self
-            .name
-            .is_any(&["style", "xmp", "iframe", "noembed", "noframes", "noscript"])
-        {
-            TextKind::Rawtext
-        } else if self.name.is("script") {
+        // The HTML elements whose content the tokenizer reads as text: RCDATA (title,
+        // textarea) and RAWTEXT, script data, and plaintext (the rest of the input).
+        const TEXT: &[&str] = &[
+            "title", "textarea", "style", "xmp", "iframe", "noembed", "noframes", "noscript",
+        ];
+        if self.name.is("script") {
             self.text_end = self.name;
             self.text_report = false;
             self.state = State::ScriptData;
             return;
-        } else if self.name.is("plaintext") {
+        }
+        if self.name.is("plaintext") {
             self.state = State::Plaintext;
             return;
-        } else {
+        }
+        if !self.name.is_any(TEXT) {
             return;
-        };
+        }
         self.text_end = self.name;
         self.text_report = report;
-        self.state = State::Text(kind);
+        self.state = State::Text;
     }
 
     /// A start tag: the namespace its element is in, with the frames it opens or closes.
