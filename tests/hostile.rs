@@ -368,3 +368,26 @@ async fn a_sitemap_index_that_lists_itself_is_read_once() {
         run.result.summary
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn svg_nested_past_the_parser_cap_is_noted_on_the_row_and_earlier_links_followed() {
+    let site = home(r#"<a href="/nested">nested</a>"#).route(
+        "/nested",
+        get(|| async {
+            let mut page = String::from(r#"<html><body><a href="/before">before</a>"#);
+            page.push_str(&"<svg>".repeat(20_000));
+            page.push_str(r#"<a href="/never">after</a></body></html>"#);
+            Html(page)
+        }),
+    );
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(&server, "/", &["--no-sitemaps", "--no-probe"]).await;
+    let row = run.row("/nested");
+    assert_eq!(row.status, Some(200));
+    assert!(
+        row.note.contains("HTML parsing stopped early") && row.note.contains("nested svg"),
+        "{row:?}"
+    );
+    assert!(run.has_row("/before"));
+    assert!(!run.has_row("/never"));
+}
