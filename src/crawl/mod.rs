@@ -572,15 +572,13 @@ impl<'a> Engine<'a> {
                 (None, Some(map)) => Parsed::Sitemap(map),
                 (None, None) => Parsed::None,
             };
-            self.tasks.spawn(async move {
-                Ok(Done::Replayed(Box::new(Done::Fetch {
-                    id,
-                    url,
-                    response,
-                    parsed,
-                    fingerprint: fingerprint.map(Box::new),
-                    challenge,
-                })))
+            self.spawn_replayed(Done::Fetch {
+                id,
+                url,
+                response,
+                parsed,
+                fingerprint: fingerprint.map(Box::new),
+                challenge,
             });
             return Ok(());
         }
@@ -663,6 +661,13 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
+    /// An answer from the journal goes through the task set like a live one, so that it is
+    /// handled in the same order (levels, early answers) as in the interrupted run.
+    fn spawn_replayed(&mut self, done: Done) {
+        self.tasks
+            .spawn(async move { Ok(Done::Replayed(Box::new(done))) });
+    }
+
     fn spawn_robots(&mut self, origin: String, url: &Url) {
         let mut robots_url = url.clone();
         robots_url.set_path("/robots.txt");
@@ -701,15 +706,13 @@ impl<'a> Engine<'a> {
             && let Ok(final_url) = Url::parse(&final_url)
         {
             let answer = RobotsAnswer::replayed(response.status, source, note);
-            self.tasks.spawn(async move {
-                Ok(Done::Replayed(Box::new(Done::Robots {
-                    origin,
-                    id,
-                    response,
-                    final_url,
-                    hops,
-                    answer,
-                })))
+            self.spawn_replayed(Done::Robots {
+                origin,
+                id,
+                response,
+                final_url,
+                hops,
+                answer,
             });
             return;
         }
@@ -1139,12 +1142,7 @@ impl<'a> Engine<'a> {
                 .as_mut()
                 .and_then(|r| r.take(&journal::calibration_key(&key)))
             {
-                self.tasks.spawn(async move {
-                    Ok(Done::Replayed(Box::new(Done::Calibration {
-                        key,
-                        fingerprint,
-                    })))
-                });
+                self.spawn_replayed(Done::Calibration { key, fingerprint });
                 continue;
             }
             let pacer = self.pacer(&scope::origin_key(&url));
