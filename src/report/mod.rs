@@ -38,8 +38,10 @@ pub struct Tally {
     /// Rows per severity (their highest finding).
     pub severities: BTreeMap<Severity, u64>,
     pub verdicts: BTreeMap<Verdict, u64>,
-    /// Up to [`EXAMPLES_PER_FINDING`] rows per finding: (URL, where it was found).
-    pub examples: BTreeMap<Finding, Vec<(String, String)>>,
+    /// Up to [`EXAMPLES_PER_FINDING`] rows per finding, the most severe and shallowest
+    /// first: whatever order the rows were written in, two runs over the same site list the
+    /// same URLs (a weekly mail that changes for no reason teaches people to ignore it).
+    pub examples: BTreeMap<Finding, Vec<Example>>,
     /// Probed private paths that robots.txt kept us from checking.
     pub probes_blocked_by_robots: Vec<String>,
     /// Rows worth showing a person (the HTML report): every row with a finding, and up to
@@ -49,6 +51,22 @@ pub struct Tally {
     /// URLs skipped by a crawler-trap guard, by reason and URL pattern: which pattern ate
     /// the budget.
     pub traps: BTreeMap<(SkipReason, String), u64>,
+}
+
+/// One URL listed under a finding in the summary.
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub severity: Severity,
+    pub depth: u32,
+    pub url: String,
+    /// Where a person finds the URL (see [`where_found`]).
+    pub found: String,
+}
+
+impl Example {
+    fn key(&self) -> (std::cmp::Reverse<Severity>, u32, &str) {
+        (std::cmp::Reverse(self.severity), self.depth, &self.url)
+    }
 }
 
 /// Rows without findings kept for the report's "everything not ok" table.
@@ -127,8 +145,19 @@ impl Tally {
             let worst = self.finding_severity.entry(finding).or_insert(severity);
             *worst = (*worst).max(severity);
             let examples = self.examples.entry(finding).or_default();
-            if examples.len() < EXAMPLES_PER_FINDING {
-                examples.push((row.url.clone(), where_found(row)));
+            let key = (std::cmp::Reverse(severity), row.depth, row.url.as_str());
+            let at = examples.partition_point(|e| e.key() <= key);
+            if at < EXAMPLES_PER_FINDING {
+                examples.truncate(EXAMPLES_PER_FINDING - 1);
+                examples.insert(
+                    at,
+                    Example {
+                        severity,
+                        depth: row.depth,
+                        url: row.url.clone(),
+                        found: where_found(row),
+                    },
+                );
             }
         }
     }
@@ -184,5 +213,44 @@ fn where_found(row: &AuditRow) -> String {
         _ if row.in_sitemap => format!("in a sitemap; linked from {}", row.referrer),
         DiscoveredVia::Redirect => format!("redirect from {}", row.referrer),
         _ => format!("linked from {}", row.referrer),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn walled(path: &str, depth: u32, in_sitemap: bool) -> AuditRow {
+        AuditRow {
+            url: format!("https://ex.com{path}"),
+            depth,
+            in_sitemap,
+            finding: "public_401".to_string(),
+            ..AuditRow::default()
+        }
+    }
+
+    #[test]
+    fn summary_examples_do_not_depend_on_the_order_rows_were_written_in() {
+        let mut rows: Vec<AuditRow> = (0..30)
+            .map(|i| walled(&format!("/p/{i:02}"), 1 + i % 3, false))
+            .collect();
+        rows.push(walled("/listed", 4, true));
+        let examples = |rows: &[AuditRow]| {
+            let mut tally = Tally::default();
+            rows.iter().for_each(|r| tally.add(r));
+            tally.examples[&Finding::Public401]
+                .iter()
+                .map(|e| e.url.clone())
+                .collect::<Vec<_>>()
+        };
+        let forward = examples(&rows);
+        rows.reverse();
+        assert_eq!(examples(&rows), forward);
+        assert_eq!(forward.len(), EXAMPLES_PER_FINDING);
+        // The most severe first (critical: listed in a sitemap), then the shallowest.
+        assert_eq!(forward[0], "https://ex.com/listed");
+        assert_eq!(forward[1], "https://ex.com/p/00");
+        assert_eq!(forward[2], "https://ex.com/p/03");
     }
 }

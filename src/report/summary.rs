@@ -173,7 +173,9 @@ impl RunReport<'_> {
                     "<details><summary><code>{}</code></summary>\n",
                     label(finding)
                 );
-                for (url, found) in t.examples.get(finding).into_iter().flatten() {
+                for super::Example { url, found, .. } in
+                    t.examples.get(finding).into_iter().flatten()
+                {
                     let _ = writeln!(s, "- {} ({})", md(url), md(found));
                 }
                 let _ = writeln!(s, "\n</details>\n");
@@ -233,7 +235,9 @@ impl RunReport<'_> {
                 finding.title()
             );
             if severity >= Severity::High {
-                for (url, found) in t.examples.get(&finding).into_iter().flatten() {
+                for super::Example { url, found, .. } in
+                    t.examples.get(&finding).into_iter().flatten()
+                {
                     let _ = writeln!(s, "             {url}  ({found})");
                 }
                 if count as usize > EXAMPLES_PER_FINDING {
