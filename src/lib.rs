@@ -35,6 +35,7 @@ pub mod config;
 pub mod config_file;
 pub mod crawl;
 pub mod demo;
+pub mod model;
 pub mod progress;
 pub mod report;
 
@@ -49,10 +50,11 @@ use anyhow::{Context, Result};
 use cli::{Cli, Command, RobotsArgs};
 use config::Config;
 use crawl::{CrawlFacts, Engine, RowSink, StopCause};
+use model::SkipReason;
 use progress::Progress;
 use report::Tally;
 use report::csv::{CsvSink, Output};
-use report::row::{AuditRow, SkipReason};
+use report::row::AuditRow;
 use report::summary::RunReport;
 
 /// Exit codes: one table, documented in README.md and pinned by tests.
@@ -282,12 +284,12 @@ pub async fn audit(
 
 /// The "since last run" lines of the HTML report.
 fn html_changes(cmp: &report::diff::Comparison) -> Vec<report::html::ChangeLine> {
-    use report::row::label;
+    use model::label;
     let findings = cmp.findings.iter().map(|f| report::html::ChangeLine {
-        change: label(&f.change),
-        finding: label(&f.finding),
+        change: label(&f.change).to_string(),
+        finding: label(&f.finding).to_string(),
         url: f.url.clone(),
-        detail: label(&f.severity),
+        detail: label(&f.severity).to_string(),
     });
     let status = |s: Option<u16>| s.map_or("no response".to_string(), |s| s.to_string());
     let statuses = cmp.status_changes.iter().map(|c| report::html::ChangeLine {
@@ -327,7 +329,7 @@ fn incomplete_reasons(config: &Config, facts: &CrawlFacts, tally: &Tally) -> Vec
     {
         reasons.push(format!(
             "TLS certificate fault on the audited origin ({}); --insecure audits it anyway",
-            report::row::label(&kind)
+            model::label(&kind)
         ));
     }
     if facts.robots_unavailable {

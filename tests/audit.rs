@@ -73,7 +73,7 @@ async fn the_demo_site_yields_exactly_its_planted_findings() {
 async fn a_public_401_in_the_sitemap_is_critical_and_a_linked_one_high() {
     let server = Server::start(site()).await.unwrap();
     let run = audit_site(&server, "/", &[]).await;
-    let severity = |p: &str| authwall::report::row::label(&run.row(p).severity);
+    let severity = |p: &str| authwall::model::label(&run.row(p).severity);
     assert_eq!(severity("/walled"), "critical");
     assert_eq!(severity("/members/"), "high");
 }
@@ -156,7 +156,7 @@ async fn probes_go_first_and_do_not_spend_the_page_budget() {
     }
     assert_eq!(
         run.row("/wp-admin").discovered_via,
-        authwall::report::row::DiscoveredVia::Probe
+        authwall::model::DiscoveredVia::Probe
     );
     // robots.txt, the start URL, then the probes before any link.
     let paths = requested(&server);

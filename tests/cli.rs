@@ -189,7 +189,7 @@ fn assert_interrupted_cleanly(out: &Output, rows: &[authwall::report::row::Audit
     );
     assert!(
         rows.iter()
-            .any(|r| r.skip_reason == Some(authwall::report::row::SkipReason::Interrupted)),
+            .any(|r| r.skip_reason == Some(authwall::model::SkipReason::Interrupted)),
         "queued URLs are recorded as interrupted"
     );
 }
@@ -426,7 +426,7 @@ async fn staging_credentials_are_sent_but_never_written_and_logout_is_never_foll
     let logout = rows.iter().find(|r| r.url.ends_with("/logout")).unwrap();
     assert_eq!(
         logout.skip_reason,
-        Some(authwall::report::row::SkipReason::Logout)
+        Some(authwall::model::SkipReason::Logout)
     );
     assert!(!server.hits().iter().any(|h| h.target == "/logout"));
 }

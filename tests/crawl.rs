@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use authwall::Exit;
 use authwall::demo::{Server, site};
-use authwall::report::row::{DiscoveredVia, ErrorKind, Kind, RobotsVerdict, SkipReason};
+use authwall::model::{DiscoveredVia, ErrorKind, Kind, RobotsVerdict, SkipReason};
 
 use crate::util::{audit_site, requested};
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use authwall::demo::Server;
-use authwall::report::row::ErrorKind;
+use authwall::model::ErrorKind;
 use axum::Router;
 use axum::body::Body;
 use axum::http::header;
@@ -203,7 +203,7 @@ async fn endless_redirects_and_redirects_to_other_hosts_are_recorded_never_follo
     assert!(
         run.rows
             .iter()
-            .any(|r| r.skip_reason == Some(authwall::report::row::SkipReason::RedirectLimit))
+            .any(|r| r.skip_reason == Some(authwall::model::SkipReason::RedirectLimit))
     );
     let hops = crate::util::requested(&server)
         .iter()
@@ -216,12 +216,12 @@ async fn endless_redirects_and_redirects_to_other_hosts_are_recorded_never_follo
     assert_eq!(
         run.row("http://169.254.169.254/latest/meta-data/")
             .skip_reason,
-        Some(authwall::report::row::SkipReason::OutOfScope)
+        Some(authwall::model::SkipReason::OutOfScope)
     );
     let alias = format!("http://localhost:{}/", server.addr.port());
     assert_eq!(
         run.row(&alias).skip_reason,
-        Some(authwall::report::row::SkipReason::OutOfScope)
+        Some(authwall::model::SkipReason::OutOfScope)
     );
     assert!(
         server
@@ -282,7 +282,7 @@ async fn formula_like_values_from_every_source_are_neutralised_and_read_back_unc
     assert_eq!(run.row("/walled").www_authenticate, "=cmd|' /C calc'!A0");
     assert_eq!(
         run.row("-2+3").skip_reason,
-        Some(authwall::report::row::SkipReason::InvalidUrl)
+        Some(authwall::model::SkipReason::InvalidUrl)
     );
     // JSON Lines keeps the raw value.
     let jsonl = audit_site(&server, "/", &["--no-probe", "--format", "jsonl"]).await;

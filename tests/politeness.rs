@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use authwall::Exit;
 use authwall::demo::Server;
-use authwall::report::row::SkipReason;
+use authwall::model::SkipReason;
 use axum::Router;
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -482,7 +482,7 @@ async fn a_run_where_most_pages_get_no_answer_is_incomplete() {
     .await;
     assert_eq!(
         run.row("/a").error,
-        Some(authwall::report::row::ErrorKind::Timeout)
+        Some(authwall::model::ErrorKind::Timeout)
     );
     assert_eq!(run.result.exit, Exit::Incomplete, "{}", run.result.summary);
     assert!(

@@ -2,7 +2,7 @@
 //! points at in every way it can must receive no request at all.
 
 use authwall::demo::Server;
-use authwall::report::row::SkipReason;
+use authwall::model::SkipReason;
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse};

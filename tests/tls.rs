@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use authwall::Exit;
-use authwall::report::row::ErrorKind;
+use authwall::model::ErrorKind;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};

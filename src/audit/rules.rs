@@ -24,7 +24,8 @@ use url::Url;
 use super::signals::is_noindex;
 use super::signals::{is_login_page_url, is_login_url};
 use super::values::{Finding, Severity, Verdict, Visibility};
-use crate::report::row::{AuditRow, DiscoveredVia, ErrorKind, Kind, SkipReason};
+use crate::model::{DiscoveredVia, ErrorKind, Kind, SkipReason};
+use crate::report::row::AuditRow;
 
 /// How a private 200 compares with the site's answers to paths that cannot exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -89,7 +90,7 @@ pub struct Facts<'a> {
 pub struct Classification {
     pub visibility: Visibility,
     pub verdict: Verdict,
-    /// In [`Finding::ALL`] order, each at most once.
+    /// In [`Finding::VARIANTS`] order, each at most once.
     pub findings: Vec<Finding>,
     /// The highest severity of the findings; `None` when there is none.
     pub severity: Option<Severity>,

@@ -7,6 +7,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use strum::{IntoStaticStr, VariantArray};
+
+use crate::model::{Label, labels};
 
 /// Read a value-list member back from its CSV spelling (`"public_401"` -> `Public401`).
 ///
@@ -37,14 +40,25 @@ impl serde::de::Error for NoMember {
     }
 }
 
-/// The CSV spelling of a member, for `Display`.
-fn write_label<T: Serialize>(value: &T, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    f.write_str(&crate::report::row::label(value))
-}
+labels!(Visibility, Verdict, Severity, Finding);
 
 /// Whose URL this is, as far as the audit can tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Visibility {
     /// The site exposes it (start URL, sitemap, link from a public page, redirect target of a
     /// public URL) and it matches no private pattern: search engines are meant to index it.
@@ -60,8 +74,22 @@ pub enum Visibility {
 /// A verdict labels the row; findings (if any) are separate. Most verdicts carry no finding
 /// (`ok`, `protected`, `catch_all`, `bot_challenge`, `unverified`, `private_login_page`,
 /// `login_page`, `not_checked`, `redirect`), but static sitemap/link findings may ride along.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Verdict {
     /// It answered 2xx itself (no redirect) and no access rule applies to it.
     Ok,
@@ -102,8 +130,22 @@ pub enum Verdict {
 }
 
 /// How badly a finding hurts. Ordered: `Info < Low < Medium < High < Critical`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Severity {
     Info,
     Low,
@@ -113,119 +155,104 @@ pub enum Severity {
 }
 
 /// A problem a site owner can act on. A row may carry several.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    VariantArray,
+)]
 pub enum Finding {
     /// A public URL answers 401, directly or at the end of its redirect chain.
     #[serde(rename = "public_401")]
+    #[strum(serialize = "public_401")]
     Public401,
     /// A public URL answers 403 without a bot-challenge signature.
     #[serde(rename = "public_403")]
+    #[strum(serialize = "public_403")]
     Public403,
     /// A public URL redirects (HTTP or meta refresh) to a login page or identity provider.
     #[serde(rename = "public_login_redirect")]
+    #[strum(serialize = "public_login_redirect")]
     PublicLoginRedirect,
     /// A public URL listed in a sitemap or linked as content serves a login form.
     #[serde(rename = "public_login_page")]
+    #[strum(serialize = "public_login_page")]
     PublicLoginPage,
     /// A 401 without a `WWW-Authenticate` header (RFC 9110 §15.5.2 requires one).
     #[serde(rename = "missing_www_authenticate")]
+    #[strum(serialize = "missing_www_authenticate")]
     MissingWwwAuthenticate,
     /// A private URL answers 2xx with real content to an anonymous client.
     #[serde(rename = "private_leak")]
+    #[strum(serialize = "private_leak")]
     PrivateLeak,
     /// A leaking private URL that search engines may index (no noindex, not disallowed).
     #[serde(rename = "private_indexable")]
+    #[strum(serialize = "private_indexable")]
     PrivateIndexable,
     /// A private URL is linked from a public page.
     #[serde(rename = "private_linked_publicly")]
+    #[strum(serialize = "private_linked_publicly")]
     PrivateLinkedPublicly,
     /// A sitemap lists a URL whose final status is not 200.
     #[serde(rename = "sitemap_non_200")]
+    #[strum(serialize = "sitemap_non_200")]
     SitemapNonOk,
     /// A sitemap lists a URL that redirects.
     #[serde(rename = "sitemap_redirect")]
+    #[strum(serialize = "sitemap_redirect")]
     SitemapRedirect,
     /// A sitemap lists a private URL.
     #[serde(rename = "sitemap_private")]
+    #[strum(serialize = "sitemap_private")]
     SitemapPrivate,
     /// A sitemap lists a URL that robots.txt disallows for the index agent.
     #[serde(rename = "sitemap_disallowed")]
+    #[strum(serialize = "sitemap_disallowed")]
     SitemapDisallowed,
     /// A page served over `http://` holds a password form, or a password form posts to an
     /// `http://` action: credentials travel in clear.
     #[serde(rename = "login_over_http")]
+    #[strum(serialize = "login_over_http")]
     LoginOverHttp,
     /// A 401 with a `Basic` challenge served over `http://`: the password would travel in
     /// clear (Base64 is no encryption).
     #[serde(rename = "basic_auth_over_http")]
+    #[strum(serialize = "basic_auth_over_http")]
     BasicAuthOverHttp,
     /// An `https://` page redirects to `http://`, or links a login page over `http://`.
     #[serde(rename = "https_downgrade")]
+    #[strum(serialize = "https_downgrade")]
     HttpsDowngrade,
 }
 
 impl Visibility {
-    pub const ALL: [Visibility; 3] = [Visibility::Public, Visibility::Private, Visibility::Unknown];
-
     pub fn from_label(text: &str) -> Option<Self> {
         from_label(text)
     }
 }
 
 impl Verdict {
-    pub const ALL: [Verdict; 12] = [
-        Verdict::Ok,
-        Verdict::Walled,
-        Verdict::Protected,
-        Verdict::Leak,
-        Verdict::CatchAll,
-        Verdict::BotChallenge,
-        Verdict::Unverified,
-        Verdict::PrivateLoginPage,
-        Verdict::LoginPage,
-        Verdict::Redirect,
-        Verdict::NotChecked,
-        Verdict::Error,
-    ];
-
     pub fn from_label(text: &str) -> Option<Self> {
         from_label(text)
     }
 }
 
 impl Severity {
-    pub const ALL: [Severity; 5] = [
-        Severity::Info,
-        Severity::Low,
-        Severity::Medium,
-        Severity::High,
-        Severity::Critical,
-    ];
-
     pub fn from_label(text: &str) -> Option<Self> {
         from_label(text)
     }
 }
 
 impl Finding {
-    pub const ALL: [Finding; 15] = [
-        Finding::Public401,
-        Finding::Public403,
-        Finding::PublicLoginRedirect,
-        Finding::PublicLoginPage,
-        Finding::MissingWwwAuthenticate,
-        Finding::PrivateLeak,
-        Finding::PrivateIndexable,
-        Finding::PrivateLinkedPublicly,
-        Finding::SitemapNonOk,
-        Finding::SitemapRedirect,
-        Finding::SitemapPrivate,
-        Finding::SitemapDisallowed,
-        Finding::LoginOverHttp,
-        Finding::BasicAuthOverHttp,
-        Finding::HttpsDowngrade,
-    ];
-
     pub fn from_label(text: &str) -> Option<Self> {
         from_label(text)
     }
@@ -343,25 +370,25 @@ impl Finding {
 
 impl fmt::Display for Visibility {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_label(self, f)
+        f.write_str(self.label())
     }
 }
 
 impl fmt::Display for Verdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_label(self, f)
+        f.write_str(self.label())
     }
 }
 
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_label(self, f)
+        f.write_str(self.label())
     }
 }
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_label(self, f)
+        f.write_str(self.label())
     }
 }
 
@@ -394,21 +421,18 @@ impl FromStr for Severity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::row::label;
-
-    fn labels<T: Serialize>(values: &[T]) -> String {
-        values.iter().map(label).collect::<Vec<_>>().join(",")
-    }
+    use crate::model::label;
+    use crate::model::tests::pinned as labels;
 
     #[test]
     fn visibility_list_is_pinned() {
-        assert_eq!(labels(&Visibility::ALL), "public,private,unknown");
+        assert_eq!(labels(Visibility::VARIANTS), "public,private,unknown");
     }
 
     #[test]
     fn verdict_list_is_pinned() {
         assert_eq!(
-            labels(&Verdict::ALL),
+            labels(Verdict::VARIANTS),
             "ok,walled,protected,leak,catch_all,bot_challenge,unverified,private_login_page,\
              login_page,redirect,not_checked,error"
         );
@@ -417,7 +441,7 @@ mod tests {
     #[test]
     fn finding_list_is_pinned() {
         assert_eq!(
-            labels(&Finding::ALL),
+            labels(Finding::VARIANTS),
             "public_401,public_403,public_login_redirect,public_login_page,\
              missing_www_authenticate,private_leak,private_indexable,private_linked_publicly,\
              sitemap_non_200,sitemap_redirect,sitemap_private,sitemap_disallowed,\
@@ -427,21 +451,21 @@ mod tests {
 
     #[test]
     fn severity_list_is_pinned_and_ordered() {
-        assert_eq!(labels(&Severity::ALL), "info,low,medium,high,critical");
-        assert!(Severity::ALL.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(labels(Severity::VARIANTS), "info,low,medium,high,critical");
+        assert!(Severity::VARIANTS.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]
     fn labels_read_back() {
-        for f in Finding::ALL {
-            assert_eq!(Finding::from_label(&label(&f)), Some(f));
+        for &f in Finding::VARIANTS {
+            assert_eq!(Finding::from_label(label(&f)), Some(f));
             assert_eq!(f.to_string(), label(&f));
         }
-        for v in Verdict::ALL {
-            assert_eq!(Verdict::from_label(&label(&v)), Some(v));
+        for &v in Verdict::VARIANTS {
+            assert_eq!(Verdict::from_label(label(&v)), Some(v));
         }
-        for v in Visibility::ALL {
-            assert_eq!(Visibility::from_label(&label(&v)), Some(v));
+        for &v in Visibility::VARIANTS {
+            assert_eq!(Visibility::from_label(label(&v)), Some(v));
         }
         assert_eq!(Finding::from_label(""), None);
         assert_eq!(Finding::from_label("Public401"), None);
@@ -449,7 +473,7 @@ mod tests {
 
     #[test]
     fn fail_on_parses_every_severity_and_refuses_others() {
-        for s in Severity::ALL {
+        for &s in Severity::VARIANTS {
             assert_eq!(label(&s).parse::<Severity>(), Ok(s));
         }
         assert_eq!("HIGH".parse::<Severity>(), Ok(Severity::High));
@@ -461,7 +485,7 @@ mod tests {
 
     #[test]
     fn only_public_401_depends_on_the_sitemap() {
-        for f in Finding::ALL {
+        for &f in Finding::VARIANTS {
             if f != Finding::Public401 {
                 assert_eq!(f.severity(true), f.severity(false), "{f}");
             }
@@ -472,7 +496,7 @@ mod tests {
 
     #[test]
     fn every_finding_has_one_line_of_advice_and_a_title() {
-        for f in Finding::ALL {
+        for &f in Finding::VARIANTS {
             assert!(!f.advice().contains('\n') && f.advice().len() > 40, "{f}");
             assert!(!f.title().is_empty() && f.title().len() < 50, "{f}");
         }

@@ -12,7 +12,7 @@ use url::Url;
 
 use super::pacer::Pacer;
 use crate::config::{Config, MAX_RETRY_AFTER};
-use crate::report::row::ErrorKind;
+use crate::model::ErrorKind;
 
 /// What one URL answered (after retries).
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]

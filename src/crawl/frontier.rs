@@ -10,7 +10,7 @@ use std::sync::Arc;
 // being chosen to collide.
 use foldhash::HashMap;
 
-use crate::report::row::{DiscoveredVia, Kind, RobotsVerdict, SkipReason};
+use crate::model::{DiscoveredVia, Kind, RobotsVerdict, SkipReason};
 
 pub type UrlId = u32;
 

@@ -38,9 +38,8 @@ use crate::audit::{self, Fingerprint};
 use crate::config::{
     Config, MAX_CRAWL_DELAY, MAX_REDIRECTS, MAX_ROBOTS_REDIRECTS, MAX_SITEMAP_BODY,
 };
-use crate::report::row::{
-    AuditRow, DiscoveredVia, ErrorKind, Kind, RobotsVerdict, SkipReason, label,
-};
+use crate::model::{DiscoveredVia, ErrorKind, Kind, RobotsVerdict, SkipReason, label};
+use crate::report::row::AuditRow;
 use evidence::{CalibrationRequest, Calibrations, Evidence};
 use fetch::{Body, BodySink, Fetcher, Response};
 use frontier::{Frontier, Lane, NewEntry, Outcome, State, UrlId};

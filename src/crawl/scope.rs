@@ -8,7 +8,7 @@ use url::Url;
 
 use super::urlnorm;
 use crate::config::TrapLimits;
-use crate::report::row::SkipReason;
+use crate::model::SkipReason;
 
 #[derive(Debug, Clone)]
 pub struct Scope {

@@ -13,7 +13,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::config::Config;
-use crate::report::row::ErrorKind;
+use crate::model::ErrorKind;
 
 /// A certificate that expires sooner than this is announced in the summary.
 pub const EXPIRY_WARNING_DAYS: i64 = 14;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use super::row::{AuditRow, SCHEMA_VERSION};
+use crate::report::row::{AuditRow, SCHEMA_VERSION};
 
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 

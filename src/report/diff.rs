@@ -10,19 +10,26 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
+use strum::IntoStaticStr;
 use url::{Position, Url};
 
 use super::EXAMPLES_PER_FINDING;
-use super::row::{AuditRow, label};
 use crate::audit::{Finding, Severity, Verdict};
+use crate::model::{label, labels};
+use crate::report::row::AuditRow;
 use Change::*;
+
+labels!(Change);
 
 const STATUS_CHANGES_LISTED: usize = 20; // in the "since last run" block
 const FIRST_RUN: &str = "First run: no previous run to compare with, so every finding is new.";
 
 /// How a finding moved between the older and the newer run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Change {
     /// Only in the newer run.
     New,
@@ -228,9 +235,9 @@ impl Comparison {
             let i = Finding::from_label(text).and_then(|f| self.index.get(&(key.clone(), f)));
             let c = i.map(|&i| &self.findings[i]);
             let c = c.filter(|c| c.url == row.url && matches!(c.change, New | Still));
-            c.map(|c| label(&c.change)).unwrap_or_default()
+            c.map_or("", |c| label(&c.change))
         };
-        let values: Vec<String> = row.finding.split(';').map(value).collect();
+        let values: Vec<&str> = row.finding.split(';').map(value).collect();
         values.join(";")
     }
 
@@ -341,7 +348,7 @@ impl Comparison {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::row::SkipReason;
+    use crate::model::SkipReason;
 
     const SHOP: &str = "https://shop.test";
 

@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::Tally;
-use super::row::{AuditRow, DiscoveredVia, label};
 use crate::audit::{Finding, Severity, Verdict};
+use crate::model::{DiscoveredVia, label};
+use crate::report::row::AuditRow;
+use strum::VariantArray;
 
 /// Rows shown per table before the rest is left to the CSV.
 pub const ROW_CAP: usize = 2_000;
@@ -212,8 +214,13 @@ fn charts(s: &mut String, r: &HtmlReport) {
     let classes = classes.filter(|(name, n)| *name != "1xx" || **n > 0);
     let mut status: Vec<(String, u64)> = classes.map(|(name, n)| (name.into(), *n)).collect();
     status.push(("no response".into(), t.no_response));
-    let severity: Vec<(String, u64)> = (Severity::ALL.iter().rev())
-        .map(|v| (label(v), t.severities.get(v).copied().unwrap_or(0)))
+    let severity: Vec<(String, u64)> = (Severity::VARIANTS.iter().rev())
+        .map(|v| {
+            (
+                label(v).to_string(),
+                t.severities.get(v).copied().unwrap_or(0),
+            )
+        })
         .collect();
     s.push_str("<section id=\"charts\"><h2>Overview</h2><div class=\"charts\">");
     bar_chart(s, "chart-status", "URLs by status class", "s", &status);
@@ -235,8 +242,8 @@ fn row_findings(row: &AuditRow) -> impl Iterator<Item = Finding> + '_ {
 fn status_cell(row: &AuditRow) -> String {
     let code = |c: Option<u16>| c.map_or("—".to_string(), |c| c.to_string());
     let mut out = match (row.status, row.error, row.skip_reason) {
-        (None, Some(e), _) => esc(&label(&e)),
-        (None, None, Some(why)) => format!("not requested ({})", esc(&label(&why))),
+        (None, Some(e), _) => esc(label(&e)),
+        (None, None, Some(why)) => format!("not requested ({})", esc(label(&why))),
         (status, ..) => code(status),
     };
     if !row.final_url.is_empty() && row.final_url != row.url {
@@ -273,7 +280,7 @@ fn finding_cells(row: &AuditRow) -> [String; 4] {
     }
     let note = match row.error {
         Some(e) if !row.note.is_empty() => format!("{}: {}", label(&e), row.note),
-        Some(e) => label(&e),
+        Some(e) => label(&e).to_string(),
         None => row.note.clone(),
     };
     [page, status_cell(row), where_found(row), esc(&note)]
@@ -295,7 +302,7 @@ fn findings(s: &mut String, r: &HtmlReport) {
         s.push_str("<p>No findings.</p>");
     }
     for (finding, (severity, rows)) in order {
-        let (name, sev) = (esc(&label(&finding)), esc(&label(&severity)));
+        let (name, sev) = (esc(label(&finding)), esc(label(&severity)));
         let _ = write!(
             s,
             "<h3 id=\"h-{name}\">{sev} · {name} × {}: {}</h3><p class=\"advice\">Fix: {}</p>",
@@ -424,7 +431,7 @@ fn all_rows(s: &mut String, r: &HtmlReport) {
         rows.len()
     );
     let cells = rows.iter().take(ROW_CAP);
-    let cells = cells.map(|(row, v)| [link(&row.url), status_cell(row), esc(&label(v))]);
+    let cells = cells.map(|(row, v)| [link(&row.url), status_cell(row), esc(label(v))]);
     table(s, "id=\"rows\"", ["URL", "Status", "Verdict"], cells);
     capped_note(s, rows.len());
     s.push_str("</details>\n");
@@ -433,7 +440,7 @@ fn all_rows(s: &mut String, r: &HtmlReport) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::row::SkipReason;
+    use crate::model::SkipReason;
 
     const SITE: &str = "https://site.test/";
 

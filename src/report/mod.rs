@@ -9,7 +9,9 @@ pub mod summary;
 
 use std::collections::BTreeMap;
 
-use row::{AuditRow, DiscoveredVia, ErrorKind, SkipReason};
+use row::AuditRow;
+
+use crate::model::{DiscoveredVia, ErrorKind, SkipReason};
 
 use crate::audit::{Finding, Severity, Verdict};
 
@@ -96,7 +98,7 @@ impl Tally {
         if let Some(error) = row.error {
             *self.errors.entry(error).or_default() += 1;
         }
-        let page = row.kind == row::Kind::Page;
+        let page = row.kind == crate::model::Kind::Page;
         if page {
             self.pages_fetched += 1;
         }

@@ -7,11 +7,12 @@ use std::time::SystemTime;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use super::row::{SCHEMA_VERSION, SkipReason, label};
 use super::{EXAMPLES_PER_FINDING, Tally};
 use crate::audit::{Finding, Severity};
 use crate::config::Config;
 use crate::crawl::{CrawlFacts, StopCause};
+use crate::model::{SkipReason, label};
+use crate::report::row::SCHEMA_VERSION;
 
 /// Everything the summary and the run record say about one run.
 pub struct RunReport<'a> {
