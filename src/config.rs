@@ -1,17 +1,16 @@
-//! Validated audit settings: what the engine runs on. Built from the command line by
-//! [`Config::from_args`]; every error names the offending value and what to do.
+//! Validated settings: what a run works with, built from the command line (and authwall.toml)
+//! by [`crate::cli`]. Two parts: [`CrawlConfig`], all the engine sees, and [`ReportConfig`],
+//! what the outputs and the exit code need.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
-use globset::{GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 use serde::Serialize;
+use strum::{EnumString, VariantNames};
 use url::Url;
 
 use crate::audit::{PrivateMatcher, Severity};
-use crate::cli::AuditArgs;
-use crate::crawl::urlnorm;
-use crate::report::csv::Output;
 
 /// Redirect hops followed from one URL (Google's limit too).
 pub const MAX_REDIRECTS: usize = 10;
@@ -25,12 +24,20 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 /// own body cap rather than `--max-body`.
 pub const MAX_SITEMAP_BODY: u64 = 50 * 1024 * 1024;
 
-#[derive(Debug, Clone, Serialize)]
+/// Everything one audit runs on.
+#[derive(Debug, Clone)]
 pub struct Config {
+    pub crawl: CrawlConfig,
+    pub report: ReportConfig,
+    /// Replay the journal of an interrupted run (`--resume`).
+    pub resume: bool,
+}
+
+/// What the crawl needs: where to go, how politely, and what is private.
+#[derive(Debug, Clone)]
+pub struct CrawlConfig {
     /// The start URL, normalised.
     pub start: Url,
-    #[serde(skip)]
-    pub output: Output,
     pub concurrency: u32,
     pub delay: Duration,
     pub max_pages: u64,
@@ -45,46 +52,44 @@ pub struct Config {
     pub use_sitemaps: bool,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
-    #[serde(skip)]
     pub include_set: Option<GlobSet>,
-    #[serde(skip)]
     pub exclude_set: GlobSet,
     pub include_subdomains: bool,
     /// User private patterns (`--private` and `--private-file`).
     pub private: Vec<String>,
     pub default_private: bool,
-    #[serde(skip)]
     pub private_matcher: PrivateMatcher,
     pub probe: bool,
     pub index_agent: String,
-    pub fail_on: Severity,
-    pub summary: crate::cli::SummaryFormat,
-    pub format: crate::report::csv::RowFormat,
-    pub report: Option<std::path::PathBuf>,
-    pub baseline: Option<std::path::PathBuf>,
-    pub fail_on_new: bool,
-    /// Replay the journal of an interrupted run (`--resume`).
-    pub resume: bool,
-    pub fail_on_spike: Option<f64>,
     /// `--header`: (name, value). The values may be secrets: never serialised.
-    #[serde(serialize_with = "header_names")]
     pub headers: Vec<(String, String)>,
     /// `--basic-auth-env`: the variable's name (serialised) and the credentials (never).
     pub basic_auth_env: Option<String>,
     /// `--basic-auth-file`: the file's path (serialised), never its content.
-    pub basic_auth_file: Option<std::path::PathBuf>,
-    #[serde(skip)]
+    pub basic_auth_file: Option<PathBuf>,
     pub basic_auth: Option<(String, String)>,
     pub insecure: bool,
-    pub ca_cert: Option<std::path::PathBuf>,
+    pub ca_cert: Option<PathBuf>,
     /// The certificates of `--ca-cert`.
-    #[serde(skip)]
     pub ca_certs: Vec<rustls::pki_types::CertificateDer<'static>>,
     /// `--resolve`: host names answered without DNS.
     pub resolve: Vec<(String, std::net::IpAddr)>,
-    pub quiet: bool,
     pub max_body: u64,
     pub traps: TrapLimits,
+}
+
+/// What the outputs and the exit code need.
+#[derive(Debug, Clone)]
+pub struct ReportConfig {
+    pub output: Output,
+    pub format: RowFormat,
+    pub summary: SummaryFormat,
+    pub report: Option<PathBuf>,
+    pub baseline: Option<PathBuf>,
+    pub fail_on: Severity,
+    pub fail_on_new: bool,
+    pub fail_on_spike: Option<f64>,
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -95,110 +100,37 @@ pub struct TrapLimits {
     pub max_url_length: u32,
 }
 
-impl Config {
-    pub fn from_args(args: &AuditArgs) -> Result<Self> {
-        let url = args.url.as_deref().context(
-            "no start URL: give one (`authwall audit https://www.example.com/`) or set `url` in authwall.toml",
-        )?;
-        let start = parse_start_url(url)?;
-        let output = match args.output.as_deref() {
-            Some("-") => Output::Stdout,
-            Some(path) => Output::File(path.into()),
-            None => Output::File(default_output_name(&start, args.format).into()),
-        };
-        anyhow::ensure!(
-            args.baseline.is_some() || (!args.fail_on_new && args.fail_on_spike.is_none()),
-            "--fail-on-new and --fail-on-spike compare with an earlier run: give --baseline PREVIOUS.csv"
-        );
-        let mut private = args.private.clone();
-        if let Some(path) = &args.private_file {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read --private-file {}", path.display()))?;
-            private.extend(PrivateMatcher::parse_file(&text));
-        }
-        let sitemaps = args
-            .sitemaps
-            .iter()
-            .map(|s| {
-                urlnorm::parse_http(s)
-                    .or_else(|| start.join(s).ok())
-                    .with_context(|| format!("--sitemap {s:?} is not a URL"))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Self {
-            start,
-            output,
-            concurrency: args.concurrency,
-            delay: Duration::from_millis(args.delay),
-            max_pages: args.max_pages,
-            max_depth: args.max_depth,
-            max_duration: args.max_duration,
-            timeout: args.timeout,
-            retries: args.retries,
-            backoff: args.backoff,
-            user_agent: args.user_agent.clone(),
-            ignore_robots: args.ignore_robots,
-            sitemaps,
-            use_sitemaps: !args.no_sitemaps,
-            include: args.include.clone(),
-            exclude: args.exclude.clone(),
-            include_set: if args.include.is_empty() {
-                None
-            } else {
-                Some(glob_set("--include", &args.include)?)
-            },
-            exclude_set: glob_set("--exclude", &args.exclude)?,
-            include_subdomains: args.include_subdomains,
-            private_matcher: PrivateMatcher::new(!args.no_default_private, &private)?,
-            private,
-            default_private: !args.no_default_private,
-            probe: !args.no_probe,
-            index_agent: args.index_agent.clone(),
-            fail_on: args
-                .fail_on
-                .parse()
-                .map_err(|e| anyhow::anyhow!("--fail-on {:?}: {e}", args.fail_on))?,
-            summary: args.summary,
-            format: args.format,
-            report: args.report.clone(),
-            baseline: args.baseline.clone(),
-            fail_on_new: args.fail_on_new,
-            resume: args.resume,
-            fail_on_spike: args.fail_on_spike,
-            headers: args
-                .headers
-                .iter()
-                .map(|h| parse_header(h))
-                .collect::<Result<_>>()?,
-            basic_auth_env: args.basic_auth_env.clone(),
-            basic_auth_file: args.basic_auth_file.clone(),
-            basic_auth: match (&args.basic_auth_env, &args.basic_auth_file) {
-                (Some(var), _) => Some(basic_auth_from_env(var)?),
-                (None, Some(path)) => Some(basic_auth_from_file(path)?),
-                (None, None) => None,
-            },
-            insecure: args.insecure,
-            ca_cert: args.ca_cert.clone(),
-            ca_certs: match &args.ca_cert {
-                Some(path) => read_ca_certs(path)?,
-                None => Vec::new(),
-            },
-            resolve: args
-                .resolve
-                .iter()
-                .map(|r| parse_resolve(r))
-                .collect::<Result<_>>()?,
-            quiet: args.quiet,
-            max_body: args.max_body,
-            traps: TrapLimits {
-                max_query_variants: args.max_query_variants,
-                max_path_segments: args.max_path_segments,
-                max_segment_repeats: args.max_segment_repeats,
-                max_url_length: args.max_url_length,
-            },
-        })
-    }
+/// Where the rows go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    Stdout,
+    File(PathBuf),
+}
 
+/// The file format of the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, EnumString, VariantNames)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum RowFormat {
+    /// One row per URL, spreadsheet-safe (formula-like cells neutralised).
+    #[default]
+    Csv,
+    /// One JSON object per line, values exactly as the site sent them.
+    Jsonl,
+}
+
+/// How the end-of-run summary is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, EnumString, VariantNames)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum SummaryFormat {
+    /// For a terminal or a cron mail.
+    Text,
+    /// For a ticket or a CI job summary.
+    Markdown,
+}
+
+impl CrawlConfig {
     /// Whether `--include`/`--exclude` let this URL path through.
     pub fn path_selected(&self, path: &str) -> bool {
         let included = self
@@ -207,25 +139,7 @@ impl Config {
             .is_none_or(|set| set.is_match(path));
         included && !self.exclude_set.is_match(path)
     }
-}
 
-/// A bare host (`example.com`, `example.com/blog`) means https.
-pub fn parse_start_url(text: &str) -> Result<Url> {
-    let text = text.trim();
-    let with_scheme = if text.contains("://") {
-        text.to_string()
-    } else {
-        format!("https://{text}")
-    };
-    let url = urlnorm::parse_http(&with_scheme)
-        .with_context(|| format!("{text:?} is not an http(s) URL or host name"))?;
-    if url.host_str().is_none_or(str::is_empty) {
-        bail!("{text:?} has no host");
-    }
-    Ok(url)
-}
-
-impl Config {
     /// Whether the audit sends credentials, so that it no longer sees what search engines see.
     pub fn authenticated(&self) -> bool {
         self.basic_auth.is_some()
@@ -239,240 +153,95 @@ impl Config {
     }
 }
 
-/// The certificates of a PEM file.
-fn read_ca_certs(
-    path: &std::path::Path,
-) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
-    use rustls::pki_types::pem::PemObject;
-    let pem =
-        std::fs::read(path).with_context(|| format!("cannot read --ca-cert {}", path.display()))?;
-    let certs = rustls::pki_types::CertificateDer::pem_slice_iter(&pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| anyhow::anyhow!("--ca-cert {}: {e}", path.display()))?;
-    anyhow::ensure!(
-        !certs.is_empty(),
-        "--ca-cert {}: no certificate in it",
-        path.display()
-    );
-    Ok(certs)
+/// The settings as the run record states them (secrets never; the order is the record's).
+#[derive(Serialize)]
+struct Settings<'a> {
+    start: &'a Url,
+    concurrency: u32,
+    delay: Duration,
+    max_pages: u64,
+    max_depth: Option<u32>,
+    max_duration: Option<Duration>,
+    timeout: Duration,
+    retries: u32,
+    backoff: Duration,
+    user_agent: &'a str,
+    ignore_robots: bool,
+    sitemaps: &'a [Url],
+    use_sitemaps: bool,
+    include: &'a [String],
+    exclude: &'a [String],
+    include_subdomains: bool,
+    private: &'a [String],
+    default_private: bool,
+    probe: bool,
+    index_agent: &'a str,
+    fail_on: Severity,
+    summary: SummaryFormat,
+    format: RowFormat,
+    report: Option<&'a PathBuf>,
+    baseline: Option<&'a PathBuf>,
+    fail_on_new: bool,
+    resume: bool,
+    fail_on_spike: Option<f64>,
+    /// Header names only: the values may be secrets.
+    headers: Vec<String>,
+    basic_auth_env: Option<&'a str>,
+    basic_auth_file: Option<&'a PathBuf>,
+    insecure: bool,
+    ca_cert: Option<&'a PathBuf>,
+    resolve: &'a [(String, std::net::IpAddr)],
+    quiet: bool,
+    max_body: u64,
+    traps: TrapLimits,
 }
 
-/// `Name: value`.
-fn parse_header(text: &str) -> Result<(String, String)> {
-    let (name, value) = text
-        .split_once(':')
-        .with_context(|| format!("--header {:?}: expected `Name: value`", redact(text)))?;
-    let name = name.trim();
-    anyhow::ensure!(
-        !name.is_empty() && reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_ok(),
-        "--header: {name:?} is not a header name"
-    );
-    anyhow::ensure!(
-        reqwest::header::HeaderValue::from_str(value.trim()).is_ok(),
-        "--header {name}: the value is not a valid header value"
-    );
-    Ok((name.to_string(), value.trim().to_string()))
-}
-
-/// Only the name of a `Name: value` header: the value may be a secret.
-fn redact(text: &str) -> String {
-    match text.split_once(':') {
-        Some((name, _)) => format!("{name}: …"),
-        None => "…".to_string(),
-    }
-}
-
-fn header_names<S: serde::Serializer>(
-    headers: &[(String, String)],
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    s.collect_seq(headers.iter().map(|(name, _)| format!("{name}: (hidden)")))
-}
-
-fn basic_auth_from_file(path: &std::path::Path) -> Result<(String, String)> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read --basic-auth-file {}", path.display()))?;
-    let line = text
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches('\r');
-    let (user, password) = line.split_once(':').with_context(|| {
-        format!(
-            "--basic-auth-file {}: expected `user:password` on the first line",
-            path.display()
-        )
-    })?;
-    Ok((user.to_string(), password.to_string()))
-}
-
-fn basic_auth_from_env(var: &str) -> Result<(String, String)> {
-    let value = std::env::var(var)
-        .with_context(|| format!("--basic-auth-env {var}: the variable is not set"))?;
-    let (user, password) = value
-        .split_once(':')
-        .with_context(|| format!("--basic-auth-env {var}: expected `user:password` in it"))?;
-    Ok((user.to_string(), password.to_string()))
-}
-
-/// `HOST:IP`; the IP may be IPv6, with or without brackets (`host:::1`, `host:[::1]`).
-fn parse_resolve(text: &str) -> Result<(String, std::net::IpAddr)> {
-    let (host, ip) = text
-        .split_once(':')
-        .with_context(|| format!("--resolve {text:?}: expected HOST:IP"))?;
-    let ip = ip.trim_start_matches('[').trim_end_matches(']');
-    let ip = ip
-        .parse()
-        .with_context(|| format!("--resolve {text:?}: {ip:?} is not an IP address"))?;
-    anyhow::ensure!(!host.is_empty(), "--resolve {text:?}: no host name");
-    Ok((host.to_ascii_lowercase(), ip))
-}
-
-fn default_output_name(start: &Url, format: crate::report::csv::RowFormat) -> String {
-    let host = start.host_str().unwrap_or("site").replace(':', "_");
-    let ext = match format {
-        crate::report::csv::RowFormat::Csv => "csv",
-        crate::report::csv::RowFormat::Jsonl => "jsonl",
-    };
-    match start.port() {
-        Some(port) => format!("authwall-{host}-{port}.{ext}"),
-        None => format!("authwall-{host}.{ext}"),
-    }
-}
-
-fn glob_set(flag: &str, patterns: &[String]) -> Result<GlobSet> {
-    let mut builder = GlobSetBuilder::new();
-    for pattern in patterns {
-        let glob = globset::GlobBuilder::new(pattern)
-            // `*` stays inside one path segment, as in .gitignore; `**` crosses segments.
-            .literal_separator(true)
-            .build()
-            .with_context(|| format!("{flag} {pattern:?} is not a valid glob"))?;
-        builder.add(glob);
-    }
-    builder
-        .build()
-        .with_context(|| format!("{flag}: cannot compile the globs"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::Parser;
-
-    fn config(args: &[&str]) -> Result<Config> {
-        let mut argv = vec!["authwall", "audit"];
-        argv.extend_from_slice(args);
-        match crate::cli::Cli::try_parse_from(argv)?.command {
-            crate::cli::Command::Audit(a) => Config::from_args(&a),
-            _ => unreachable!(),
+impl Serialize for Config {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (c, r) = (&self.crawl, &self.report);
+        Settings {
+            start: &c.start,
+            concurrency: c.concurrency,
+            delay: c.delay,
+            max_pages: c.max_pages,
+            max_depth: c.max_depth,
+            max_duration: c.max_duration,
+            timeout: c.timeout,
+            retries: c.retries,
+            backoff: c.backoff,
+            user_agent: &c.user_agent,
+            ignore_robots: c.ignore_robots,
+            sitemaps: &c.sitemaps,
+            use_sitemaps: c.use_sitemaps,
+            include: &c.include,
+            exclude: &c.exclude,
+            include_subdomains: c.include_subdomains,
+            private: &c.private,
+            default_private: c.default_private,
+            probe: c.probe,
+            index_agent: &c.index_agent,
+            fail_on: r.fail_on,
+            summary: r.summary,
+            format: r.format,
+            report: r.report.as_ref(),
+            baseline: r.baseline.as_ref(),
+            fail_on_new: r.fail_on_new,
+            resume: self.resume,
+            fail_on_spike: r.fail_on_spike,
+            headers: c
+                .headers
+                .iter()
+                .map(|(name, _)| format!("{name}: (hidden)"))
+                .collect(),
+            basic_auth_env: c.basic_auth_env.as_deref(),
+            basic_auth_file: c.basic_auth_file.as_ref(),
+            insecure: c.insecure,
+            ca_cert: c.ca_cert.as_ref(),
+            resolve: &c.resolve,
+            quiet: r.quiet,
+            max_body: c.max_body,
+            traps: c.traps,
         }
-    }
-
-    #[test]
-    fn bare_host_means_https_root() {
-        assert_eq!(
-            config(&["Example.COM"]).unwrap().start.as_str(),
-            "https://example.com/"
-        );
-    }
-
-    #[test]
-    fn default_output_is_named_after_the_host() {
-        let c = config(&["http://127.0.0.1:8080/x"]).unwrap();
-        assert_eq!(c.output, Output::File("authwall-127.0.0.1-8080.csv".into()));
-        assert_eq!(
-            config(&["a.example", "-o", "-"]).unwrap().output,
-            Output::Stdout
-        );
-    }
-
-    #[test]
-    fn non_http_start_url_is_refused() {
-        let err = config(&["ftp://example.com/"]).unwrap_err().to_string();
-        assert!(err.contains("not an http(s) URL"), "{err}");
-    }
-
-    #[test]
-    fn globs_match_whole_segments_with_single_star() {
-        let c = config(&["x", "--exclude", "/tag/*", "--include", "/blog/**"]).unwrap();
-        assert!(c.path_selected("/blog/a/b"));
-        assert!(!c.path_selected("/tag/rust"));
-        assert!(!c.path_selected("/about"));
-        let c = config(&["x", "--exclude", "/tag/*"]).unwrap();
-        assert!(c.path_selected("/tag/rust/page/2"), "* must not cross /");
-    }
-
-    #[test]
-    fn resolve_takes_ipv4_and_ipv6() {
-        let c = config(&[
-            "x",
-            "--resolve",
-            "A.test:127.0.0.1",
-            "--resolve",
-            "b.test:[::1]",
-        ])
-        .unwrap();
-        assert_eq!(
-            c.resolve[0],
-            ("a.test".to_string(), "127.0.0.1".parse().unwrap())
-        );
-        assert_eq!(c.resolve[1].1, "::1".parse::<std::net::IpAddr>().unwrap());
-        assert!(config(&["x", "--resolve", "a.test"]).is_err());
-        assert!(config(&["x", "--resolve", "a.test:nope"]).is_err());
-    }
-
-    #[test]
-    fn private_patterns_come_from_flags_and_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("private.txt");
-        std::fs::write(&file, "# staff\n/staff-*\n\n/internal/**\n").unwrap();
-        let c = config(&[
-            "x",
-            "--private",
-            "/ops/**",
-            "--private-file",
-            file.to_str().unwrap(),
-        ])
-        .unwrap();
-        assert_eq!(c.private, ["/ops/**", "/staff-*", "/internal/**"]);
-        assert!(c.private_matcher.is_private("/staff-room"));
-        assert!(c.private_matcher.is_private("/admin"));
-        let c = config(&["x", "--no-default-private"]).unwrap();
-        assert!(!c.private_matcher.is_private("/admin"));
-    }
-
-    #[test]
-    fn fail_on_takes_a_severity() {
-        assert_eq!(
-            config(&["x", "--fail-on", "medium"]).unwrap().fail_on,
-            Severity::Medium
-        );
-        let err = config(&["x", "--fail-on", "loud"]).unwrap_err().to_string();
-        assert!(err.contains("--fail-on"), "{err}");
-    }
-
-    #[test]
-    fn basic_auth_comes_from_a_file_without_showing_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("auth");
-        std::fs::write(&file, "preview:s3cr3t\n").unwrap();
-        let c = config(&["x", "--basic-auth-file", file.to_str().unwrap()]).unwrap();
-        assert_eq!(c.basic_auth, Some(("preview".into(), "s3cr3t".into())));
-        assert!(!serde_json::to_string(&c).unwrap().contains("s3cr3t"));
-        std::fs::write(&file, "no colon\n").unwrap();
-        let err = config(&["x", "--basic-auth-file", file.to_str().unwrap()]).unwrap_err();
-        assert!(
-            !err.to_string().contains("no colon"),
-            "the content is never echoed: {err}"
-        );
-    }
-
-    #[test]
-    fn bad_glob_is_named_in_the_error() {
-        let err = config(&["x", "--exclude", "/a/[b"])
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("--exclude \"/a/[b\""), "{err}");
+        .serialize(s)
     }
 }

@@ -26,7 +26,7 @@ fn lean_allocator() {
 fn main() -> ExitCode {
     lean_allocator();
     // authwall.toml comes first, as if its values were written before the user's flags.
-    let cli = match authwall::config_file::apply(std::env::args_os().collect()) {
+    let cli = match authwall::cli::config_file::apply(std::env::args_os().collect()) {
         Ok(argv) => authwall::cli::Cli::parse_from(argv),
         Err(e) => {
             eprintln!("authwall: {e:#}");

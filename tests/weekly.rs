@@ -208,8 +208,8 @@ async fn a_csv_of_another_schema_gives_a_clear_error_not_a_wrong_diff() {
     let dir = tempfile::tempdir().unwrap();
     let old = dir.path().join("old.csv");
     let mut sink = authwall::report::csv::CsvSink::create(
-        &authwall::report::csv::Output::File(old.clone()),
-        authwall::report::csv::RowFormat::Csv,
+        &authwall::config::Output::File(old.clone()),
+        authwall::config::RowFormat::Csv,
     )
     .unwrap();
     sink.write(&AuditRow {

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::pacer::Pacer;
-use crate::config::{Config, MAX_RETRY_AFTER};
+use crate::config::{CrawlConfig, MAX_RETRY_AFTER};
 use crate::model::ErrorKind;
 
 /// What one URL answered (after retries).
@@ -82,7 +82,7 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    pub fn new(config: &Config) -> anyhow::Result<Self> {
+    pub fn new(config: &CrawlConfig) -> anyhow::Result<Self> {
         // reqwest is built without a default crypto provider so that we pick ring (a plain
         // cc build; aws-lc-rs is slower to build); installing it twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();

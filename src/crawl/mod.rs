@@ -36,8 +36,9 @@ use url::Url;
 
 use crate::audit::{self, Fingerprint};
 use crate::config::{
-    Config, MAX_CRAWL_DELAY, MAX_REDIRECTS, MAX_ROBOTS_REDIRECTS, MAX_SITEMAP_BODY,
+    CrawlConfig, MAX_CRAWL_DELAY, MAX_REDIRECTS, MAX_ROBOTS_REDIRECTS, MAX_SITEMAP_BODY,
 };
+use crate::model::{CrawlFacts, StopCause};
 use crate::model::{DiscoveredVia, ErrorKind, Kind, RobotsVerdict, SkipReason, label};
 use crate::report::row::AuditRow;
 use evidence::{CalibrationRequest, Calibrations, Evidence};
@@ -50,18 +51,6 @@ use scope::Scope;
 /// The start URL is the first URL the frontier meets.
 const START_ID: UrlId = 0;
 
-/// Why a run stopped before its frontier was empty.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopCause {
-    Interrupt,
-    Terminate,
-    MaxDuration,
-    /// The site kept refusing us ([`REFUSAL_STORM`] pages in a row answered 429/503 to the
-    /// end, or 403 across several areas after some 2xx): hammering on would be rude and every
-    /// further answer meaningless.
-    Refused,
-}
-
 /// Consecutive pages refused (429/503 after every retry) that stop the crawl.
 pub const REFUSAL_STORM: u32 = 10;
 
@@ -73,37 +62,13 @@ pub trait RowSink {
     fn discovered(&mut self, _total: usize) {}
 }
 
-/// What the crawl itself knows at the end, beyond the rows.
-#[derive(Debug, Clone, Default)]
-pub struct CrawlFacts {
-    pub origin: String,
-    /// `from -> to` when the start URL moved the scope.
-    pub scope_moved: Option<(String, String)>,
-    /// robots.txt of the audited origin: what it answered and what that means.
-    pub robots: String,
-    pub robots_unavailable: bool,
-    pub crawl_delay: Option<Duration>,
-    pub interval: Duration,
-    pub concurrency: u32,
-    pub sitemaps_read: u32,
-    pub sitemap_urls: u64,
-    pub sitemap_notes: Vec<String>,
-    pub requests: u64,
-    pub stopped: Option<StopCause>,
-    /// The audited origin's certificate (https only).
-    pub certificate: Option<tls::Certificate>,
-    /// The start URL could not be reached at all (connection, DNS, TLS): the audit did not run.
-    pub start_unreachable: Option<String>,
-    pub elapsed: Duration,
-}
-
 /// What the crawl knows once it is over: the final pass completes every row from it.
 pub struct Finished {
     frontier: Frontier,
     scope: Scope,
     robots: HashMap<String, RobotsSlot>,
     calibrations: Calibrations,
-    cfg: Arc<Config>,
+    cfg: Arc<CrawlConfig>,
     index_token: String,
 }
 
@@ -193,7 +158,7 @@ enum Phase {
 }
 
 pub struct Engine<'a> {
-    cfg: Arc<Config>,
+    cfg: Arc<CrawlConfig>,
     fetcher: Fetcher,
     token: String,
     scope: Scope,
@@ -240,7 +205,7 @@ pub struct Journal {
 }
 
 impl<'a> Engine<'a> {
-    pub fn new(cfg: Arc<Config>, sink: &'a mut dyn RowSink, journal: Journal) -> Result<Self> {
+    pub fn new(cfg: Arc<CrawlConfig>, sink: &'a mut dyn RowSink, journal: Journal) -> Result<Self> {
         let fetcher = Fetcher::new(&cfg)?;
         let scope = Scope::new(&cfg.start, cfg.include_subdomains);
         let token = robots::product_token(&cfg.user_agent).to_string();

@@ -9,51 +9,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
-use serde::Serialize;
 use url::Url;
 
-use crate::config::Config;
-use crate::model::ErrorKind;
-
-/// A certificate that expires sooner than this is announced in the summary.
-pub const EXPIRY_WARNING_DAYS: i64 = 14;
-
-/// What the certificate of the audited origin says.
-#[derive(Debug, Clone, Serialize)]
-pub struct Certificate {
-    pub subject: String,
-    pub issuer: String,
-    pub not_before: String,
-    pub not_after: String,
-    /// Whole days until `not_after` (negative once expired).
-    pub days_left: i64,
-    /// What the platform's verifier said, when it refused the chain.
-    pub fault: Option<ErrorKind>,
-    pub fault_detail: Option<String>,
-}
-
-impl Certificate {
-    /// One line for the summary: what is wrong and what it means.
-    pub fn fault_line(&self) -> Option<String> {
-        let kind = self.fault?;
-        let what = match kind {
-            ErrorKind::TlsExpired => format!("certificate expired on {}", self.not_after),
-            ErrorKind::TlsNotYetValid => {
-                format!("certificate not valid before {}", self.not_before)
-            }
-            ErrorKind::TlsNameMismatch => "certificate issued for another name".to_string(),
-            ErrorKind::TlsUntrusted => {
-                "certificate not trusted (self-signed or unknown root)".to_string()
-            }
-            _ => "the TLS handshake fails".to_string(),
-        };
-        Some(format!(
-            "TLS: {what} (subject {}, issuer {}, valid {} to {}): browsers and search engines \
-             reach no page of this origin",
-            self.subject, self.issuer, self.not_before, self.not_after
-        ))
-    }
-}
+use crate::config::CrawlConfig;
+use crate::model::{Certificate, ErrorKind};
 
 /// Our closed list for a certificate the verifier refused.
 pub fn fault_kind(error: &rustls::Error) -> ErrorKind {
@@ -149,7 +108,7 @@ impl ServerCertVerifier for Recorder {
 
 /// Read the certificate of an `https` origin; `None` for `http`, or when no handshake was
 /// possible at all (the crawl's own requests then record why).
-pub async fn inspect(url: &Url, config: &Config) -> Option<Certificate> {
+pub async fn inspect(url: &Url, config: &CrawlConfig) -> Option<Certificate> {
     if url.scheme() != "https" {
         return None;
     }

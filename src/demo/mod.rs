@@ -6,7 +6,6 @@ mod site;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use axum::Router;
@@ -14,11 +13,6 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use tokio::time::Instant;
-
-use crate::cli::DemoArgs;
-use crate::config::Config;
-use crate::report::csv::Output;
-use crate::{Exit, progress::Progress};
 
 pub use site::site;
 
@@ -97,53 +91,4 @@ fn header(request: &Request, name: &str) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string()
-}
-
-/// `authwall demo`: serve the demo site and audit it like any other.
-pub async fn run(args: DemoArgs) -> Result<Exit> {
-    let server = Server::start(site()).await?;
-    let audit = crate::cli::AuditArgs {
-        url: Some(server.url("/")),
-        output: Some(args.output.clone()),
-        concurrency: 4,
-        // Our own loopback server: no need to be gentle, but keep the run short.
-        delay: 0,
-        timeout: Duration::from_secs(1),
-        retries: 1,
-        backoff: Duration::from_millis(200),
-        quiet: args.quiet,
-        report: Some(args.report.clone()),
-        fail_on: args.fail_on.clone().unwrap_or_else(|| "high".to_string()),
-        ..default_audit_args()
-    };
-    let mut config = Config::from_args(&audit)?;
-    if args.output == "-" {
-        config.output = Output::Stdout;
-    }
-    let result = crate::audit(
-        &config,
-        Progress::new(!args.quiet),
-        crate::wait_for_signal(),
-    )
-    .await?;
-    // The findings are the point of a demo: --quiet silences it whenever it ran.
-    if !args.quiet || result.exit == Exit::CouldNotRun {
-        crate::present(&config, &result);
-    }
-    // The findings are the point of a demo: only a failure to run is an error, unless the
-    // user asked for a threshold.
-    Ok(match result.exit {
-        Exit::CouldNotRun | Exit::Interrupted | Exit::Terminated => result.exit,
-        Exit::Findings if args.fail_on.is_some() => Exit::Findings,
-        _ => Exit::Clean,
-    })
-}
-
-/// The `audit` defaults, as clap would fill them in.
-pub fn default_audit_args() -> crate::cli::AuditArgs {
-    use clap::Parser;
-    match crate::cli::Cli::parse_from(["authwall", "audit", "http://127.0.0.1/"]).command {
-        crate::cli::Command::Audit(args) => *args,
-        _ => unreachable!("audit parses to audit"),
-    }
 }

@@ -3,32 +3,15 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
+use crate::config::{Output, RowFormat};
 use crate::report::row::{AuditRow, SCHEMA_VERSION};
 
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
-
-/// Where the CSV goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Output {
-    Stdout,
-    File(PathBuf),
-}
-
-/// The file format of the rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RowFormat {
-    /// One row per URL, spreadsheet-safe (formula-like cells neutralised).
-    #[default]
-    Csv,
-    /// One JSON object per line, values exactly as the site sent them.
-    Jsonl,
-}
 
 enum Writer {
     Csv(Box<csv::Writer<Box<dyn Write + Send>>>),

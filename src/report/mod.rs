@@ -1,6 +1,7 @@
 //! Everything the run writes: the CSV (streamed), the run record next to it, and the summary
 //! a person reads at the end.
 
+pub mod baseline;
 pub mod csv;
 pub mod diff;
 pub mod html;

@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use anyhow::{Context, Result};
-use serde::Serialize;
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
 
 use super::{EXAMPLES_PER_FINDING, Tally};
 use crate::audit::{Finding, Severity};
 use crate::config::Config;
-use crate::crawl::{CrawlFacts, StopCause};
+use crate::model::{Certificate, CrawlFacts, StopCause};
 use crate::model::{SkipReason, label};
 use crate::report::row::SCHEMA_VERSION;
 
@@ -59,7 +60,7 @@ impl RunReport<'_> {
             return Vec::new();
         };
         let mut lines: Vec<String> = cert.fault_line().into_iter().collect();
-        if cert.fault.is_none() && cert.days_left < crate::crawl::tls::EXPIRY_WARNING_DAYS {
+        if cert.fault.is_none() && cert.days_left < crate::model::EXPIRY_WARNING_DAYS {
             lines.push(format!(
                 "TLS certificate expires in {} day{} ({}; subject {}, issuer {})",
                 cert.days_left,
@@ -91,7 +92,7 @@ impl RunReport<'_> {
                 "  !! 401 spike: {} → {} among URLs in both runs (--fail-on-spike {}%)",
                 cmp.spike.old_401,
                 cmp.spike.new_401,
-                self.config.fail_on_spike.unwrap_or_default()
+                self.config.report.fail_on_spike.unwrap_or_default()
             );
         }
         let _ = writeln!(s);
@@ -121,7 +122,7 @@ impl RunReport<'_> {
         for line in self.certificate_lines() {
             let _ = writeln!(s, "> **{}**\n", md(&line));
         }
-        if self.config.authenticated() {
+        if self.config.crawl.authenticated() {
             let _ = writeln!(
                 s,
                 "> **Credentials were sent** (`--header` / `--basic-auth-env` / `--basic-auth-file`): this audit does \
@@ -134,7 +135,7 @@ impl RunReport<'_> {
                 "> **401 spike**: {} → {} among URLs in both runs (`--fail-on-spike {}%`).\n",
                 cmp.spike.old_401,
                 cmp.spike.new_401,
-                self.config.fail_on_spike.unwrap_or_default()
+                self.config.report.fail_on_spike.unwrap_or_default()
             );
         }
         match self.comparison {
@@ -208,7 +209,7 @@ impl RunReport<'_> {
 
     /// The findings lead: counts, the worst URLs with where they were found, and what to do.
     fn findings(&self, s: &mut String) {
-        let (t, threshold) = (self.tally, self.config.fail_on);
+        let (t, threshold) = (self.tally, self.config.report.fail_on);
         let failing = t.at_or_above(threshold);
         if t.findings.is_empty() {
             let _ = writeln!(s, "  No findings.");
@@ -270,7 +271,7 @@ impl RunReport<'_> {
             let _ = writeln!(s, "  !! {line}");
         }
         self.since_last_run(&mut s);
-        if self.config.authenticated() {
+        if self.config.crawl.authenticated() {
             let _ = writeln!(
                 s,
                 "  !! credentials were sent (--header / --basic-auth-env / --basic-auth-file): this audit does NOT see \
@@ -346,7 +347,7 @@ impl RunReport<'_> {
                 .collect();
             let _ = writeln!(s, "  errors           {}", list.join(" · "));
         }
-        if self.config.use_sitemaps {
+        if self.config.crawl.use_sitemaps {
             let _ = writeln!(
                 s,
                 "  sitemaps         {} read, {} URLs listed",
@@ -371,32 +372,32 @@ impl RunReport<'_> {
         if let Some(path) = self.csv {
             let _ = writeln!(s, "  CSV              {}", path.display());
         }
-        if let Some(path) = &self.config.report {
+        if let Some(path) = &self.config.report.report {
             let _ = writeln!(s, "  report           {}", path.display());
         }
         s
     }
 
-    pub fn record(&self) -> RunRecord<'_> {
+    pub fn record(&self) -> RunRecord<&Config> {
         RunRecord {
-            tool: "authwall",
-            version: env!("CARGO_PKG_VERSION"),
+            tool: "authwall".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
             schema_version: SCHEMA_VERSION,
-            origin: &self.facts.origin,
-            start_url: self.config.start.as_str(),
+            origin: self.facts.origin.clone(),
+            start_url: self.config.crawl.start.to_string(),
             started_at: humantime::format_rfc3339_seconds(self.started).to_string(),
             ended_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
             elapsed_s: self.facts.elapsed.as_secs_f64(),
             complete: self.incomplete.is_empty()
                 && self.facts.stopped.is_none()
                 && self.facts.start_unreachable.is_none(),
-            incomplete_reasons: self.incomplete,
+            incomplete_reasons: self.incomplete.to_vec(),
             interrupted: matches!(
                 self.facts.stopped,
                 Some(StopCause::Interrupt | StopCause::Terminate)
             ),
-            robots: &self.facts.robots,
-            certificate: self.facts.certificate.as_ref(),
+            robots: self.facts.robots.clone(),
+            certificate: self.facts.certificate.clone(),
             rows: self.tally.rows,
             settings: self.config,
         }
@@ -413,25 +414,58 @@ fn md(text: &str) -> String {
 }
 
 /// The run record: a small JSON file next to the CSV that says whether the CSV can be
-/// trusted as a complete picture of the site.
-#[derive(Serialize)]
-pub struct RunRecord<'a> {
-    pub tool: &'static str,
-    pub version: &'static str,
+/// trusted as a complete picture of the site. Written with the run's settings; read back (as a
+/// baseline's record) without them.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunRecord<S = IgnoredAny> {
+    pub tool: String,
+    pub version: String,
     pub schema_version: u32,
-    pub origin: &'a str,
-    pub start_url: &'a str,
+    pub origin: String,
+    pub start_url: String,
     pub started_at: String,
     pub ended_at: String,
     pub elapsed_s: f64,
+    /// Absent in a damaged record: then the run is not known to be complete.
     pub complete: bool,
-    pub incomplete_reasons: &'a [String],
+    pub incomplete_reasons: Vec<String>,
     pub interrupted: bool,
-    pub robots: &'a str,
+    pub robots: String,
     /// The audited origin's certificate: subject, issuer, validity, days left, fault.
-    pub certificate: Option<&'a crate::crawl::tls::Certificate>,
+    pub certificate: Option<Certificate>,
     pub rows: u64,
-    pub settings: &'a Config,
+    pub settings: S,
+}
+
+impl<S: Default> Default for RunRecord<S> {
+    fn default() -> Self {
+        Self {
+            tool: String::new(),
+            version: String::new(),
+            schema_version: 0,
+            origin: String::new(),
+            start_url: String::new(),
+            started_at: String::new(),
+            ended_at: String::new(),
+            elapsed_s: 0.0,
+            complete: false,
+            incomplete_reasons: Vec::new(),
+            interrupted: false,
+            robots: String::new(),
+            certificate: None,
+            rows: 0,
+            settings: S::default(),
+        }
+    }
+}
+
+impl RunRecord {
+    /// The run record next to the CSV at `csv`, if there is one that parses.
+    pub fn read_beside(csv: &Path) -> Option<RunRecord> {
+        let text = std::fs::read_to_string(record_path(csv)).ok()?;
+        serde_json::from_str(&text).ok()
+    }
 }
 
 /// `site.csv` -> `site.run.json`.
@@ -439,7 +473,7 @@ pub fn record_path(csv: &Path) -> PathBuf {
     csv.with_extension("run.json")
 }
 
-pub fn write_record(path: &Path, record: &RunRecord) -> Result<()> {
+pub fn write_record(path: &Path, record: &RunRecord<&Config>) -> Result<()> {
     let json = serde_json::to_string_pretty(record)?;
     std::fs::write(path, json + "\n")
         .with_context(|| format!("cannot write the run record {}", path.display()))

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use authwall::cli::{Cli, Command};
 use authwall::config::Config;
-use authwall::crawl::StopCause;
 use authwall::demo::Server;
+use authwall::model::StopCause;
 use authwall::progress::Progress;
 use authwall::report::row::AuditRow;
 use authwall::{AuditResult, audit};

@@ -341,7 +341,7 @@ mod example_file {
     /// examples/authwall.toml stays a valid config file.
     #[test]
     fn the_example_config_file_is_valid() {
-        let text = include_str!("../examples/authwall.toml");
+        let text = include_str!("../../examples/authwall.toml");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("authwall.toml");
         std::fs::write(&path, text).unwrap();
@@ -354,7 +354,7 @@ mod example_file {
             panic!("not audit")
         };
         let config = crate::config::Config::from_args(&args).unwrap();
-        assert_eq!(config.start.as_str(), "https://www.example-shop.com/");
-        assert!(config.fail_on_new && config.quiet);
+        assert_eq!(config.crawl.start.as_str(), "https://www.example-shop.com/");
+        assert!(config.report.fail_on_new && config.report.quiet);
     }
 }

@@ -6,7 +6,15 @@
 
 use std::time::Duration;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
+
+use crate::config::{RowFormat, SummaryFormat};
+
+pub mod config_file;
+mod validate;
+
+pub use validate::parse_start_url;
 
 /// `authwall/<version> (+<repository>)`: a user agent that says who we are and where to read why.
 pub const DEFAULT_USER_AGENT: &str = concat!(
@@ -204,8 +212,8 @@ pub struct AuditArgs {
     pub no_quiet: bool,
 
     /// Row format: `csv` (spreadsheet-safe) or `jsonl` (one JSON object per line, raw values).
-    #[arg(long, value_name = "FORMAT", default_value = "csv")]
-    pub format: crate::report::csv::RowFormat,
+    #[arg(long, value_name = "FORMAT", default_value = "csv", value_parser = one_of::<RowFormat>())]
+    pub format: RowFormat,
 
     /// Compare with an earlier run's CSV (a complete run; a file that does not exist yet is
     /// the first run). Adds the `change` column and a "since last run" block.
@@ -232,7 +240,7 @@ pub struct AuditArgs {
 
     /// How the end-of-run summary is written: `text` for a terminal or a cron mail,
     /// `markdown` for a ticket or a CI job summary.
-    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = one_of::<SummaryFormat>())]
     pub summary: SummaryFormat,
 
     /// Read options from this TOML file (default: ./authwall.toml when it exists).
@@ -279,7 +287,7 @@ pub struct DiffArgs {
     pub fail_on: String,
 
     /// `text` or `markdown`.
-    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = one_of::<SummaryFormat>())]
     pub summary: SummaryFormat,
 }
 
@@ -334,11 +342,15 @@ pub struct RobotsArgs {
     pub urls: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SummaryFormat {
-    Text,
-    Markdown,
+/// A value from a closed list (strum's names), with the list in `--help` and in errors.
+fn one_of<T>() -> impl TypedValueParser<Value = T>
+where
+    T: std::str::FromStr + strum::VariantNames + Clone + Send + Sync + 'static,
+{
+    PossibleValuesParser::new(T::VARIANTS).map(|s| {
+        s.parse::<T>()
+            .unwrap_or_else(|_| unreachable!("{s:?} is one of the possible values"))
+    })
 }
 
 pub fn parse_duration(text: &str) -> Result<Duration, String> {

@@ -1,0 +1,313 @@
+//! `authwall audit`: crawl the site, stream the rows, then the final pass, the comparison
+//! with the baseline, the run record, the summary and the HTML report.
+
+use std::future::Future;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use anyhow::{Context, Result};
+
+use crate::Exit;
+use crate::config::{Config, Output, SummaryFormat};
+use crate::crawl::{self, Engine, RowSink};
+use crate::model::{CrawlFacts, SkipReason, StopCause};
+use crate::progress::Progress;
+use crate::report::baseline::Baseline;
+use crate::report::csv::CsvSink;
+use crate::report::row::AuditRow;
+use crate::report::summary::RunReport;
+use crate::report::{self, Tally};
+
+/// The result of one audit: what the summary and the tests need.
+pub struct AuditResult {
+    pub exit: Exit,
+    pub summary: String,
+    pub tally: Tally,
+    pub facts: CrawlFacts,
+    pub incomplete: Vec<String>,
+}
+
+/// Print the summary where it belongs: stdout, or stderr when the CSV goes to stdout;
+/// nothing at all with `--quiet` when the run ends with exit 0.
+pub fn present(config: &Config, result: &AuditResult) {
+    if config.report.quiet && result.exit == Exit::Clean {
+        return;
+    }
+    let text = &result.summary;
+    let _ = match config.report.output {
+        Output::Stdout => std::io::stderr().write_all(text.as_bytes()),
+        Output::File(_) => std::io::stdout().write_all(text.as_bytes()),
+    };
+}
+
+/// Crawl the site, stream the CSV, write the run record; stop early when `stop` resolves.
+pub async fn audit(
+    config: &Config,
+    progress: Progress,
+    stop: impl Future<Output = StopCause>,
+) -> Result<AuditResult> {
+    let started = SystemTime::now();
+    // Read the baseline first: a refused baseline must stop the run before any request.
+    let baseline = config
+        .report
+        .baseline
+        .as_deref()
+        .map(Baseline::load)
+        .transpose()?;
+    // Likewise the journal to resume from: a refused one must not cost the old CSV.
+    let journal_path = match &config.report.output {
+        Output::File(path) if !path.exists() || path.is_file() => {
+            Some(crawl::journal::path_for(path))
+        }
+        _ => None,
+    };
+    let journal = match (&journal_path, config.resume) {
+        (Some(path), true) => {
+            let replay = crawl::journal::Replay::open(path, config.crawl.start.as_str())?;
+            crawl::Journal {
+                writer: Some(crawl::journal::Writer::append_to(path)?),
+                replay: Some(replay),
+            }
+        }
+        (Some(path), false) => crawl::Journal {
+            writer: Some(crawl::journal::Writer::create(
+                path,
+                config.crawl.start.as_str(),
+            )?),
+            replay: None,
+        },
+        (None, true) => anyhow::bail!("--resume needs the CSV written to a file (-o FILE)"),
+        (None, false) => crawl::Journal::default(),
+    };
+    let csv = CsvSink::create(&config.report.output, config.report.format)?;
+    // Without a final pass (stdout, a device such as /dev/null) the comparison needs the rows
+    // as they stream.
+    let final_pass = matches!(&config.report.output, Output::File(path) if path.is_file());
+    let mut sink = AuditSink {
+        csv,
+        tally: Tally::default(),
+        progress,
+        kept: Vec::new(),
+        keep: baseline.is_some() && !final_pass,
+    };
+    let engine = Engine::new(Arc::new(config.crawl.clone()), &mut sink, journal)?;
+    let (facts, finished) = engine.run(stop).await?;
+    if facts.stopped.is_none()
+        && let Some(path) = &journal_path
+    {
+        // A complete audit has nothing to resume.
+        let _ = std::fs::remove_file(path);
+    }
+    sink.csv.flush()?;
+    sink.progress.finish();
+    let mut tally = sink.tally;
+    let mut rows = sink.kept;
+
+    let csv_path = match &config.report.output {
+        // A device such as /dev/null cannot be read back: no final pass there.
+        Output::File(path) if !path.is_file() => None,
+        Output::File(path) => {
+            // The final pass: inlinks and verdicts with everything the crawl learned. The
+            // summary counts the final rows.
+            rows = report::csv::read_rows(path)?;
+            for row in &mut rows {
+                finished.finalize(row);
+            }
+            Some(path.clone())
+        }
+        Output::Stdout => None,
+    };
+    let comparison = baseline
+        .as_ref()
+        .map(|b| report::diff::compare(&b.rows, &b.origin, &rows, &facts.origin));
+    if let Some(path) = &csv_path {
+        if let Some(cmp) = &comparison {
+            for row in &mut rows {
+                row.change = cmp.change_cell(row, &facts.origin);
+            }
+        }
+        tally = Tally::default();
+        for row in &rows {
+            tally.add(row);
+        }
+        report::csv::replace(path, config.report.format, &rows)?;
+    }
+    drop(rows);
+    let incomplete = incomplete_reasons(config, &facts, &tally);
+    let first_run = baseline.as_ref().is_some_and(Baseline::first_run);
+    // With --fail-on-new only new findings count: a weekly job alerts once per problem.
+    let failing = match (&comparison, config.report.fail_on_new) {
+        (Some(cmp), true) => cmp.count(report::diff::Change::New, config.report.fail_on) as u64,
+        _ => tally.at_or_above(config.report.fail_on),
+    };
+    let spiked = match (&comparison, config.report.fail_on_spike) {
+        (Some(cmp), Some(pct)) => !first_run && cmp.spiked(pct),
+        _ => false,
+    };
+    let exit = if facts.start_unreachable.is_some() {
+        Exit::CouldNotRun
+    } else {
+        match facts.stopped {
+            Some(StopCause::Interrupt) => Exit::Interrupted,
+            Some(StopCause::Terminate) => Exit::Terminated,
+            // Problems found are worth acting on even when the run is incomplete.
+            _ if failing > 0 || spiked => Exit::Findings,
+            _ if !incomplete.is_empty() => Exit::Incomplete,
+            _ => Exit::Clean,
+        }
+    };
+    let report = RunReport {
+        config,
+        facts: &facts,
+        tally: &tally,
+        incomplete: &incomplete,
+        csv: csv_path.as_deref(),
+        started,
+        comparison: comparison.as_ref(),
+        first_run,
+        spiked,
+    };
+    let summary = match config.report.summary {
+        SummaryFormat::Text => report.text(),
+        SummaryFormat::Markdown => report.markdown(),
+    };
+    if let Some(path) = &csv_path {
+        report::summary::write_record(&report::summary::record_path(path), &report.record())?;
+    }
+    if let Some(path) = &config.report.report {
+        let change_lines = comparison.as_ref().map(html_changes);
+        let html = report::html::render(&report::html::HtmlReport {
+            origin: &facts.origin,
+            verdict: &report.verdict(),
+            exit_code: exit.code(),
+            fail_on: config.report.fail_on,
+            generated_at: &humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+            rows: &tally.notable,
+            tally: &tally,
+            changes: change_lines.as_deref(),
+            first_run,
+            settings: &settings_table(config),
+            incomplete: &incomplete,
+        });
+        std::fs::write(path, html)
+            .with_context(|| format!("cannot write the report {}", path.display()))?;
+    }
+    Ok(AuditResult {
+        exit,
+        summary,
+        tally,
+        facts,
+        incomplete,
+    })
+}
+
+/// The "since last run" lines of the HTML report.
+fn html_changes(cmp: &report::diff::Comparison) -> Vec<report::html::ChangeLine> {
+    use crate::model::label;
+    let findings = cmp.findings.iter().map(|f| report::html::ChangeLine {
+        change: label(&f.change).to_string(),
+        finding: label(&f.finding).to_string(),
+        url: f.url.clone(),
+        detail: label(&f.severity).to_string(),
+    });
+    let status = |s: Option<u16>| s.map_or("no response".to_string(), |s| s.to_string());
+    let statuses = cmp.status_changes.iter().map(|c| report::html::ChangeLine {
+        change: "status".to_string(),
+        finding: String::new(),
+        url: c.url.clone(),
+        detail: format!("{} → {}", status(c.old), status(c.new)),
+    });
+    // A huge site may change a lot: the report shows the first lines, the CSV has them all.
+    findings
+        .chain(statuses)
+        .take(report::html::ROW_CAP)
+        .collect()
+}
+
+/// The settings as (name, value) pairs for the report; secrets are never serialised.
+fn settings_table(config: &Config) -> Vec<(String, String)> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(config) else {
+        return Vec::new();
+    };
+    map.into_iter()
+        .map(|(key, value)| {
+            let text = match value {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            (key, text)
+        })
+        .collect()
+}
+
+/// Why a finished run cannot vouch for the site (empty when it can).
+fn incomplete_reasons(config: &Config, facts: &CrawlFacts, tally: &Tally) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if let Some(kind) = facts.certificate.as_ref().and_then(|c| c.fault)
+        && !config.crawl.insecure
+    {
+        reasons.push(format!(
+            "TLS certificate fault on the audited origin ({}); --insecure audits it anyway",
+            crate::model::label(&kind)
+        ));
+    }
+    if facts.robots_unavailable {
+        reasons.push(
+            "robots.txt unavailable (5xx or unreachable), so nothing was crawled".to_string(),
+        );
+    }
+    if facts.stopped == Some(StopCause::MaxDuration) {
+        reasons.push(format!(
+            "stopped by --max-duration {}",
+            humantime::format_duration(config.crawl.max_duration.unwrap_or_default())
+        ));
+    }
+    if facts.stopped == Some(StopCause::Refused) {
+        reasons.push(format!(
+            "the site kept refusing ({} pages in a row answered 403, or 429/503 after every \
+             retry); stopped early, the rest is marked `refused` and the refusals `unverified`",
+            crawl::REFUSAL_STORM
+        ));
+    }
+    if let Some(n) = tally.skipped.get(&SkipReason::MaxPages) {
+        reasons.push(format!(
+            "page budget (--max-pages {}) exhausted, {n} URLs not requested",
+            config.crawl.max_pages
+        ));
+    }
+    if tally.pages_fetched > 0 && tally.unverified * 2 > tally.pages_fetched {
+        reasons.push(format!(
+            "{} of {} pages unverified (no response, or 429/503 to the end)",
+            tally.unverified, tally.pages_fetched
+        ));
+    }
+    reasons
+}
+
+struct AuditSink {
+    csv: CsvSink,
+    tally: Tally,
+    progress: Progress,
+    kept: Vec<AuditRow>,
+    keep: bool,
+}
+
+impl RowSink for AuditSink {
+    fn row(&mut self, row: &AuditRow) -> Result<()> {
+        self.tally.add(row);
+        if self.keep {
+            self.kept.push(row.clone());
+        }
+        self.progress.settled(&self.tally);
+        self.csv.write(row)
+    }
+
+    fn tick(&mut self) -> Result<()> {
+        self.csv.flush()
+    }
+
+    fn discovered(&mut self, total: usize) {
+        self.progress.discovered(total);
+    }
+}

@@ -1,0 +1,60 @@
+//! `authwall demo`: serve the built-in demo site on 127.0.0.1 and audit it like any other.
+
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::Exit;
+use crate::cli::DemoArgs;
+use crate::config::{Config, Output};
+use crate::demo::{Server, site};
+use crate::progress::Progress;
+
+/// `authwall demo`: serve the demo site and audit it like any other.
+pub async fn run(args: DemoArgs) -> Result<Exit> {
+    let server = Server::start(site()).await?;
+    let audit = crate::cli::AuditArgs {
+        url: Some(server.url("/")),
+        output: Some(args.output.clone()),
+        concurrency: 4,
+        // Our own loopback server: no need to be gentle, but keep the run short.
+        delay: 0,
+        timeout: Duration::from_secs(1),
+        retries: 1,
+        backoff: Duration::from_millis(200),
+        quiet: args.quiet,
+        report: Some(args.report.clone()),
+        fail_on: args.fail_on.clone().unwrap_or_else(|| "high".to_string()),
+        ..default_audit_args()
+    };
+    let mut config = Config::from_args(&audit)?;
+    if args.output == "-" {
+        config.report.output = Output::Stdout;
+    }
+    let result = super::audit::audit(
+        &config,
+        Progress::new(!args.quiet),
+        super::wait_for_signal(),
+    )
+    .await?;
+    // The findings are the point of a demo: --quiet silences it whenever it ran.
+    if !args.quiet || result.exit == Exit::CouldNotRun {
+        super::audit::present(&config, &result);
+    }
+    // The findings are the point of a demo: only a failure to run is an error, unless the
+    // user asked for a threshold.
+    Ok(match result.exit {
+        Exit::CouldNotRun | Exit::Interrupted | Exit::Terminated => result.exit,
+        Exit::Findings if args.fail_on.is_some() => Exit::Findings,
+        _ => Exit::Clean,
+    })
+}
+
+/// The `audit` defaults, as clap would fill them in.
+pub fn default_audit_args() -> crate::cli::AuditArgs {
+    use clap::Parser;
+    match crate::cli::Cli::parse_from(["authwall", "audit", "http://127.0.0.1/"]).command {
+        crate::cli::Command::Audit(args) => *args,
+        _ => unreachable!("audit parses to audit"),
+    }
+}

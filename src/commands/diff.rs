@@ -1,0 +1,35 @@
+//! `authwall diff OLD NEW`: compare two audits offline.
+
+use anyhow::{Context, Result};
+
+use crate::Exit;
+use crate::audit::Severity;
+use crate::cli::DiffArgs;
+use crate::config::SummaryFormat;
+use crate::report;
+use crate::report::baseline::Baseline;
+
+/// `authwall diff OLD NEW`: the baseline comparison without crawling. Exit 0 when nothing
+/// new is at or above --fail-on, 1 when something is; unreadable input is an error (exit 2).
+pub fn run(args: &DiffArgs) -> Result<Exit> {
+    let threshold: Severity = args
+        .fail_on
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--fail-on {:?}: {e}", args.fail_on))?;
+    anyhow::ensure!(args.old.exists(), "{} does not exist", args.old.display());
+    let old = Baseline::load(&args.old)?;
+    let new_rows = report::csv::read_rows(&args.new)
+        .with_context(|| format!("cannot read {}", args.new.display()))?;
+    let new_origin = Baseline::origin_of(&args.new, &new_rows);
+    let cmp = report::diff::compare(&old.rows, &old.origin, &new_rows, &new_origin);
+    let text = match args.summary {
+        SummaryFormat::Text => cmp.text(),
+        SummaryFormat::Markdown => cmp.markdown(),
+    };
+    print!("{text}");
+    Ok(if cmp.count(report::diff::Change::New, threshold) > 0 {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    })
+}

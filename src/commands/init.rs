@@ -1,0 +1,19 @@
+//! `authwall init [FILE]`: write a commented starter authwall.toml.
+
+use anyhow::{Context, Result};
+
+use crate::Exit;
+use crate::cli::{InitArgs, config_file};
+
+pub fn run(args: &InitArgs) -> Result<Exit> {
+    if args.path.exists() && !args.force {
+        anyhow::bail!("{} exists; use --force to replace it", args.path.display());
+    }
+    std::fs::write(&args.path, config_file::starter())
+        .with_context(|| format!("cannot write {}", args.path.display()))?;
+    println!(
+        "wrote {}: edit it, then run `authwall audit`",
+        args.path.display()
+    );
+    Ok(Exit::Clean)
+}

@@ -1,0 +1,84 @@
+//! What the crawl knows about the run as a whole, beyond its records: the audited origin, its
+//! robots.txt and certificate, pacing, sitemaps, requests made and why it stopped.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::ErrorKind;
+
+/// Why a run stopped before its frontier was empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopCause {
+    Interrupt,
+    Terminate,
+    MaxDuration,
+    /// The site kept refusing us ([`crate::crawl::REFUSAL_STORM`] pages in a row answered 429/503 to the
+    /// end, or 403 across several areas after some 2xx): hammering on would be rude and every
+    /// further answer meaningless.
+    Refused,
+}
+
+/// What the crawl itself knows at the end, beyond the rows.
+#[derive(Debug, Clone, Default)]
+pub struct CrawlFacts {
+    pub origin: String,
+    /// `from -> to` when the start URL moved the scope.
+    pub scope_moved: Option<(String, String)>,
+    /// robots.txt of the audited origin: what it answered and what that means.
+    pub robots: String,
+    pub robots_unavailable: bool,
+    pub crawl_delay: Option<Duration>,
+    pub interval: Duration,
+    pub concurrency: u32,
+    pub sitemaps_read: u32,
+    pub sitemap_urls: u64,
+    pub sitemap_notes: Vec<String>,
+    pub requests: u64,
+    pub stopped: Option<StopCause>,
+    /// The audited origin's certificate (https only).
+    pub certificate: Option<Certificate>,
+    /// The start URL could not be reached at all (connection, DNS, TLS): the audit did not run.
+    pub start_unreachable: Option<String>,
+    pub elapsed: Duration,
+}
+
+/// A certificate that expires sooner than this is announced in the summary.
+pub const EXPIRY_WARNING_DAYS: i64 = 14;
+
+/// What the certificate of the audited origin says.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Certificate {
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: String,
+    pub not_after: String,
+    /// Whole days until `not_after` (negative once expired).
+    pub days_left: i64,
+    /// What the platform's verifier said, when it refused the chain.
+    pub fault: Option<ErrorKind>,
+    pub fault_detail: Option<String>,
+}
+
+impl Certificate {
+    /// One line for the summary: what is wrong and what it means.
+    pub fn fault_line(&self) -> Option<String> {
+        let kind = self.fault?;
+        let what = match kind {
+            ErrorKind::TlsExpired => format!("certificate expired on {}", self.not_after),
+            ErrorKind::TlsNotYetValid => {
+                format!("certificate not valid before {}", self.not_before)
+            }
+            ErrorKind::TlsNameMismatch => "certificate issued for another name".to_string(),
+            ErrorKind::TlsUntrusted => {
+                "certificate not trusted (self-signed or unknown root)".to_string()
+            }
+            _ => "the TLS handshake fails".to_string(),
+        };
+        Some(format!(
+            "TLS: {what} (subject {}, issuer {}, valid {} to {}): browsers and search engines \
+             reach no page of this origin",
+            self.subject, self.issuer, self.not_before, self.not_after
+        ))
+    }
+}
