@@ -22,6 +22,6 @@ mod values;
 
 pub use fingerprint::{Fingerprint, MAX_TEXT as FINGERPRINT_BYTES, fingerprint, similar};
 pub use private::{DEFAULT_PRIVATE, PrivateMatcher};
-pub use rules::{CatchAll, Classification, Facts, classify};
+pub use rules::{Classification, classify};
 pub use signals::{is_challenge, is_login_page_url, is_login_url, is_noindex, is_noindex_for};
 pub use values::{Finding, Severity, UnknownSeverity, Verdict, Visibility};

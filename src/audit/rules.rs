@@ -1,4 +1,4 @@
-//! The rules: everything known about one URL ([`Facts`]) -> visibility, verdict, findings and
+//! The rules: everything known about one URL (a [`Record`]) -> visibility, verdict, findings and
 //! severity ([`Classification`]).
 //!
 //! Order of the checks, first match wins for the verdict:
@@ -24,66 +24,7 @@ use url::Url;
 use super::signals::is_noindex;
 use super::signals::{is_login_page_url, is_login_url};
 use super::values::{Finding, Severity, Verdict, Visibility};
-use crate::model::{DiscoveredVia, ErrorKind, Kind, SkipReason};
-use crate::report::row::AuditRow;
-
-/// How a private 200 compares with the site's answers to paths that cannot exist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CatchAll {
-    /// No calibration answered 200 with a similar page: the 200 is real.
-    #[default]
-    No,
-    /// Near-identical to the answer for a random path at the root: the site answers 200 to
-    /// anything, so this 200 proves nothing.
-    MatchesRoot,
-    /// Near-identical only to a random path inside the same private prefix: an app that
-    /// serves its (private) page for any path below it. Still a leak.
-    MatchesSibling,
-}
-
-/// Everything the rules know about one URL. Built by the engine; no I/O here.
-#[derive(Debug, Clone, Copy)]
-pub struct Facts<'a> {
-    /// The fetched record: url, status, final_url, final_status, redirect_chain,
-    /// www_authenticate, x_robots_tag, meta_robots, in_sitemap, discovered_via, skip_reason,
-    /// error, kind, referrer.
-    pub row: &'a AuditRow,
-    /// `row.url` and `row.final_url` parsed (inner `None`: it does not parse), when the caller
-    /// has them at hand: the engine parses them for its own checks, and parsing is a good part
-    /// of a row's cost. `None`: the rules parse the row's text.
-    pub urls: Option<(Option<&'a Url>, Option<&'a Url>)>,
-    /// The URL matches a private pattern.
-    pub private: bool,
-    /// The site exposes it publicly: the start URL, listed in a sitemap, linked from a public
-    /// page, or a redirect target of a public URL. A row that is exposed only as a redirect
-    /// target (`discovered_via = redirect`, not in a sitemap, not linked from a public page)
-    /// is `public` but carries no `public_*` finding: its source does.
-    pub exposed: bool,
-    /// Some public page links to it (`<a>`, `<area>`; not only canonical).
-    pub linked_from_public: bool,
-    /// The page at `final_url` (the URL itself when it does not redirect) holds a password
-    /// input.
-    pub final_login_form: bool,
-    /// The final page is the target of some login redirect seen on the site (so it is the
-    /// site's own login page).
-    pub final_is_login_target: bool,
-    /// A bot-challenge signature was seen on its response or at the end of its chain.
-    pub challenge: bool,
-    /// Catch-all calibration of a private 200.
-    pub catch_all: CatchAll,
-    /// robots.txt disallows it for the index agent (`--index-agent`, default Googlebot).
-    pub index_disallowed: bool,
-    /// Answered during a refusal storm (a firewall ban): never a finding.
-    pub refused: bool,
-    /// `noindex` for the index agent (meta robots or X-Robots-Tag, unscoped or scoped to it).
-    pub noindex: bool,
-    /// The URL's own page holds a password input.
-    pub login_form: bool,
-    /// A password form on the page posts to an `http://` action.
-    pub form_posts_http: bool,
-    /// The page (served over https) links a login page over `http://`.
-    pub links_http_login: bool,
-}
+use crate::model::{CatchAll, Context, DiscoveredVia, ErrorKind, Kind, Record, SkipReason};
 
 /// What the rules concluded about one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,11 +50,11 @@ impl Classification {
     }
 }
 
-/// Apply the rules to one row. Total: any row, however odd, gets a classification.
-pub fn classify(f: &Facts) -> Classification {
-    let row = f.row;
+/// Apply the rules to one record. Total: any record, however odd, gets a classification.
+pub fn classify(r: &Record) -> Classification {
+    let f = &r.context;
     let in_scope = !matches!(
-        row.skip_reason,
+        r.skip,
         Some(SkipReason::OutOfScope | SkipReason::InvalidUrl)
     );
     // Private patterns and exposure describe the audited site; another origin's `/admin`
@@ -127,17 +68,18 @@ pub fn classify(f: &Facts) -> Classification {
     } else {
         Visibility::Unknown
     };
-    let mut out = judge(f, visibility, in_scope);
+    let mut out = judge(r, visibility, in_scope);
     let trusted = !matches!(out.verdict, Verdict::Unverified | Verdict::BotChallenge);
-    if in_scope && row.kind == Kind::Page && row.skip_reason.is_none() && !f.refused && trusted {
-        in_clear(f, &mut out.findings);
+    let refused = f.refused || f.uncalibrated;
+    if in_scope && r.kind == Kind::Page && r.skip.is_none() && !refused && trusted {
+        in_clear(r, &mut out.findings);
     }
     out.findings.sort();
     out.findings.dedup();
     let severity = out
         .findings
         .iter()
-        .map(|finding| finding.severity(row.in_sitemap))
+        .map(|finding| finding.severity(r.found.in_sitemap))
         .max();
     Classification {
         visibility,
@@ -150,27 +92,28 @@ pub fn classify(f: &Facts) -> Classification {
 
 /// Credentials in clear (issue 7): independent of visibility, since a password sent over
 /// plain HTTP is readable on the wire whoever is meant to see the page.
-fn in_clear(f: &Facts, findings: &mut Vec<Finding>) {
-    let row = f.row;
-    let http = row.url.starts_with("http://");
-    let own = row.status;
+fn in_clear(r: &Record, findings: &mut Vec<Finding>) {
+    let f = &r.context;
+    let http = r.url.as_str().starts_with("http://");
+    let own = r.status();
+    let www_authenticate = r
+        .fetched
+        .as_ref()
+        .map_or("", |x| x.www_authenticate.as_str());
     if f.form_posts_http || (http && f.login_form && own.is_some_and(|s| (200..300).contains(&s))) {
         findings.push(Finding::LoginOverHttp);
     }
-    let basic = row
-        .www_authenticate
+    let basic = www_authenticate
         .split([',', '|'])
         .any(|c| c.trim_start().to_ascii_lowercase().starts_with("basic"));
     if http && own == Some(401) && basic {
         findings.push(Finding::BasicAuthOverHttp);
     }
-    let first_hop_http = row
-        .redirect_chain
-        .split(" -> ")
-        .next()
-        .and_then(|hop| hop.split_once(' '))
-        .is_some_and(|(_, target)| target.starts_with("http://"));
-    if row.url.starts_with("https://") && (first_hop_http || f.links_http_login) {
+    let first_hop_http = r
+        .hops
+        .first()
+        .is_some_and(|hop| hop.target.scheme() == "http");
+    if r.url.as_str().starts_with("https://") && (first_hop_http || f.links_http_login) {
         findings.push(Finding::HttpsDowngrade);
     }
 }
@@ -202,8 +145,8 @@ impl Out {
     }
 }
 
-/// What the row's response says, read once.
-struct Answer {
+/// What the record's response says, read once.
+struct Answer<'a> {
     /// Status of the URL's own response.
     own: Option<u16>,
     /// Status where the chain ends (the own status when it does not redirect); `None` when
@@ -212,28 +155,21 @@ struct Answer {
     /// HTTP or meta-refresh hops.
     redirects: bool,
     /// Where the chain ends (the URL itself when it does not redirect).
-    final_url: Option<Url>,
-    url: Option<Url>,
+    final_url: Option<&'a Url>,
+    url: Option<&'a Url>,
 }
 
-impl Answer {
-    fn of(row: &AuditRow, urls: Option<(Option<&Url>, Option<&Url>)>) -> Self {
-        let redirects = !row.redirect_chain.trim().is_empty();
-        let url = match urls {
-            Some((url, _)) => url.cloned(),
-            None => Url::parse(&row.url).ok(),
-        };
+impl<'a> Answer<'a> {
+    fn of(r: &'a Record) -> Self {
+        let redirects = !r.hops.is_empty();
+        let url = r.url.url();
         let (end, final_url) = if redirects {
-            let final_url = match urls {
-                Some((_, final_url)) => final_url.cloned(),
-                None => Url::parse(&row.final_url).ok(),
-            };
-            (row.final_status, final_url)
+            (r.final_status, r.final_url())
         } else {
-            (row.final_status.or(row.status), url.clone())
+            (r.final_status.or(r.status()), url)
         };
         Self {
-            own: row.status,
+            own: r.status(),
             end,
             redirects,
             final_url,
@@ -251,13 +187,13 @@ impl Answer {
 
     /// The chain lands on a login page: a login URL (off-site identity providers included,
     /// recognised without fetching them) or a fetched page holding a password form.
-    fn lands_on_login(&self, f: &Facts) -> bool {
-        self.redirects && (self.final_url.as_ref().is_some_and(is_login_url) || f.final_login_form)
+    fn lands_on_login(&self, f: &Context) -> bool {
+        self.redirects && (self.final_url.is_some_and(is_login_url) || f.final_login_form)
     }
 
     /// The URL itself is a login page by its path or host.
     fn is_login_entry(&self) -> bool {
-        self.url.as_ref().is_some_and(is_login_page_url)
+        self.url.is_some_and(is_login_page_url)
     }
 }
 
@@ -277,13 +213,15 @@ const NOTE_CHALLENGE: &str = "bot-protection challenge: says nothing about the s
 const NOTE_CATCH_ALL: &str = "answers like a random path that cannot exist (the site answers \
                               200 to anything): this 200 proves nothing";
 const NOTE_SIBLING: &str = "every path under this prefix answers the same page";
+const NOTE_UNCALIBRATED: &str =
+    "not judged: the catch-all check did not finish before the run stopped";
 
-fn judge(f: &Facts, visibility: Visibility, in_scope: bool) -> Out {
-    let row = f.row;
-    if let Some(reason) = row.skip_reason {
+fn judge(r: &Record, visibility: Visibility, in_scope: bool) -> Out {
+    let f = &r.context;
+    if let Some(reason) = r.skip {
         let mut out = Out::new(Verdict::NotChecked);
-        if in_scope && row.kind == Kind::Page {
-            static_findings(f, visibility, &mut out);
+        if in_scope && r.kind == Kind::Page {
+            static_findings(r, visibility, &mut out);
         }
         if reason == SkipReason::Robots && visibility == Visibility::Private {
             out = out.note(NOTE_ROBOTS);
@@ -293,14 +231,17 @@ fn judge(f: &Facts, visibility: Visibility, in_scope: bool) -> Out {
     if f.refused {
         return Out::new(Verdict::Unverified).note(NOTE_REFUSED);
     }
-    let a = Answer::of(row, f.urls);
+    if f.uncalibrated {
+        return Out::new(Verdict::Unverified).note(NOTE_UNCALIBRATED);
+    }
+    let a = Answer::of(r);
     let walled_by_bot =
         a.own.is_some_and(|s| WALL.contains(&s)) || (a.redirects && a.end_in(&WALL));
     if f.challenge && walled_by_bot {
         return Out::new(Verdict::BotChallenge).note(NOTE_CHALLENGE);
     }
     if a.own.is_none()
-        || row.error == Some(ErrorKind::RetriesExhausted)
+        || r.error == Some(ErrorKind::RetriesExhausted)
         || a.own.is_some_and(|s| LATER.contains(&s))
     {
         return Out::new(Verdict::Unverified);
@@ -311,22 +252,26 @@ fn judge(f: &Facts, visibility: Visibility, in_scope: bool) -> Out {
             "its redirect target answered {end} to the end: not verified"
         ));
     }
-    match row.kind {
-        Kind::RobotsTxt | Kind::Sitemap => return document(row, &a),
+    match r.kind {
+        Kind::RobotsTxt | Kind::Sitemap => return document(r, &a),
         Kind::Page => {}
     }
     let mut out = match visibility {
-        Visibility::Private => private(f, &a),
-        Visibility::Public => open(f, &a, true),
-        Visibility::Unknown => open(f, &a, false),
+        Visibility::Private => private(r, &a),
+        Visibility::Public => open(r, &a, true),
+        Visibility::Unknown => open(r, &a, false),
     };
     // RFC 9110 §15.5.2: on the row whose own response was the 401 — a chain that ends at a
     // 401 elsewhere does not repeat it, the hop's own row carries it.
-    if a.own == Some(401) && row.www_authenticate.trim().is_empty() {
+    let www_authenticate = r
+        .fetched
+        .as_ref()
+        .map_or("", |x| x.www_authenticate.as_str());
+    if a.own == Some(401) && www_authenticate.trim().is_empty() {
         out.findings.push(Finding::MissingWwwAuthenticate);
     }
-    static_findings(f, visibility, &mut out);
-    if row.in_sitemap {
+    static_findings(r, visibility, &mut out);
+    if r.found.in_sitemap {
         if a.redirects {
             out.findings.push(Finding::SitemapRedirect);
         }
@@ -334,7 +279,7 @@ fn judge(f: &Facts, visibility: Visibility, in_scope: bool) -> Out {
         // whose end was not requested (another host, robots.txt) proves nothing.
         let broken = a.end.is_none()
             && matches!(
-                row.error,
+                r.error,
                 Some(
                     ErrorKind::RedirectLoop
                         | ErrorKind::TooManyRedirects
@@ -349,12 +294,13 @@ fn judge(f: &Facts, visibility: Visibility, in_scope: bool) -> Out {
 }
 
 /// Findings that need no answer from the site: what its sitemap and links say.
-fn static_findings(f: &Facts, visibility: Visibility, out: &mut Out) {
+fn static_findings(r: &Record, visibility: Visibility, out: &mut Out) {
+    let (f, in_sitemap) = (&r.context, r.found.in_sitemap);
     let private = visibility == Visibility::Private;
-    if f.row.in_sitemap && private {
+    if in_sitemap && private {
         out.findings.push(Finding::SitemapPrivate);
     }
-    if f.row.in_sitemap && f.index_disallowed {
+    if in_sitemap && f.index_disallowed {
         out.findings.push(Finding::SitemapDisallowed);
     }
     if private && f.linked_from_public {
@@ -364,9 +310,9 @@ fn static_findings(f: &Facts, visibility: Visibility, out: &mut Out) {
 
 /// robots.txt and sitemap documents: usable or not. robots.txt answering 4xx is fine
 /// (RFC 9309: no restrictions); a sitemap must answer 2xx and parse.
-fn document(row: &AuditRow, a: &Answer) -> Out {
-    let parsed = row.error.is_none_or(|e| e == ErrorKind::BodyTruncated);
-    let usable = match row.kind {
+fn document(r: &Record, a: &Answer) -> Out {
+    let parsed = r.error.is_none_or(|e| e == ErrorKind::BodyTruncated);
+    let usable = match r.kind {
         Kind::RobotsTxt => a
             .end
             .is_some_and(|s| (200..500).contains(&s) && !(300..400).contains(&s)),
@@ -380,7 +326,8 @@ fn document(row: &AuditRow, a: &Answer) -> Out {
 }
 
 /// A private URL: kept out, a login page, a leak, or a redirect judged where it lands.
-fn private(f: &Facts, a: &Answer) -> Out {
+fn private(r: &Record, a: &Answer) -> Out {
+    let f = &r.context;
     if a.redirects {
         if a.lands_on_login(f) || a.end_in(&KEPT_OUT) {
             return Out::new(Verdict::Protected);
@@ -388,11 +335,11 @@ fn private(f: &Facts, a: &Answer) -> Out {
         if a.end_success() {
             // `/admin` -> `/admin/` (private, judged on its own row) or -> `/` (the home page
             // of a site that sends unknown paths home: no private content served at all).
-            let to = f.row.final_url.as_str();
+            let to = a.final_url.map_or("", Url::as_str);
             return Out::new(Verdict::Redirect)
                 .note(format!("redirects to {to}: judged on that URL's own row"));
         }
-        return after_redirect(f.row);
+        return after_redirect(r);
     }
     match a.end {
         Some(s) if KEPT_OUT.contains(&s) => Out::new(Verdict::Protected),
@@ -404,7 +351,7 @@ fn private(f: &Facts, a: &Answer) -> Out {
 }
 
 /// A private URL that answers 2xx itself.
-fn private_content(f: &Facts, a: &Answer) -> Out {
+fn private_content(f: &Context, a: &Answer) -> Out {
     if f.final_login_form || f.final_is_login_target || a.is_login_entry() {
         return Out::new(Verdict::PrivateLoginPage);
     }
@@ -421,8 +368,9 @@ fn private_content(f: &Facts, a: &Answer) -> Out {
 }
 
 /// A public URL (`public`) or one the site does not expose (`!public`).
-fn open(f: &Facts, a: &Answer, public: bool) -> Out {
-    let row = f.row;
+fn open(r: &Record, a: &Answer, public: bool) -> Out {
+    let f = &r.context;
+    let in_sitemap = r.found.in_sitemap;
     // The site's own login entry points (`/login`, `/wp-login.php`, an IdP) are not content:
     // search engines are not expected to index them, whatever they answer.
     if a.is_login_entry()
@@ -449,7 +397,7 @@ fn open(f: &Facts, a: &Answer, public: bool) -> Out {
         && a.end_success()
         && f.final_login_form
         && !f.final_is_login_target
-        && (row.in_sitemap || f.linked_from_public);
+        && (in_sitemap || f.linked_from_public);
     if login_form_as_content {
         walls.push(Finding::PublicLoginPage);
     }
@@ -457,14 +405,12 @@ fn open(f: &Facts, a: &Answer, public: bool) -> Out {
         if !public {
             return Out::new(Verdict::Protected);
         }
-        let hop_only = row.discovered_via == DiscoveredVia::Redirect
-            && !row.in_sitemap
-            && !f.linked_from_public;
+        let hop_only =
+            r.found.via == DiscoveredVia::Redirect && !in_sitemap && !f.linked_from_public;
         if hop_only {
-            let from = if row.referrer.is_empty() {
-                "a public URL".to_string()
-            } else {
-                row.referrer.clone()
+            let from = match &r.found.referrer {
+                Some(referrer) => referrer.to_string(),
+                None => "a public URL".to_string(),
             };
             return Out::new(Verdict::Walled).note(format!(
                 "redirect target of {from}: the finding is reported there"
@@ -473,10 +419,10 @@ fn open(f: &Facts, a: &Answer, public: bool) -> Out {
         return Out::new(Verdict::Walled).with(&walls);
     }
     if a.redirects {
-        if a.end_success() || (a.end.is_none() && row.error.is_none()) {
+        if a.end_success() || (a.end.is_none() && r.error.is_none()) {
             return Out::new(Verdict::Redirect);
         }
-        return after_redirect(row);
+        return after_redirect(r);
     }
     if a.end_success() {
         if f.final_login_form || f.final_is_login_target {
@@ -489,8 +435,8 @@ fn open(f: &Facts, a: &Answer, public: bool) -> Out {
 
 /// A chain that neither lands fine nor on a wall: broken or ending at another error. A
 /// chain whose end was not requested (another host, robots.txt …) is only a redirect.
-fn after_redirect(row: &AuditRow) -> Out {
-    if row.final_status.is_none() && row.error.is_none() {
+fn after_redirect(r: &Record) -> Out {
+    if r.final_status.is_none() && r.error.is_none() {
         Out::new(Verdict::Redirect)
     } else {
         Out::new(Verdict::Error)
@@ -500,21 +446,13 @@ fn after_redirect(row: &AuditRow) -> Out {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Address, Discovery, Fetched, Hop, PageFacts};
     use Finding::*;
 
-    /// One row plus the engine's facts about it, built fluently.
-    #[derive(Clone, Default)]
+    /// One record plus the engine's facts about it, built fluently.
+    #[derive(Clone)]
     struct Given {
-        row: AuditRow,
-        private: bool,
-        exposed: bool,
-        linked: bool,
-        form: bool,
-        login_target: bool,
-        challenge: bool,
-        catch_all: CatchAll,
-        disallowed: bool,
-        refused: bool,
+        record: Record,
     }
 
     const SITE: &str = "https://ex.com";
@@ -527,158 +465,161 @@ mod tests {
         }
     }
 
+    fn url(text: &str) -> Url {
+        Url::parse(text).expect("a test URL")
+    }
+
+    /// A record of `url` answering `status` itself, found by a link.
+    fn answered(url: &str, status: Option<u16>) -> Record {
+        let mut record = Record::new(
+            Address::Url(self::url(url)),
+            Kind::Page,
+            Discovery {
+                via: DiscoveredVia::Link,
+                ..Discovery::default()
+            },
+        );
+        record.fetched = Some(Fetched {
+            status,
+            ..Fetched::default()
+        });
+        record.final_status = status;
+        record
+    }
+
     /// A URL answering `status` itself (no redirect), found by a link from a private page
     /// (so neither public nor linked until told).
     fn get(path: &str, status: u16) -> Given {
-        let url = abs(path);
         Given {
-            row: AuditRow {
-                url: url.clone(),
-                status: Some(status),
-                final_url: url,
-                final_status: Some(status),
-                discovered_via: DiscoveredVia::Link,
-                ..AuditRow::default()
-            },
-            ..Given::default()
+            record: answered(&abs(path), Some(status)),
         }
     }
 
     /// A URL redirecting through `hops` (status, target) to an end answering `end`.
     fn chain(path: &str, hops: &[(Option<u16>, &str)], end: Option<u16>) -> Given {
         let mut g = get(path, hops[0].0.unwrap_or(200));
-        let text: Vec<String> = hops
+        g.record.hops = hops
             .iter()
-            .map(|(s, t)| match s {
-                Some(s) => format!("{s} {}", abs(t)),
-                None => format!("meta {}", abs(t)),
+            .map(|(status, target)| Hop {
+                status: *status,
+                target: url(&abs(target)),
             })
             .collect();
-        g.row.redirect_chain = text.join(" -> ");
-        g.row.final_url = abs(hops[hops.len() - 1].1);
-        g.row.final_status = end;
+        g.record.final_status = end;
         g
     }
 
     impl Given {
+        fn ctx(&mut self) -> &mut Context {
+            &mut self.record.context
+        }
+        fn www_authenticate(&mut self) -> &mut String {
+            &mut self.record.fetched.get_or_insert_default().www_authenticate
+        }
         fn private(mut self) -> Self {
-            self.private = true;
+            self.ctx().private = true;
             self
         }
         /// Linked from a public page.
         fn linked(mut self) -> Self {
-            self.linked = true;
-            self.exposed = true;
+            self.ctx().linked_from_public = true;
+            self.ctx().exposed = true;
             self
         }
         fn sitemap(mut self) -> Self {
-            self.row.in_sitemap = true;
-            self.row.discovered_via = DiscoveredVia::Sitemap;
-            self.exposed = true;
+            self.record.found.in_sitemap = true;
+            self.record.found.via = DiscoveredVia::Sitemap;
+            self.ctx().exposed = true;
             self
         }
         fn start(mut self) -> Self {
-            self.row.discovered_via = DiscoveredVia::Seed;
-            self.exposed = true;
+            self.record.found.via = DiscoveredVia::Seed;
+            self.ctx().exposed = true;
             self
         }
         fn probe(mut self) -> Self {
-            self.row.discovered_via = DiscoveredVia::Probe;
+            self.record.found.via = DiscoveredVia::Probe;
             self
         }
         /// A redirect target of a public URL, and nothing else.
         fn hop_of_public(mut self, from: &str) -> Self {
-            self.row.discovered_via = DiscoveredVia::Redirect;
-            self.row.referrer = abs(from);
-            self.exposed = true;
+            self.record.found.via = DiscoveredVia::Redirect;
+            self.record.found.referrer = Some(url(&abs(from)));
+            self.ctx().exposed = true;
             self
         }
         /// A redirect target, passed as not exposed.
         fn hop(mut self, from: &str) -> Self {
-            self.row.discovered_via = DiscoveredVia::Redirect;
-            self.row.referrer = abs(from);
+            self.record.found.via = DiscoveredVia::Redirect;
+            self.record.found.referrer = Some(url(&abs(from)));
             self
         }
         fn form(mut self) -> Self {
-            self.form = true;
+            self.ctx().final_login_form = true;
+            self.ctx().login_form = true;
             self
         }
         fn login_target(mut self) -> Self {
-            self.login_target = true;
+            self.ctx().final_is_login_target = true;
             self
         }
         fn challenge(mut self) -> Self {
-            self.challenge = true;
+            self.ctx().challenge = true;
             self
         }
         fn catch_all(mut self, c: CatchAll) -> Self {
-            self.catch_all = c;
+            self.ctx().catch_all = c;
             self
         }
         fn disallowed(mut self) -> Self {
-            self.disallowed = true;
+            self.ctx().index_disallowed = true;
             self
         }
         fn refused(mut self) -> Self {
-            self.refused = true;
+            self.ctx().refused = true;
             self
         }
         fn www(mut self, value: &str) -> Self {
-            self.row.www_authenticate = value.to_string();
+            *self.www_authenticate() = value.to_string();
             self
         }
         fn meta(mut self, value: &str) -> Self {
-            self.row.meta_robots = value.to_string();
+            let fetched = self.record.fetched.get_or_insert_default();
+            fetched.page.get_or_insert_default().meta_robots = value.to_string();
             self
         }
         fn xrt(mut self, value: &str) -> Self {
-            self.row.x_robots_tag = value.to_string();
+            self.record.fetched.get_or_insert_default().x_robots_tag = value.to_string();
             self
         }
         fn error(mut self, e: ErrorKind) -> Self {
-            self.row.error = Some(e);
+            self.record.error = Some(e);
             self
         }
         fn no_response(mut self, e: ErrorKind) -> Self {
-            self.row.status = None;
-            self.row.final_status = None;
-            self.row.error = Some(e);
+            self.record.fetched.get_or_insert_default().status = None;
+            self.record.final_status = None;
+            self.record.error = Some(e);
             self
         }
         fn skip(mut self, reason: SkipReason) -> Self {
-            self.row.status = None;
-            self.row.final_status = None;
-            self.row.final_url.clear();
-            self.row.skip_reason = Some(reason);
+            self.record.fetched = None;
+            self.record.final_status = None;
+            self.record.skip = Some(reason);
             self
         }
         fn kind(mut self, kind: Kind) -> Self {
-            self.row.kind = kind;
+            self.record.kind = kind;
             self
         }
 
-        fn facts(&self) -> Facts<'_> {
-            Facts {
-                row: &self.row,
-                urls: None,
-                private: self.private,
-                exposed: self.exposed,
-                linked_from_public: self.linked,
-                final_login_form: self.form,
-                final_is_login_target: self.login_target,
-                challenge: self.challenge,
-                catch_all: self.catch_all,
-                index_disallowed: self.disallowed,
-                refused: self.refused,
-                noindex: is_noindex(&self.row.meta_robots, &self.row.x_robots_tag),
-                login_form: self.form,
-                form_posts_http: false,
-                links_http_login: false,
-            }
-        }
-
         fn run(&self) -> Classification {
-            classify(&self.facts())
+            // The engine reads noindex off the page; so do the tests.
+            let mut record = self.record.clone();
+            let fetched = record.fetched.clone().unwrap_or_default();
+            let meta = fetched.page.map(|p| p.meta_robots).unwrap_or_default();
+            record.context.noindex = is_noindex(&meta, &fetched.x_robots_tag);
+            classify(&record)
         }
     }
 
@@ -697,32 +638,27 @@ mod tests {
 
     #[test]
     fn credentials_in_clear_and_their_look_alikes() {
-        let page = |url: &str, status: u16| AuditRow {
-            url: url.into(),
-            final_url: url.into(),
-            status: Some(status),
-            final_status: Some(status),
-            ..AuditRow::default()
-        };
-        let run = |row: &AuditRow, login_form, posts_http, links_http| {
-            classify(&Facts {
-                row,
-                urls: None,
-                private: false,
+        let page = |url: &str, status: u16| answered(url, Some(status));
+        let run = |record: &Record, login_form, posts_http, links_http| {
+            let mut record = record.clone();
+            record.context = Context {
                 exposed: true,
                 linked_from_public: true,
                 final_login_form: login_form,
-                final_is_login_target: false,
-                challenge: false,
-                catch_all: CatchAll::No,
-                index_disallowed: false,
-                refused: false,
-                noindex: false,
                 login_form,
                 form_posts_http: posts_http,
                 links_http_login: links_http,
-            })
-            .findings
+                ..Context::default()
+            };
+            classify(&record).findings
+        };
+        let with_www = |mut record: Record, value: &str| {
+            record.fetched.get_or_insert_default().www_authenticate = value.to_string();
+            record
+        };
+        let with_hop = |mut record: Record, hop: &str| {
+            record.hops = vec![hop.parse().expect("a hop")];
+            record
         };
         // A login page over HTTP; the same over HTTPS is fine.
         assert!(run(&page("http://a/login", 200), true, false, false).contains(&LoginOverHttp));
@@ -730,21 +666,17 @@ mod tests {
         // An HTTPS page whose password form posts to an http:// action; an https action is fine.
         assert!(run(&page("https://a/x", 200), true, true, false).contains(&LoginOverHttp));
         // A Basic challenge over HTTP; a Bearer one, or Basic over HTTPS, is not.
-        let mut basic = page("http://a/members", 401);
-        basic.www_authenticate = r#"Basic realm="m""#.into();
+        let basic = with_www(page("http://a/members", 401), r#"Basic realm="m""#);
         assert!(run(&basic, false, false, false).contains(&BasicAuthOverHttp));
-        basic.www_authenticate = r#"Bearer realm="m""#.into();
+        let basic = with_www(basic, r#"Bearer realm="m""#);
         assert!(!run(&basic, false, false, false).contains(&BasicAuthOverHttp));
-        let mut secure = page("https://a/members", 401);
-        secure.www_authenticate = "Basic realm=x".into();
+        let secure = with_www(page("https://a/members", 401), "Basic realm=x");
         assert!(!run(&secure, false, false, false).contains(&BasicAuthOverHttp));
         // HTTPS redirecting to HTTP, or linking a login page over HTTP.
-        let mut down = page("https://a/x", 301);
-        down.redirect_chain = "301 http://a/x".into();
+        let down = with_hop(page("https://a/x", 301), "301 http://a/x");
         assert!(run(&down, false, false, false).contains(&HttpsDowngrade));
         assert!(run(&page("https://a/y", 200), false, false, true).contains(&HttpsDowngrade));
-        let mut up = page("http://a/x", 301);
-        up.redirect_chain = "301 https://a/x".into();
+        let up = with_hop(page("http://a/x", 301), "301 https://a/x");
         assert!(!run(&up, false, false, false).contains(&HttpsDowngrade));
     }
 
@@ -1536,7 +1468,13 @@ mod tests {
             "https://ex.com/login?next=/x",
             "https://idp.example/oauth2/authorize?client_id=a&redirect_uri=b",
         ];
-        let chains = ["", "301 https://ex.com/login", "meta ::::", " "];
+        // Hops that do not parse are left out (a record only holds real URLs).
+        let chains = [
+            "",
+            "301 https://ex.com/login",
+            "meta https://ex.com/",
+            "302 https://ex.com/a -> 302 https://ex.com/a",
+        ];
         let errors = [
             None,
             Some(ErrorKind::RetriesExhausted),
@@ -1572,24 +1510,38 @@ mod tests {
             (state % n as u64) as usize
         };
         for _ in 0..20_000 {
-            let row = AuditRow {
-                url: urls[next(urls.len())].to_string(),
-                status: statuses[next(statuses.len())],
-                final_url: urls[next(urls.len())].to_string(),
-                final_status: statuses[next(statuses.len())],
-                redirect_chain: chains[next(chains.len())].to_string(),
+            let status = statuses[next(statuses.len())];
+            let text = urls[next(urls.len())];
+            let mut r = Record::new(
+                match Url::parse(text) {
+                    Ok(url) => Address::Url(url),
+                    Err(_) => Address::Invalid(text.to_string()),
+                },
+                kinds[next(kinds.len())],
+                Discovery {
+                    via: vias[next(vias.len())],
+                    in_sitemap: next(2) == 1,
+                    ..Discovery::default()
+                },
+            );
+            let meta_robots = ["", "noindex"][next(2)].to_string();
+            r.fetched = Some(Fetched {
+                status,
                 www_authenticate: ["", "Basic"][next(2)].to_string(),
-                meta_robots: ["", "noindex"][next(2)].to_string(),
-                in_sitemap: next(2) == 1,
-                error: errors[next(errors.len())],
-                skip_reason: skips[next(skips.len())],
-                discovered_via: vias[next(vias.len())],
-                kind: kinds[next(kinds.len())],
-                ..AuditRow::default()
-            };
-            let f = Facts {
-                row: &row,
-                urls: None,
+                page: Some(PageFacts {
+                    meta_robots: meta_robots.clone(),
+                    ..PageFacts::default()
+                }),
+                ..Fetched::default()
+            });
+            r.final_status = statuses[next(statuses.len())];
+            r.hops = chains[next(chains.len())]
+                .split(" -> ")
+                .filter_map(|hop| hop.parse().ok())
+                .collect();
+            r.error = errors[next(errors.len())];
+            r.skip = skips[next(skips.len())];
+            r.context = Context {
                 private: next(2) == 1,
                 exposed: next(2) == 1,
                 linked_from_public: next(2) == 1,
@@ -1599,34 +1551,36 @@ mod tests {
                 catch_all: catch[next(catch.len())],
                 index_disallowed: next(2) == 1,
                 refused: next(8) == 0,
-                noindex: is_noindex(&row.meta_robots, &row.x_robots_tag),
+                uncalibrated: next(16) == 0,
+                noindex: is_noindex(&meta_robots, ""),
                 login_form: next(2) == 1,
                 form_posts_http: next(4) == 0,
                 links_http_login: next(4) == 0,
             };
+            let f = r;
             assert_invariants(&f, &classify(&f));
         }
     }
 
-    fn assert_invariants(f: &Facts, c: &Classification) {
+    fn assert_invariants(f: &Record, c: &Classification) {
         let ctx = || format!("{:?} -> {c:?}", f);
         assert_eq!(
             c.severity,
             c.findings
                 .iter()
-                .map(|x| x.severity(f.row.in_sitemap))
+                .map(|x| x.severity(f.found.in_sitemap))
                 .max(),
             "{}",
             ctx()
         );
         assert_eq!(
             c.verdict == Verdict::NotChecked,
-            f.row.skip_reason.is_some(),
+            f.skip.is_some(),
             "{}",
             ctx()
         );
-        let document = f.row.kind != Kind::Page;
-        let refused = f.refused && f.row.skip_reason.is_none();
+        let document = f.kind != Kind::Page;
+        let refused = (f.context.refused || f.context.uncalibrated) && f.skip.is_none();
         if document || refused || matches!(c.verdict, Verdict::Unverified | Verdict::BotChallenge) {
             assert!(c.findings.is_empty(), "{}", ctx());
         }
@@ -1641,11 +1595,11 @@ mod tests {
                 }
                 PrivateLinkedPublicly => assert_eq!(c.visibility, Visibility::Private, "{}", ctx()),
                 SitemapNonOk | SitemapRedirect | SitemapPrivate | SitemapDisallowed => {
-                    assert!(f.row.in_sitemap, "{}", ctx());
+                    assert!(f.found.in_sitemap, "{}", ctx());
                 }
-                MissingWwwAuthenticate => assert_eq!(f.row.status, Some(401), "{}", ctx()),
+                MissingWwwAuthenticate => assert_eq!(f.status(), Some(401), "{}", ctx()),
                 LoginOverHttp | BasicAuthOverHttp | HttpsDowngrade => {
-                    assert_eq!(f.row.kind, Kind::Page, "{}", ctx());
+                    assert_eq!(f.kind, Kind::Page, "{}", ctx());
                 }
             }
         }

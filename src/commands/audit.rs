@@ -9,9 +9,10 @@ use std::time::SystemTime;
 use anyhow::{Context, Result};
 
 use crate::Exit;
+use crate::audit::classify;
 use crate::config::{Config, Output, SummaryFormat};
-use crate::crawl::{self, Engine, RowSink};
-use crate::model::{CrawlFacts, SkipReason, StopCause};
+use crate::crawl::{self, Engine, RecordSink};
+use crate::model::{CrawlFacts, Record, SkipReason, StopCause};
 use crate::progress::Progress;
 use crate::report::baseline::Baseline;
 use crate::report::csv::CsvSink;
@@ -88,8 +89,10 @@ pub async fn audit(
         csv,
         tally: Tally::default(),
         progress,
-        kept: Vec::new(),
-        keep: baseline.is_some() && !final_pass,
+        rows: Vec::new(),
+        keep_rows: baseline.is_some() && !final_pass,
+        records: Vec::new(),
+        keep_records: final_pass,
     };
     let engine = Engine::new(Arc::new(config.crawl.clone()), &mut sink, journal)?;
     let (facts, finished) = engine.run(stop).await?;
@@ -102,7 +105,7 @@ pub async fn audit(
     sink.csv.flush()?;
     sink.progress.finish();
     let mut tally = sink.tally;
-    let mut rows = sink.kept;
+    let mut rows = sink.rows;
 
     let csv_path = match &config.report.output {
         // A device such as /dev/null cannot be read back: no final pass there.
@@ -110,10 +113,14 @@ pub async fn audit(
         Output::File(path) => {
             // The final pass: inlinks and verdicts with everything the crawl learned. The
             // summary counts the final rows.
-            rows = report::csv::read_rows(path)?;
-            for row in &mut rows {
-                finished.finalize(row);
-            }
+            rows = sink
+                .records
+                .into_iter()
+                .map(|mut record| {
+                    finished.refresh(&mut record);
+                    AuditRow::new(&record, &classify(&record))
+                })
+                .collect();
             Some(path.clone())
         }
         Output::Stdout => None,
@@ -285,22 +292,32 @@ fn incomplete_reasons(config: &Config, facts: &CrawlFacts, tally: &Tally) -> Vec
     reasons
 }
 
+/// Where the engine's records go while the crawl runs: classified, counted, written.
 struct AuditSink {
     csv: CsvSink,
     tally: Tally,
     progress: Progress,
-    kept: Vec<AuditRow>,
-    keep: bool,
+    /// Rows as they streamed (the comparison needs them when there is no final pass).
+    rows: Vec<AuditRow>,
+    keep_rows: bool,
+    /// Records as they streamed, for the final pass.
+    records: Vec<Record>,
+    keep_records: bool,
 }
 
-impl RowSink for AuditSink {
-    fn row(&mut self, row: &AuditRow) -> Result<()> {
-        self.tally.add(row);
-        if self.keep {
-            self.kept.push(row.clone());
-        }
+impl RecordSink for AuditSink {
+    fn record(&mut self, record: Record) -> Result<()> {
+        let row = AuditRow::new(&record, &classify(&record));
+        self.tally.add(&row);
         self.progress.settled(&self.tally);
-        self.csv.write(row)
+        self.csv.write(&row)?;
+        if self.keep_rows {
+            self.rows.push(row);
+        }
+        if self.keep_records {
+            self.records.push(record);
+        }
+        Ok(())
     }
 
     fn tick(&mut self) -> Result<()> {

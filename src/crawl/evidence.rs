@@ -1,17 +1,17 @@
 //! The bridge from what the crawl learned to the pure audit rules: catch-all calibration and
-//! the [`Facts`] of each row. Used while rows stream (with what is known so far) and again in
-//! the final pass (with everything known).
+//! the [`Context`] of each record. Used while records stream (with what is known so far) and
+//! again in the final pass (with everything known).
 
 use std::hash::BuildHasher;
 
 use foldhash::HashMap;
 use url::Url;
 
-use super::RobotsSlot;
 use super::frontier::{Frontier, UrlId};
-use super::scope::{self, Scope};
-use crate::audit::{self, CatchAll, Facts, Fingerprint, PrivateMatcher};
-use crate::report::row::AuditRow;
+use super::robots_cache::{Agent, RobotsCache};
+use super::scope;
+use crate::audit::{self, Fingerprint, PrivateMatcher};
+use crate::model::{CatchAll, Context, Record, RobotsVerdict};
 
 /// One calibration request: a random path that cannot exist, at the root of an origin or
 /// inside a private prefix. What the site answers there is what "not found" looks like.
@@ -135,69 +135,57 @@ fn private_prefix(path: &str, matcher: &PrivateMatcher) -> String {
     }
 }
 
-/// Everything the rules need, borrowed from the engine's state.
+/// What the rest of the crawl says about a URL, borrowed from the engine's state.
 pub(crate) struct Evidence<'a> {
     pub(crate) frontier: &'a Frontier,
-    /// Rows' URLs are parsed again against it (cheaply).
-    pub(crate) scope: &'a Scope,
-    pub(crate) robots: &'a HashMap<String, RobotsSlot>,
+    pub(crate) robots: &'a RobotsCache,
     pub(crate) calibrations: &'a Calibrations,
     pub(crate) matcher: &'a PrivateMatcher,
-    /// Product token of `--index-agent`.
-    pub(crate) index_token: &'a str,
 }
 
 impl Evidence<'_> {
-    /// Whether this row must wait: its final page's catch-all calibration is still out.
-    pub fn waits(&self, row: &AuditRow) -> bool {
-        let Some(id) = self.frontier.id(&row.final_url) else {
+    /// Whether this record must wait: its final page's catch-all calibration is still out.
+    pub fn waits(&self, record: &Record) -> bool {
+        let Some(final_url) = record.final_url() else {
+            return false;
+        };
+        let Some(id) = self.frontier.id(final_url.as_str()) else {
             return false;
         };
         self.calibrations.fingerprinted(id)
-            && self
-                .scope
-                .reparse(&row.final_url)
-                .is_some_and(|u| self.calibrations.pending(id, &u, self.matcher))
+            && self.calibrations.pending(id, final_url, self.matcher)
     }
 
-    /// Fill the row's visibility, verdict, finding and severity from the rules.
-    pub fn classify(&self, row: &mut AuditRow) {
+    /// The record's [`Context`]: what the frontier, the calibrations and robots.txt know.
+    pub fn context(&self, record: &Record) -> Context {
         let flags = self
             .frontier
-            .id(&row.url)
+            .id(record.url.as_str())
             .map(|id| self.frontier.get(id).flags)
             .unwrap_or_default();
-        let final_id = self.frontier.id(&row.final_url);
+        let final_url = record.final_url();
+        let final_id = final_url.and_then(|url| self.frontier.id(url.as_str()));
         let final_flags = final_id
             .map(|id| self.frontier.get(id).flags)
             .unwrap_or_default();
-        // Parsed once here, for these checks and for the rules.
-        let url = self.scope.reparse(&row.url);
-        let final_url = if row.final_url == row.url {
-            url.clone()
-        } else {
-            self.scope.reparse(&row.final_url)
+        let (catch_all, uncalibrated) = match (final_id, final_url) {
+            (Some(id), Some(url)) => (
+                self.calibrations.catch_all(id, url, self.matcher),
+                // A private 200 whose calibration never came back (the run was stopped)
+                // proves nothing either way: unverified, not a leak.
+                self.calibrations.pending(id, url, self.matcher),
+            ),
+            _ => (CatchAll::No, false),
         };
-        let catch_all = match (final_id, &final_url) {
-            (Some(id), Some(url)) => self.calibrations.catch_all(id, url, self.matcher),
-            _ => CatchAll::No,
-        };
-        // A private 200 whose calibration never came back (the run was stopped) proves
-        // nothing either way: unverified, not a leak.
-        let uncalibrated = match (final_id, &final_url) {
-            (Some(id), Some(url)) => self.calibrations.pending(id, url, self.matcher),
-            _ => false,
-        };
-        let index_disallowed = url.as_ref().is_some_and(|url| {
-            matches!(
-                self.robots.get(&*self.scope.key_of(url)),
-                Some(RobotsSlot::Ready(robots))
-                    if !robots.check(self.index_token, super::path_and_query(url)).allowed
-            )
+        let index_disallowed = record.url.url().is_some_and(|url| {
+            self.robots.verdict(url, Agent::Index) == Some(RobotsVerdict::Disallowed)
         });
-        let facts = Facts {
-            row,
-            urls: Some((url.as_ref(), final_url.as_ref())),
+        let fetched = record.fetched.as_ref();
+        let meta_robots = fetched
+            .and_then(|f| f.page.as_ref())
+            .map_or("", |p| p.meta_robots.as_str());
+        let x_robots_tag = fetched.map_or("", |f| f.x_robots_tag.as_str());
+        Context {
             private: flags.private,
             // A redirect target of a public URL is public; the rules keep its findings on the
             // URL that the site links to.
@@ -205,33 +193,16 @@ impl Evidence<'_> {
             linked_from_public: flags.linked_from_public,
             final_login_form: final_flags.login_form,
             final_is_login_target: final_flags.redirect_target
-                && (final_flags.login_form || final_url.as_ref().is_some_and(audit::is_login_url)),
+                && (final_flags.login_form || final_url.is_some_and(audit::is_login_url)),
             challenge: flags.challenge || final_flags.challenge,
             catch_all,
+            uncalibrated,
             index_disallowed,
-            refused: flags.refused || uncalibrated,
+            refused: flags.refused,
+            noindex: audit::is_noindex_for(meta_robots, x_robots_tag, self.robots.index_token()),
             login_form: flags.login_form,
             form_posts_http: flags.form_posts_http,
             links_http_login: flags.links_http_login,
-            noindex: audit::is_noindex_for(&row.meta_robots, &row.x_robots_tag, self.index_token),
-        };
-        let mut verdict = audit::classify(&facts);
-        if uncalibrated && !flags.refused {
-            verdict.note = Some(
-                "not judged: the catch-all check did not finish before the run stopped".to_string(),
-            );
-        }
-        row.visibility = Some(verdict.visibility);
-        row.verdict = Some(verdict.verdict);
-        row.finding = verdict.findings_cell();
-        row.severity = verdict.severity;
-        // The final pass classifies rows again: add the rules' note once.
-        if let Some(note) = verdict.note.filter(|n| !row.note.contains(n.as_str())) {
-            row.note = if row.note.is_empty() {
-                note
-            } else {
-                format!("{}; {note}", row.note)
-            };
         }
     }
 }

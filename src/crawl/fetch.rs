@@ -15,7 +15,7 @@ use crate::config::{CrawlConfig, MAX_RETRY_AFTER};
 use crate::model::ErrorKind;
 
 /// What one URL answered (after retries).
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Response {
     /// Status of the last attempt; None when no response came.
     pub status: Option<u16>,

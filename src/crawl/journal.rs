@@ -21,15 +21,14 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use super::extract::{Link, LinkKind, Page};
-use super::fetch::Response;
-use super::sitemap::Sitemap;
-use crate::audit::Fingerprint;
+use super::requests::{Answer, FetchAnswer};
 
 /// Records are ~1–2 KB a page: write them 64 KiB at a time.
 const WRITE_BUFFER: usize = 64 * 1024;
 
 /// Bump when a record's shape changes: an older journal is refused, never misread.
-const VERSION: u32 = 1;
+/// 2: robots.txt answers no longer carry their note (it is read again from the answer).
+const VERSION: u32 = 2;
 
 /// Where the journal of the CSV at `csv` lives.
 pub fn path_for(csv: &Path) -> PathBuf {
@@ -38,85 +37,11 @@ pub fn path_for(csv: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// The first line: which version wrote it, for an audit of which start URL.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "snake_case")]
-// Records are read one at a time, on replay: their size does not matter.
-#[allow(clippy::large_enum_variant)]
-pub enum Record {
-    Header {
-        version: u32,
-        start: String,
-    },
-    Fetch {
-        url: String,
-        response: Response,
-        page: Option<Page>,
-        sitemap: Option<Sitemap>,
-        fingerprint: Option<Fingerprint>,
-        challenge: bool,
-    },
-    Robots {
-        origin: String,
-        response: Response,
-        final_url: String,
-        hops: Vec<String>,
-        /// The robots.txt body as served (parsed again on replay).
-        source: Vec<u8>,
-        note: String,
-    },
-    Calibration {
-        key: String,
-        fingerprint: Option<Fingerprint>,
-    },
-}
-
-/// [`Record`] by reference, for writing (the same JSON).
-#[derive(Serialize)]
-#[serde(tag = "t", rename_all = "snake_case")]
-pub enum RecordRef<'a> {
-    Fetch {
-        url: &'a str,
-        response: &'a Response,
-        page: Option<&'a Page>,
-        sitemap: Option<&'a Sitemap>,
-        fingerprint: Option<&'a Fingerprint>,
-        challenge: bool,
-    },
-    Robots {
-        origin: &'a str,
-        response: &'a Response,
-        final_url: &'a str,
-        hops: &'a [String],
-        source: &'a [u8],
-        note: &'a str,
-    },
-    Calibration {
-        key: &'a str,
-        fingerprint: Option<&'a Fingerprint>,
-    },
-}
-
-impl Record {
-    fn key(&self) -> Option<String> {
-        match self {
-            Record::Header { .. } => None,
-            Record::Fetch { url, .. } => Some(fetch_key(url)),
-            Record::Robots { origin, .. } => Some(robots_key(origin)),
-            Record::Calibration { key, .. } => Some(calibration_key(key)),
-        }
-    }
-}
-
-pub fn fetch_key(url: &str) -> String {
-    format!("f {url}")
-}
-
-pub fn robots_key(origin: &str) -> String {
-    format!("r {origin}")
-}
-
-pub fn calibration_key(key: &str) -> String {
-    format!("c {key}")
+enum Header {
+    Header { version: u32, start: String },
 }
 
 /// Appends records; buffered, flushed on [`Writer::flush`].
@@ -135,7 +60,7 @@ impl Writer {
             out: BufWriter::with_capacity(WRITE_BUFFER, file),
             line: Vec::new(),
         };
-        writer.append(&Record::Header {
+        writer.write_line(&Header::Header {
             version: VERSION,
             start: start.to_string(),
         })?;
@@ -163,25 +88,27 @@ impl Writer {
         })
     }
 
-    pub fn append(&mut self, record: &impl Serialize) -> Result<()> {
+    fn write_line(&mut self, record: &impl Serialize) -> Result<()> {
         serde_json::to_writer(&mut self.out, record)?;
         self.out.write_all(b"\n")?;
         Ok(())
     }
 
-    /// Append a live answer: the same JSON as `append(record)`.
-    pub fn append_ref(&mut self, record: &RecordRef<'_>) -> Result<()> {
-        let RecordRef::Fetch {
+    /// Append a live answer: the JSON serde writes for it, built faster for pages.
+    pub fn append(&mut self, answer: &Answer) -> Result<()> {
+        let Answer::Fetch(FetchAnswer {
             url,
             response,
             page,
             sitemap,
             fingerprint,
             challenge,
-        } = *record
+            ..
+        }) = answer
         else {
-            return self.append(record);
+            return self.write_line(answer);
         };
+        let url = url.as_str();
         // One per page, with every link of the page: serde_json escapes every string byte by
         // byte, field names included, which made this record a twentieth of a crawl's CPU.
         // The links are written here instead (see `write_page`); the rest goes through serde.
@@ -201,7 +128,7 @@ impl Writer {
         line.extend_from_slice(br#","fingerprint":"#);
         serde_json::to_writer(&mut *line, &fingerprint)?;
         line.extend_from_slice(br#","challenge":"#);
-        line.extend_from_slice(if challenge { b"true" } else { b"false" });
+        line.extend_from_slice(if *challenge { b"true" } else { b"false" });
         line.extend_from_slice(b"}\n");
         self.out.write_all(line)?;
         Ok(())
@@ -305,10 +232,9 @@ impl Replay {
             if n == 0 {
                 break;
             }
-            let record: Option<Record> = serde_json::from_slice(&line).ok();
             if first {
-                match record {
-                    Some(Record::Header { version, start: s }) if version == VERSION => {
+                match serde_json::from_slice(&line).ok() {
+                    Some(Header::Header { version, start: s }) if version == VERSION => {
                         if s != start {
                             bail!(
                                 "{} is the journal of an audit of {s}, not of {start}",
@@ -322,7 +248,8 @@ impl Replay {
                     ),
                 }
                 first = false;
-            } else if let Some(key) = record.as_ref().and_then(Record::key) {
+            } else if let Ok(answer) = serde_json::from_slice::<Answer>(&line) {
+                let key = answer.key();
                 // The last answer wins (an answer recorded twice is the same URL asked again).
                 index.insert(key, (offset, n));
             }
@@ -345,7 +272,7 @@ impl Replay {
     }
 
     /// The recorded answer for `key`, once.
-    pub fn take(&mut self, key: &str) -> Option<Record> {
+    pub fn take(&mut self, key: &str) -> Option<Answer> {
         let (offset, len) = self.index.remove(key)?;
         let mut buf = vec![0; len];
         self.file.read_exact_at(&mut buf, offset).ok()?;
@@ -358,6 +285,8 @@ mod tests {
     use url::Url;
 
     use super::*;
+    use crate::crawl::fetch::Response;
+    use crate::crawl::requests::CalibrationAnswer;
 
     #[test]
     fn fetch_records_are_written_as_serde_writes_them() {
@@ -399,16 +328,17 @@ mod tests {
         let mut expected = std::fs::read(&path).expect("read");
         for page in &pages {
             for challenge in [false, true] {
-                let record = RecordRef::Fetch {
-                    url: "https://example.com/dir/page?\"",
-                    response: &response,
-                    page: page.as_ref(),
+                let answer = Answer::Fetch(FetchAnswer {
+                    id: 0,
+                    url: Url::parse("https://example.com/dir/page?\"").expect("url"),
+                    response: response.clone(),
+                    page: page.clone(),
                     sitemap: None,
                     fingerprint: None,
                     challenge,
-                };
-                w.append_ref(&record).expect("append");
-                expected.extend(serde_json::to_vec(&record).expect("json"));
+                });
+                w.append(&answer).expect("append");
+                expected.extend(serde_json::to_vec(&answer).expect("json"));
                 expected.push(b'\n');
             }
         }
@@ -419,12 +349,19 @@ mod tests {
             String::from_utf8_lossy(&expected)
         );
         let mut r = Replay::open(&path, "https://example.com/").expect("open");
-        let Some(Record::Fetch { page, .. }) =
-            r.take(&fetch_key("https://example.com/dir/page?\""))
+        let Some(Answer::Fetch(FetchAnswer { page, .. })) =
+            r.take("f https://example.com/dir/page?%22")
         else {
             panic!("a fetch record");
         };
         assert_eq!(page.as_ref(), pages[3].as_ref(), "the last one wins");
+    }
+
+    fn calibration(key: &str) -> Answer {
+        Answer::Calibration(CalibrationAnswer {
+            key: key.into(),
+            fingerprint: None,
+        })
     }
 
     #[test]
@@ -432,11 +369,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("a.csv.journal");
         let mut w = Writer::create(&path, "http://s/").expect("create");
-        w.append(&Record::Calibration {
-            key: "k1".into(),
-            fingerprint: None,
-        })
-        .expect("append");
+        w.append(&calibration("k1")).expect("append");
         w.flush().expect("flush");
         drop(w);
         // kill -9 in the middle of a record.
@@ -445,18 +378,14 @@ mod tests {
             .expect("write");
         drop(f);
         let mut w = Writer::append_to(&path).expect("append_to");
-        w.append(&Record::Calibration {
-            key: "k3".into(),
-            fingerprint: None,
-        })
-        .expect("append");
+        w.append(&calibration("k3")).expect("append");
         w.flush().expect("flush");
         let mut r = Replay::open(&path, "http://s/").expect("open");
         assert_eq!(r.len(), 2);
-        assert!(r.take(&calibration_key("k1")).is_some());
-        assert!(r.take(&calibration_key("k1")).is_none(), "once");
-        assert!(r.take(&calibration_key("k2")).is_none());
-        assert!(r.take(&calibration_key("k3")).is_some());
+        assert!(r.take(&calibration("k1").key()).is_some());
+        assert!(r.take(&calibration("k1").key()).is_none(), "once");
+        assert!(r.take(&calibration("k2").key()).is_none());
+        assert!(r.take(&calibration("k3").key()).is_some());
         let err = Replay::open(&path, "http://other/").err().expect("refused");
         assert!(err.to_string().contains("not of http://other/"), "{err}");
     }

@@ -1,8 +1,9 @@
 //! robots.txt of one origin: parsing it (RFC 9309) and deciding whether a URL path may be fetched.
 //!
 //! This module owns the bytes-to-rules step, group selection, the wildcard matcher, `Crawl-delay`
-//! and `Sitemap:` lines. Fetching, caching per origin and the status-code policy (4xx ->
-//! [`Robots::allow_all`], 5xx or unreachable -> [`Robots::disallow_all`]) belong to the caller.
+//! and `Sitemap:` lines, and what an answer's status means ([`interpret`]: 4xx ->
+//! [`Robots::allow_all`], 5xx or unreachable -> [`Robots::disallow_all`]). Fetching and caching
+//! per origin belong to the engine.
 //!
 //! We wrote our own because the crates we measured against Google's conformance cases
 //! (`tests/data/robots_google.json`) got RFC cases wrong: `texting_robots` failed 6 (among them,
@@ -10,12 +11,70 @@
 //! line splits a run of user-agent lines). An audit that says "blocked by robots.txt line N" must
 //! be right on every RFC case, and must name the deciding rule and its line.
 
+use crate::model::{ErrorKind, label};
+
 /// Bytes of a robots.txt that are parsed; the rest is ignored (RFC 9309 requires at least 500 KiB).
 pub const MAX_ROBOTS_BYTES: usize = 512 * 1024;
 
 /// Google's parser keeps the first `2083 * 8 - 1` bytes of a line. We cut at the same place so a
 /// pathological line is read the way Googlebot reads it, and so one pattern's cost stays bounded.
 const MAX_LINE_BYTES: usize = 2083 * 8 - 1;
+
+/// What a robots.txt answer means for the crawl (RFC 9309 §2.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// 2xx: its rules apply (`truncated`: only the first [`MAX_ROBOTS_BYTES`] were read).
+    Rules { truncated: bool },
+    /// A redirect the crawl does not follow (another site): no restrictions assumed.
+    Redirected,
+    /// 4xx other than 429: there is no robots.txt, so no restrictions.
+    Missing,
+    /// 5xx, 429 or no answer at all: everything is disallowed.
+    Unavailable,
+}
+
+/// What the final answer to a robots.txt request means: its rules, and how they were read.
+/// The one reading of a robots.txt status, for the crawl, a resumed crawl and `authwall
+/// robots` alike.
+pub fn interpret(status: Option<u16>, body: &[u8]) -> (Robots, Reading) {
+    match status.unwrap_or(0) {
+        200..=299 => {
+            let robots = Robots::parse(body);
+            let truncated = robots.truncated();
+            (robots, Reading::Rules { truncated })
+        }
+        300..=399 => (Robots::allow_all(), Reading::Redirected),
+        400..=499 if status != Some(429) => (Robots::allow_all(), Reading::Missing),
+        _ => (Robots::disallow_all(), Reading::Unavailable),
+    }
+}
+
+impl Reading {
+    /// The robots.txt row's note and the summary's line: what it answered and what that
+    /// means. `failure` is the request's error when no status came.
+    pub fn note(self, status: Option<u16>, failure: Option<&(ErrorKind, String)>) -> String {
+        let status_text = status.map_or_else(String::new, |s| s.to_string());
+        match self {
+            Reading::Rules { truncated: false } => format!("{status_text}: rules apply"),
+            Reading::Rules { truncated: true } => format!(
+                "{status_text}: rules apply (only the first {} KiB read)",
+                MAX_ROBOTS_BYTES / 1024
+            ),
+            Reading::Redirected => {
+                format!("{status_text}: redirects where we do not follow; no restrictions assumed")
+            }
+            Reading::Missing => format!("{status_text}: no robots.txt, no restrictions"),
+            Reading::Unavailable => {
+                let why = match (failure, status) {
+                    (_, Some(s)) => s.to_string(),
+                    (Some((kind, detail)), None) => format!("{} ({detail})", label(kind)),
+                    (None, None) => "no response".to_string(),
+                };
+                format!("{why}: robots.txt unavailable, so everything is disallowed (RFC 9309)")
+            }
+        }
+    }
+}
 
 /// One `Allow:` or `Disallow:` line as written (the pattern is not normalised).
 #[derive(Debug, Clone, PartialEq, Eq)]

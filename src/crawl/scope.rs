@@ -19,9 +19,40 @@ pub struct Scope {
     /// A URL of the audited origin: the crawl's own URLs are parsed again against it
     /// ([`urlnorm::reparse`]).
     base: Url,
-    /// [`origin_key`] of the audited origin, built once: robots.txt and the pacer are looked
-    /// up under it several times per page.
+    keys: OriginKeys,
+}
+
+/// [`origin_key`], built once for one origin: robots.txt and the pacer are looked up under it
+/// several times per page, and most URLs are of the audited origin.
+#[derive(Debug, Clone)]
+pub struct OriginKeys {
+    scheme: String,
+    host: String,
+    port: Option<u16>,
     key: Arc<str>,
+}
+
+impl OriginKeys {
+    pub fn new(home: &Url) -> Self {
+        Self {
+            scheme: home.scheme().to_string(),
+            host: home.host_str().unwrap_or_default().to_string(),
+            port: home.port_or_known_default(),
+            key: origin_key(home).into(),
+        }
+    }
+
+    /// [`origin_key`] of `url`, not built again for the home origin.
+    pub fn of(&self, url: &Url) -> Arc<str> {
+        let home = url.scheme() == self.scheme
+            && url.host_str() == Some(self.host.as_str())
+            && url.port_or_known_default() == self.port;
+        if home {
+            self.key.clone()
+        } else {
+            origin_key(url).into()
+        }
+    }
 }
 
 impl Scope {
@@ -32,20 +63,13 @@ impl Scope {
             port: start.port_or_known_default(),
             include_subdomains,
             base: start.clone(),
-            key: origin_key(start).into(),
+            keys: OriginKeys::new(start),
         }
     }
 
     /// [`origin_key`] of `url`, not built again for the audited origin (most URLs).
     pub fn key_of(&self, url: &Url) -> Arc<str> {
-        let own = url.scheme() == self.scheme
-            && url.host_str() == Some(self.host.as_str())
-            && url.port_or_known_default() == self.port;
-        if own {
-            self.key.clone()
-        } else {
-            origin_key(url).into()
-        }
+        self.keys.of(url)
     }
 
     /// Parse again a URL string the crawl serialised (a frontier URL, a row's URL): cheap on
@@ -83,7 +107,7 @@ impl Scope {
 
     /// The audited origin as [`origin_key`] spells it (robots.txt and pacers are keyed so).
     pub fn origin_key(&self) -> String {
-        self.key.to_string()
+        self.keys.key.to_string()
     }
 
     /// Another origin of the same site: only the scheme moved to https, or the host gained or

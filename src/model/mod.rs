@@ -7,11 +7,13 @@
 //! serde, and `VARIANTS` (strum) lists every member, so that a list written out by hand cannot
 //! miss a new one.
 
+mod record;
 mod run;
 
 use serde::{Deserialize, Serialize};
 use strum::{IntoStaticStr, VariantArray};
 
+pub use record::*;
 pub use run::*;
 
 /// A member of a closed value list, by its CSV spelling (`SkipReason::OutOfScope` ->

@@ -6,8 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{Severity, Verdict, Visibility};
-use crate::model::{DiscoveredVia, ErrorKind, Kind, RobotsVerdict, SkipReason};
+use crate::audit::{Classification, Severity, Verdict, Visibility};
+use crate::model::{DiscoveredVia, ErrorKind, Kind, Record, RobotsVerdict, SkipReason, chain_text};
 
 /// Bumped whenever a column is added, removed or changes meaning.
 pub const SCHEMA_VERSION: u32 = 3;
@@ -71,6 +71,62 @@ pub struct AuditRow {
 const FORMULA_TRIGGERS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
 
 impl AuditRow {
+    /// The row of a record and what the rules concluded about it: the only way from the
+    /// crawl's typed record to the CSV's text.
+    pub fn new(record: &Record, verdict: &Classification) -> Self {
+        let fetched = record.fetched.as_ref();
+        let page = fetched.and_then(|f| f.page.as_ref());
+        let text = |value: Option<&String>| value.cloned().unwrap_or_default();
+        let mut note = record.note.clone();
+        // The rules' note, unless the crawl's already says it.
+        if let Some(rules) = verdict.note.as_deref().filter(|n| !note.contains(n)) {
+            if !note.is_empty() {
+                note.push_str("; ");
+            }
+            note.push_str(rules);
+        }
+        AuditRow {
+            url: record.url.as_str().to_string(),
+            status: record.status(),
+            final_url: record
+                .final_url()
+                .map(|u| u.to_string())
+                .unwrap_or_default(),
+            final_status: record.final_status,
+            redirect_chain: chain_text(&record.hops),
+            content_type: text(fetched.map(|f| &f.content_type)),
+            www_authenticate: text(fetched.map(|f| &f.www_authenticate)),
+            x_robots_tag: text(fetched.map(|f| &f.x_robots_tag)),
+            meta_robots: text(page.map(|p| &p.meta_robots)),
+            canonical: text(page.map(|p| &p.canonical)),
+            depth: record.found.depth,
+            discovered_via: record.found.via,
+            in_sitemap: record.found.in_sitemap,
+            referrer: record
+                .found
+                .referrer
+                .as_ref()
+                .map(|u| u.to_string())
+                .unwrap_or_default(),
+            inlinks: record.found.inlinks,
+            robots: record.robots,
+            skip_reason: record.skip,
+            error: record.error,
+            response_ms: fetched.and_then(|f| f.response_ms),
+            bytes: fetched.and_then(|f| f.bytes),
+            title: text(page.map(|p| &p.title)),
+            retries: fetched.map_or(0, |f| f.retries),
+            kind: record.kind,
+            note,
+            visibility: Some(verdict.visibility),
+            verdict: Some(verdict.verdict),
+            finding: verdict.findings_cell(),
+            severity: verdict.severity,
+            change: String::new(),
+            schema: SCHEMA_VERSION,
+        }
+    }
+
     /// The cells whose text can come from the audited site.
     fn text_cells_mut(&mut self) -> [&mut String; 11] {
         [

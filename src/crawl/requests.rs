@@ -1,0 +1,520 @@
+//! Every request of the crawl, behind one interface: robots.txt, sitemaps, pages and the
+//! catch-all calibrations are each started here, paced per origin, and come back as one
+//! [`Answer`]. A request whose answer is in the journal of an interrupted run is not made
+//! again: the recorded answer comes back the same way, in the same order of handling, so a
+//! resumed run writes what an uninterrupted one would have. Live answers are journaled as
+//! they arrive.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use bytes::BytesMut;
+use foldhash::{HashMap, HashMapExt};
+use serde::{Deserialize, Serialize};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use url::Url;
+
+use super::extract::{self, Page};
+use super::fetch::{self, Body, BodySink, Fetcher, Response};
+use super::frontier::UrlId;
+use super::journal;
+use super::pacer::Pacer;
+use super::robots;
+use super::scope::{self, Scope};
+use super::sitemap::{self, Sitemap};
+use crate::audit::{self, Fingerprint};
+use crate::config::{CrawlConfig, MAX_ROBOTS_REDIRECTS, MAX_SITEMAP_BODY};
+use crate::model::{Hop, Kind};
+
+/// What came back for one request: the answer itself, as it is also written to the journal
+/// (one JSON line each).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+// Answers are handled one at a time: their size does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum Answer {
+    /// A page or a sitemap.
+    Fetch(FetchAnswer),
+    Robots(RobotsAnswer),
+    Calibration(CalibrationAnswer),
+}
+
+/// A page or a sitemap: its response and what its body held.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FetchAnswer {
+    #[serde(skip)]
+    pub id: UrlId,
+    pub url: Url,
+    pub response: Response,
+    /// An HTML page, parsed as it streamed in.
+    pub page: Option<Page>,
+    /// A sitemap that answered 2xx.
+    pub sitemap: Option<Sitemap>,
+    /// Fingerprint of a private page's 2xx body, for catch-all calibration.
+    pub fingerprint: Option<Box<Fingerprint>>,
+    /// A bot-protection challenge signature on a 403/429/503.
+    pub challenge: bool,
+}
+
+/// robots.txt of one origin, after the redirects that may be followed.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RobotsAnswer {
+    #[serde(skip)]
+    pub id: UrlId,
+    /// The origin whose robots.txt this is ([`scope::origin_key`]).
+    pub origin: String,
+    /// The last response (the one that decides, RFC 9309 §2.3.1).
+    pub response: Response,
+    /// Where the robots.txt that applies was found.
+    pub final_url: Url,
+    pub hops: Vec<Hop>,
+    /// The body of a 2xx (empty otherwise), read again by [`robots::interpret`].
+    pub source: Vec<u8>,
+}
+
+/// A random path that cannot exist, asked to learn what "not found" looks like.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CalibrationAnswer {
+    pub key: String,
+    /// The fingerprint of a 200 answer; `None` when it answered anything else.
+    pub fingerprint: Option<Fingerprint>,
+}
+
+impl Answer {
+    /// The URL of a page or sitemap answer.
+    pub fn fetched_id(&self) -> Option<UrlId> {
+        match self {
+            Answer::Fetch(answer) => Some(answer.id),
+            _ => None,
+        }
+    }
+
+    /// Its key in the journal: the same request of a resumed run looks it up under it.
+    pub fn key(&self) -> String {
+        match self {
+            Answer::Fetch(a) => fetch_key(a.url.as_str()),
+            Answer::Robots(a) => robots_key(&a.origin),
+            Answer::Calibration(a) => calibration_key(&a.key),
+        }
+    }
+}
+
+fn fetch_key(url: &str) -> String {
+    format!("f {url}")
+}
+
+fn robots_key(origin: &str) -> String {
+    format!("r {origin}")
+}
+
+fn calibration_key(key: &str) -> String {
+    format!("c {key}")
+}
+
+/// The resume journal of a run: where to record, and what to replay.
+#[derive(Default)]
+pub struct Journal {
+    pub writer: Option<journal::Writer>,
+    pub replay: Option<journal::Replay>,
+}
+
+/// An answer and whether it came from the network (then it goes into the journal).
+struct Arrival {
+    answer: Answer,
+    live: bool,
+}
+
+/// Bytes kept of a page that is not private: a bot challenge shows in its first 4 KiB.
+const CHALLENGE_HEAD_BYTES: usize = 4096;
+
+/// The requests in flight, the pacer of each origin, and the journal.
+pub struct Requests {
+    fetcher: Fetcher,
+    pacers: HashMap<String, Arc<Pacer>>,
+    tasks: JoinSet<Result<Arrival>>,
+    journal: Journal,
+    delay: Duration,
+    concurrency: u32,
+    max_body: u64,
+    /// Requests made or replayed, retries included.
+    made: u64,
+}
+
+impl Requests {
+    pub fn new(config: &CrawlConfig, journal: Journal) -> Result<Self> {
+        Ok(Self {
+            fetcher: Fetcher::new(config)?,
+            pacers: HashMap::new(),
+            tasks: JoinSet::new(),
+            journal,
+            delay: config.delay,
+            concurrency: config.concurrency,
+            max_body: config.max_body,
+            made: 0,
+        })
+    }
+
+    /// Requests made (or replayed from the journal), retries included.
+    pub fn made(&self) -> u64 {
+        self.made
+    }
+
+    /// Requests in flight.
+    pub fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    /// Origins with a pacer: `--concurrency` holds for each.
+    pub fn origins(&self) -> usize {
+        self.pacers.len()
+    }
+
+    /// The next answer, in the order they arrive; `None` when nothing is in flight.
+    pub async fn next(&mut self) -> Option<Result<Answer>> {
+        let arrival = match self.tasks.join_next().await? {
+            Ok(Ok(arrival)) => arrival,
+            Ok(Err(e)) => return Some(Err(e)),
+            Err(e) => return Some(Err(anyhow::anyhow!("a crawl task failed: {e}"))),
+        };
+        if let Answer::Fetch(answer) = &arrival.answer {
+            self.made += u64::from(answer.response.retries);
+        }
+        if arrival.live
+            && let Some(writer) = &mut self.journal.writer
+            && let Err(e) = writer.append(&arrival.answer)
+        {
+            return Some(Err(e));
+        }
+        Some(Ok(arrival.answer))
+    }
+
+    /// Stop every request in flight (the run is over).
+    pub fn abort_all(&mut self) {
+        self.tasks.abort_all();
+    }
+
+    /// Write what the journal holds so far (about once a second, and at the end).
+    pub fn flush(&mut self) -> Result<()> {
+        match &mut self.journal.writer {
+            Some(writer) => writer.flush(),
+            None => Ok(()),
+        }
+    }
+
+    /// The recorded answer of an interrupted run, if it has one for `key`.
+    fn replayed(&mut self, key: &str) -> Option<Answer> {
+        self.journal.replay.as_mut()?.take(key)
+    }
+
+    /// An answer from the journal goes through the task set like a live one, so that it is
+    /// handled in the same order (levels, early answers) as in the interrupted run.
+    fn spawn_replayed(&mut self, answer: Answer) {
+        self.tasks.spawn(async move {
+            Ok(Arrival {
+                answer,
+                live: false,
+            })
+        });
+    }
+
+    fn pacer(&mut self, origin: &str) -> Arc<Pacer> {
+        // Every request asks: the key is copied only the first time.
+        if let Some(pacer) = self.pacers.get(origin) {
+            return pacer.clone();
+        }
+        let (delay, concurrency) = (self.delay, self.concurrency);
+        self.pacers
+            .entry(origin.to_string())
+            .or_insert_with(|| Arc::new(Pacer::new(delay, concurrency)))
+            .clone()
+    }
+
+    /// Pace `origin` at `interval` with `concurrency` in flight from now on (what its
+    /// robots.txt asked for). robots.txt was the origin's first request: the next one waits a
+    /// full interval.
+    pub fn pace(&mut self, origin: &str, interval: Duration, concurrency: u32) {
+        let pacer = Arc::new(Pacer::new(interval, concurrency));
+        pacer.hold_until(Instant::now() + interval);
+        self.pacers.insert(origin.to_string(), pacer);
+    }
+
+    /// Ask for a page or a sitemap of `origin`. A private page's 2xx is fingerprinted for
+    /// the catch-all calibration.
+    pub fn fetch(&mut self, id: UrlId, url: Url, origin: &str, kind: Kind, private: bool) {
+        self.made += 1;
+        if let Some(Answer::Fetch(mut answer)) = self.replayed(&fetch_key(url.as_str())) {
+            answer.id = id;
+            answer.url = url;
+            self.spawn_replayed(Answer::Fetch(answer));
+            return;
+        }
+        let pacer = self.pacer(origin);
+        let fetcher = self.fetcher.clone();
+        let max_body = self.max_body;
+        self.tasks.spawn(async move {
+            let answer = fetch_one(&fetcher, &pacer, id, url, kind, private, max_body).await?;
+            Ok(Arrival {
+                answer: Answer::Fetch(answer),
+                live: true,
+            })
+        });
+    }
+
+    /// Ask for robots.txt at `url` (the origin's `/robots.txt`), following the redirects that
+    /// stay within `scope`.
+    pub fn robots(&mut self, id: UrlId, origin: String, url: Url, scope: Scope) {
+        self.made += 1;
+        if let Some(Answer::Robots(mut answer)) = self.replayed(&robots_key(&origin)) {
+            answer.id = id;
+            self.spawn_replayed(Answer::Robots(answer));
+            return;
+        }
+        let pacer = self.pacer(&origin);
+        let fetcher = self.fetcher.clone();
+        self.tasks.spawn(async move {
+            let (response, final_url, hops, source) =
+                fetch_robots(&fetcher, &pacer, url, &scope).await;
+            let answer = RobotsAnswer {
+                id,
+                origin,
+                response,
+                final_url,
+                hops,
+                source,
+            };
+            Ok(Arrival {
+                answer: Answer::Robots(answer),
+                live: true,
+            })
+        });
+    }
+
+    /// Ask for a calibration path; `echo` (the random path) is removed from the answer
+    /// before it is fingerprinted, since sites echo the path they were asked.
+    pub fn calibration(&mut self, key: String, url: Url, echo: String) {
+        self.made += 1;
+        if let Some(answer @ Answer::Calibration(_)) = self.replayed(&calibration_key(&key)) {
+            self.spawn_replayed(answer);
+            return;
+        }
+        let pacer = self.pacer(&scope::origin_key(&url));
+        let fetcher = self.fetcher.clone();
+        let max_body = self.max_body;
+        // Calibration requests are paced like every other request but get no row.
+        self.tasks.spawn(async move {
+            let (response, body) = fetcher
+                .get(&url, &pacer, Body::Html { cap: max_body }, |_| {
+                    Prefix::new(audit::FINGERPRINT_BYTES)
+                })
+                .await;
+            let fingerprint = match (response.status, body) {
+                (Some(200), Some(body)) => Some(fingerprint(body.bytes, echo).await?),
+                _ => None,
+            };
+            Ok(Arrival {
+                answer: Answer::Calibration(CalibrationAnswer { key, fingerprint }),
+                live: true,
+            })
+        });
+    }
+}
+
+/// One page or sitemap: request it, parse what it holds as it streams in.
+async fn fetch_one(
+    fetcher: &Fetcher,
+    pacer: &Pacer,
+    id: UrlId,
+    url: Url,
+    kind: Kind,
+    private: bool,
+    max_body: u64,
+) -> Result<FetchAnswer> {
+    let body = match kind {
+        Kind::Sitemap => Body::Always {
+            cap: MAX_SITEMAP_BODY,
+        },
+        _ => Body::Html { cap: max_body },
+    };
+    // A private page's 2xx is compared with the catch-all calibrations, from its text; of any
+    // other page only the start is kept, where a bot challenge shows.
+    let keep = if private {
+        audit::FINGERPRINT_BYTES
+    } else {
+        CHALLENGE_HEAD_BYTES
+    };
+    let (mut response, body) = fetcher
+        .get(&url, pacer, body, |r| match kind {
+            Kind::Sitemap => Download::Sitemap(BytesMut::new()),
+            _ => Download::Page(Box::new(StreamedPage::new(&url, r, keep))),
+        })
+        .await;
+    let status = response.status.unwrap_or(0);
+    let ok = (200..300).contains(&status);
+    let headers = std::mem::take(&mut response.refusal_headers);
+    let mut answer = FetchAnswer {
+        id,
+        url,
+        response,
+        page: None,
+        sitemap: None,
+        fingerprint: None,
+        challenge: false,
+    };
+    match body {
+        Some(Download::Sitemap(buf)) if ok => {
+            // Sitemaps may be gzip bombs and huge: CPU work, off the network threads.
+            let map = tokio::task::spawn_blocking(move || {
+                sitemap::parse(&buf, sitemap::MAX_SITEMAP_URLS, sitemap::MAX_SITEMAP_BYTES)
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("parsing a sitemap failed: {e}"))?;
+            answer.sitemap = Some(map);
+        }
+        Some(Download::Page(page)) => {
+            let StreamedPage { parser, head } = *page;
+            answer.page = Some(parser.finish());
+            // The head is read as text only where it is needed (most pages: nowhere).
+            answer.challenge = !headers.is_empty() && {
+                let pairs: Vec<(&str, &str)> = headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                let text = String::from_utf8_lossy(&head.bytes);
+                audit::is_challenge(status, &pairs, prefix(&text, CHALLENGE_HEAD_BYTES))
+            };
+            if private && ok {
+                let path = answer.url.path().to_owned();
+                answer.fingerprint = Some(Box::new(fingerprint(head.bytes, path).await?));
+            }
+        }
+        _ => {}
+    }
+    Ok(answer)
+}
+
+/// The catch-all fingerprint of a body's first bytes (CPU work, off the network thread),
+/// without `echo`: the path that was asked, which sites print back.
+async fn fingerprint(bytes: Vec<u8>, echo: String) -> Result<Fingerprint> {
+    tokio::task::spawn_blocking(move || {
+        audit::fingerprint(&String::from_utf8_lossy(&bytes), &[echo.as_str()])
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("fingerprinting failed: {e}"))
+}
+
+/// Fetch robots.txt, following up to five redirects where the crawl may go (the audited
+/// origin, or the same site moving to https or `www.`). What the last answer means is
+/// [`robots::interpret`]'s to say.
+async fn fetch_robots(
+    fetcher: &Fetcher,
+    pacer: &Pacer,
+    mut url: Url,
+    scope: &Scope,
+) -> (Response, Url, Vec<Hop>, Vec<u8>) {
+    let mut hops = Vec::new();
+    loop {
+        let cap = robots::MAX_ROBOTS_BYTES as u64 + 1;
+        let (response, body) = fetcher
+            .get(&url, pacer, Body::Always { cap }, |_| BytesMut::new())
+            .await;
+        let status = response.status.unwrap_or(0);
+        if (300..400).contains(&status) {
+            let target = response
+                .location
+                .as_deref()
+                .and_then(|l| url.join(l.trim()).ok());
+            if let Some(target) = target
+                && hops.len() < MAX_ROBOTS_REDIRECTS
+                && (scope.contains(&target) || scope.is_same_site_move(&target))
+            {
+                hops.push(Hop {
+                    status: Some(status),
+                    target: target.clone(),
+                });
+                url = target;
+                continue;
+            }
+        }
+        let source = match status {
+            200..=299 => body.map(|b| b.to_vec()).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        return (response, url, hops, source);
+    }
+}
+
+/// Where a download goes as it arrives.
+enum Download {
+    /// Sitemaps: bytes (they may be gzip), parsed once complete.
+    Sitemap(BytesMut),
+    /// Pages: parsed as they stream in.
+    Page(Box<StreamedPage>),
+}
+
+impl BodySink for Download {
+    fn write(&mut self, chunk: &[u8]) {
+        match self {
+            Download::Sitemap(buf) => buf.write(chunk),
+            Download::Page(page) => page.write(chunk),
+        }
+    }
+}
+
+/// The first bytes of a body, up to a cap; the rest is dropped.
+struct Prefix {
+    bytes: Vec<u8>,
+    cap: usize,
+}
+
+impl Prefix {
+    fn new(cap: usize) -> Self {
+        Self {
+            bytes: Vec::new(),
+            cap,
+        }
+    }
+}
+
+impl BodySink for Prefix {
+    fn write(&mut self, chunk: &[u8]) {
+        let room = self.cap.saturating_sub(self.bytes.len()).min(chunk.len());
+        self.bytes.extend_from_slice(&chunk[..room]);
+    }
+}
+
+/// A page's body: handed to the streaming parser chunk by chunk; only its head is kept.
+struct StreamedPage {
+    parser: extract::PageParser,
+    head: Prefix,
+}
+
+impl StreamedPage {
+    fn new(url: &Url, response: &Response, keep: usize) -> Self {
+        Self {
+            parser: extract::PageParser::new(url.clone(), fetch::charset(&response.content_type)),
+            head: Prefix::new(keep),
+        }
+    }
+}
+
+impl BodySink for StreamedPage {
+    fn write(&mut self, chunk: &[u8]) {
+        self.parser.write(chunk);
+        self.head.write(chunk);
+    }
+}
+
+/// At most `max` bytes of `text`, cut at a character boundary.
+fn prefix(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
