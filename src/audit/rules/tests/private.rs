@@ -1,0 +1,209 @@
+//! Private URLs: kept out, login pages, leaks, and what rides along.
+
+use super::*;
+
+#[test]
+fn private_rules_fire_and_spare_protected_paths() {
+    check(vec![
+        (
+            "private 401 not flagged",
+            get("/admin", 401).private().probe().www(REALM),
+            Verdict::Protected,
+            &[],
+        ),
+        (
+            "private 401 without the header: only the protocol finding",
+            get("/admin", 401).private().probe(),
+            Verdict::Protected,
+            &[MissingWwwAuthenticate],
+        ),
+        (
+            "private 403",
+            get("/admin", 403).private().probe(),
+            Verdict::Protected,
+            &[],
+        ),
+        (
+            "private 404",
+            get("/admin", 404).private().probe(),
+            Verdict::Protected,
+            &[],
+        ),
+        (
+            "private 410",
+            get("/admin", 410).private().probe(),
+            Verdict::Protected,
+            &[],
+        ),
+        (
+            "private redirect to a login URL",
+            chain("/admin", &[(Some(302), "/login?next=/admin")], Some(200))
+                .private()
+                .probe(),
+            Verdict::Protected,
+            &[],
+        ),
+        (
+            "private redirect to a password form",
+            chain("/admin", &[(Some(302), "/portal")], Some(200))
+                .private()
+                .probe()
+                .form(),
+            Verdict::Protected,
+            &[],
+        ),
+        (
+            "private redirect to a 401",
+            chain("/admin", &[(Some(301), "/admin/")], Some(401))
+                .private()
+                .probe(),
+            Verdict::Protected,
+            &[],
+        ),
+        (
+            "private redirect to an off-site IdP",
+            chain(
+                "/account",
+                &[(Some(302), "https://login.example.net/?SAMLRequest=x")],
+                None,
+            )
+            .private()
+            .probe(),
+            Verdict::Protected,
+            &[],
+        ),
+        (
+            "private 200 leaks and is indexable",
+            get("/admin", 200).private().probe(),
+            Verdict::Leak,
+            &[PrivateLeak, PrivateIndexable],
+        ),
+        (
+            "private 200 with meta noindex",
+            get("/admin", 200)
+                .private()
+                .probe()
+                .meta("noindex, nofollow"),
+            Verdict::Leak,
+            &[PrivateLeak],
+        ),
+        (
+            "private 200 with X-Robots-Tag none",
+            get("/admin", 200).private().probe().xrt("none"),
+            Verdict::Leak,
+            &[PrivateLeak],
+        ),
+        (
+            "private 200 with googlebot: noindex",
+            get("/admin", 200)
+                .private()
+                .probe()
+                .xrt("googlebot: noindex"),
+            Verdict::Leak,
+            &[PrivateLeak],
+        ),
+        (
+            "private 200 disallowed for the index agent",
+            get("/admin", 200).private().probe().disallowed(),
+            Verdict::Leak,
+            &[PrivateLeak],
+        ),
+        (
+            "login page with 200 is not a leak",
+            get("/admin", 200).private().probe().form(),
+            Verdict::PrivateLoginPage,
+            &[],
+        ),
+        (
+            "SSO-only login page at a login path is not a leak",
+            get("/account/login", 200).private().probe(),
+            Verdict::PrivateLoginPage,
+            &[],
+        ),
+        (
+            "catch-all root match is not a leak",
+            get("/admin", 200)
+                .private()
+                .probe()
+                .catch_all(CatchAll::MatchesRoot),
+            Verdict::CatchAll,
+            &[],
+        ),
+        (
+            "catch-all sibling match is still a leak",
+            get("/admin/x", 200)
+                .private()
+                .probe()
+                .catch_all(CatchAll::MatchesSibling),
+            Verdict::Leak,
+            &[PrivateLeak, PrivateIndexable],
+        ),
+        (
+            "private redirect to the home page is not a leak",
+            chain("/dashboard", &[(Some(302), "/")], Some(200))
+                .private()
+                .probe(),
+            Verdict::Redirect,
+            &[],
+        ),
+        (
+            "private redirect into the area is judged on the target's row",
+            chain("/admin", &[(Some(301), "/admin/")], Some(200))
+                .private()
+                .probe(),
+            Verdict::Redirect,
+            &[],
+        ),
+        (
+            "private 500",
+            get("/admin", 500).private().probe(),
+            Verdict::Error,
+            &[],
+        ),
+        (
+            "private 204",
+            get("/api/private/ping", 204).private().probe(),
+            Verdict::Ok,
+            &[],
+        ),
+    ]);
+}
+
+#[test]
+fn private_link_and_sitemap_findings_ride_along() {
+    check(vec![
+        (
+            "leak linked from a public page",
+            get("/admin", 200).private().linked(),
+            Verdict::Leak,
+            &[PrivateLeak, PrivateIndexable, PrivateLinkedPublicly],
+        ),
+        (
+            "protected but linked from a public page",
+            get("/admin", 401).private().linked().www(REALM),
+            Verdict::Protected,
+            &[PrivateLinkedPublicly],
+        ),
+        (
+            "protected, in the sitemap",
+            get("/admin", 403).private().sitemap(),
+            Verdict::Protected,
+            &[SitemapNonOk, SitemapPrivate],
+        ),
+        (
+            "leak in the sitemap",
+            get("/admin", 200).private().sitemap(),
+            Verdict::Leak,
+            &[PrivateLeak, PrivateIndexable, SitemapPrivate],
+        ),
+    ]);
+    let low = get("/admin", 401).private().linked().www(REALM).run();
+    assert_eq!(low.severity, Some(Severity::Low));
+    assert_eq!(low.visibility, Visibility::Private);
+    let sibling = get("/admin/x", 200)
+        .private()
+        .catch_all(CatchAll::MatchesSibling)
+        .run();
+    assert_eq!(sibling.note.as_deref(), Some(NOTE_SIBLING));
+    assert_eq!(sibling.severity, Some(Severity::Critical));
+}
