@@ -342,6 +342,23 @@ pub struct RobotsArgs {
     pub urls: Vec<String>,
 }
 
+/// Parse an argument list as the command line would be (authwall.toml aside).
+pub fn parse_args<I, T>(argv: I) -> anyhow::Result<Cli>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    Ok(Cli::try_parse_from(argv)?)
+}
+
+/// The `audit` arguments of an argument list that starts with `authwall audit`.
+pub fn audit_args(argv: &[&str]) -> anyhow::Result<AuditArgs> {
+    match parse_args(argv)?.command {
+        Command::Audit(args) => Ok(*args),
+        _ => anyhow::bail!("{argv:?} is not an audit command line"),
+    }
+}
+
 /// A value from a closed list (strum's names), with the list in `--help` and in errors.
 fn one_of<T>() -> impl TypedValueParser<Value = T>
 where

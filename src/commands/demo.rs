@@ -52,9 +52,6 @@ pub async fn run(args: DemoArgs) -> Result<Exit> {
 
 /// The `audit` defaults, as clap would fill them in.
 pub fn default_audit_args() -> crate::cli::AuditArgs {
-    use clap::Parser;
-    match crate::cli::Cli::parse_from(["authwall", "audit", "http://127.0.0.1/"]).command {
-        crate::cli::Command::Audit(args) => *args,
-        _ => unreachable!("audit parses to audit"),
-    }
+    crate::cli::audit_args(&["authwall", "audit", "http://127.0.0.1/"])
+        .unwrap_or_else(|e| unreachable!("the defaults parse: {e}"))
 }
