@@ -9,7 +9,7 @@ use authwall::cli::{Cli, Command};
 use authwall::config::Config;
 use authwall::demo::{Server, site};
 use authwall::progress::Progress;
-use authwall::report::csv::read_rows;
+use authwall::report::format::read_rows;
 use clap::Parser;
 
 #[tokio::main]

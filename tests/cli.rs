@@ -174,7 +174,7 @@ async fn interrupt_with(signal: &str) -> (Output, Vec<authwall::report::row::Aud
         .await
         .unwrap()
         .unwrap();
-    let rows = authwall::report::csv::read_rows(&csv).unwrap();
+    let rows = authwall::report::format::read_rows(&csv).unwrap();
     (out, rows)
 }
 
@@ -420,7 +420,7 @@ async fn staging_credentials_are_sent_but_never_written_and_logout_is_never_foll
             "a secret leaked into the {name}:\n{text}"
         );
     }
-    let rows = authwall::report::csv::read_rows(&dir.path().join("staging.csv")).unwrap();
+    let rows = authwall::report::format::read_rows(&dir.path().join("staging.csv")).unwrap();
     let about = rows.iter().find(|r| r.url.ends_with("/about")).unwrap();
     assert_eq!(about.status, Some(200), "credentials were sent");
     let logout = rows.iter().find(|r| r.url.ends_with("/logout")).unwrap();
@@ -465,7 +465,7 @@ async fn a_killed_run_leaves_a_csv_of_whole_rows() {
     tokio::time::sleep(Duration::from_millis(2500)).await;
     child.kill().unwrap();
     child.wait().unwrap();
-    let rows = authwall::report::csv::read_rows(&csv).expect("the streamed CSV stays readable");
+    let rows = authwall::report::format::read_rows(&csv).expect("the streamed CSV stays readable");
     assert!(
         rows.len() > 5,
         "rows were streamed before the kill: {}",

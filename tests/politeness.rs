@@ -439,7 +439,7 @@ async fn the_scope_follows_the_start_url_to_www_and_says_so() {
         Some((format!("http://example.test:{port}"), www.clone()))
     );
     assert!(result.summary.contains("scope moved"), "{}", result.summary);
-    let rows = authwall::report::csv::read_rows(&csv).unwrap();
+    let rows = authwall::report::format::read_rows(&csv).unwrap();
     let about = rows
         .iter()
         .find(|r| r.url == format!("{www}/about"))

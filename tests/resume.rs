@@ -162,7 +162,7 @@ async fn run(
 
 /// Rows keyed by path, without timing and with the server's origin taken out.
 fn comparable(csv: &Path, origin: &str) -> Vec<String> {
-    let mut rows: Vec<String> = authwall::report::csv::read_rows(csv)
+    let mut rows: Vec<String> = authwall::report::format::read_rows(csv)
         .unwrap()
         .into_iter()
         .map(|mut row: AuditRow| {
@@ -189,7 +189,7 @@ async fn a_resumed_audit_ends_with_the_rows_of_an_uninterrupted_one_and_asks_not
     let first = run(&url, &csv, &[], Some(hold.arrived.clone())).await;
     assert_eq!(first.exit, Exit::Interrupted);
     assert!(journal.is_file(), "an interrupted run leaves its journal");
-    let interrupted = authwall::report::csv::read_rows(&csv).unwrap();
+    let interrupted = authwall::report::format::read_rows(&csv).unwrap();
     assert!(
         interrupted
             .iter()
@@ -237,7 +237,7 @@ async fn a_resumed_audit_ends_with_the_rows_of_an_uninterrupted_one_and_asks_not
     );
 
     // Depth is the shortest distance; the referrer among equals is the first-sorting URL.
-    let rows = authwall::report::csv::read_rows(&csv).unwrap();
+    let rows = authwall::report::format::read_rows(&csv).unwrap();
     let shared = rows.iter().find(|r| r.url.ends_with("/shared")).unwrap();
     assert_eq!(shared.depth, 2);
     assert_eq!(shared.referrer, server.url("/a"));
@@ -316,7 +316,7 @@ async fn a_page_fetched_ahead_that_a_redirect_makes_shallower_is_handled_at_its_
     .await
     .expect("the audit ends");
     assert_eq!(result.exit, Exit::Clean, "{}", result.summary);
-    let rows = authwall::report::csv::read_rows(&csv).unwrap();
+    let rows = authwall::report::format::read_rows(&csv).unwrap();
     let x = rows.iter().find(|r| r.url == server.url("/x")).unwrap();
     assert_eq!(x.status, Some(200));
     assert_eq!(

@@ -203,35 +203,67 @@ async fn an_incomplete_or_unknown_baseline_is_refused() {
     assert!(err.to_string().contains("run record"), "{err:#}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_csv_of_another_schema_gives_a_clear_error_not_a_wrong_diff() {
+#[test]
+fn a_later_schema_is_read_as_far_as_known_and_an_earlier_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let old = dir.path().join("old.csv");
-    let mut sink = authwall::report::csv::CsvSink::create(
-        &authwall::config::Output::File(old.clone()),
-        authwall::config::RowFormat::Csv,
-    )
-    .unwrap();
-    sink.write(&AuditRow {
-        url: "https://a/".into(),
-        ..AuditRow::default()
-    })
-    .unwrap();
-    sink.flush().unwrap();
-    drop(sink);
-    // The same header, but rows that say they were written with another schema.
-    let text = std::fs::read_to_string(&old).unwrap();
-    let version = format!(",{}\n", authwall::report::row::SCHEMA_VERSION);
-    std::fs::write(&old, text.replace(&version, ",9\n")).unwrap();
-    let err = authwall::report::csv::read_rows(&old)
+    let file = dir.path().join("old.csv");
+    let header = authwall::report::row::header();
+    let ours = header.split(',').count();
+    let row = |schema: u32, verdict: &str| {
+        let cells: Vec<&str> = header
+            .split(',')
+            .take(ours - 1)
+            .map(|column| match column {
+                "url" => "https://a/",
+                "verdict" => verdict,
+                "depth" | "inlinks" | "retries" => "0",
+                "in_sitemap" => "false",
+                _ => "",
+            })
+            .collect();
+        format!("{},{schema}", cells.join(","))
+    };
+    // A later version: a column added at the end, a value this version does not know.
+    let later = format!(
+        "{header},rendered_title\n{},Hello\n{},\n",
+        row(9, "ok"),
+        row(9, "app_shell")
+    );
+    std::fs::write(&file, later).unwrap();
+    let rows = authwall::report::format::read_rows(&file).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].verdict, Some(authwall::audit::Verdict::Ok));
+    assert_eq!(rows[1].verdict, None, "an unknown value reads as empty");
+    assert!(rows.iter().all(|r| r.url == "https://a/" && r.schema == 9));
+    // An earlier one says what to do.
+    std::fs::write(&file, format!("{header}\n{}\n", row(2, "ok"))).unwrap();
+    let err = authwall::report::format::read_rows(&file)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("schema 9"), "{err}");
-    std::fs::write(&old, "url,status\nhttps://a/,200\n").unwrap();
-    let err = authwall::report::csv::read_rows(&old)
+    assert!(err.contains("schema 2") && err.contains("re-run"), "{err}");
+    std::fs::write(&file, "url,status\nhttps://a/,200\n").unwrap();
+    let err = authwall::report::format::read_rows(&file)
         .unwrap_err()
         .to_string();
     assert!(err.contains("not an authwall CSV"), "{err}");
+}
+
+/// Weekly users upgrade between two runs: the previous version's CSV stays a baseline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schema_3_baseline_from_the_previous_version_still_works() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/schema3");
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["demo.csv", "demo.run.json"] {
+        std::fs::copy(data.join(name), dir.path().join(name)).unwrap();
+    }
+    let baseline = dir.path().join("demo.csv");
+    let server = Server::start(authwall::demo::site()).await.unwrap();
+    let run = audit_site(&server, "/", &["--baseline", baseline.to_str().unwrap()]).await;
+    let text = &run.result.summary;
+    assert!(text.contains("Since last run"), "{text}");
+    // The same site on another port: nothing new, nothing fixed.
+    assert!(text.contains("findings: 0 new · 0 fixed"), "{text}");
+    assert!(run.rows.iter().all(|r| !r.change.contains("new")), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,12 +10,12 @@ use anyhow::{Context, Result};
 
 use crate::Exit;
 use crate::audit::classify;
-use crate::config::{Config, Output, SummaryFormat};
+use crate::config::{Config, Output};
 use crate::crawl::{self, Engine, RecordSink};
 use crate::model::{CrawlFacts, Record, SkipReason, StopCause};
 use crate::progress::Progress;
-use crate::report::baseline::Baseline;
-use crate::report::csv::CsvSink;
+use crate::report::baseline::{Baseline, WrittenBy};
+use crate::report::format::RowWriter;
 use crate::report::row::AuditRow;
 use crate::report::summary::RunReport;
 use crate::report::{self, Tally};
@@ -81,7 +81,7 @@ pub async fn audit(
         (None, true) => anyhow::bail!("--resume needs the CSV written to a file (-o FILE)"),
         (None, false) => crawl::Journal::default(),
     };
-    let csv = CsvSink::create(&config.report.output, config.report.format)?;
+    let csv = RowWriter::create(&config.report.output, config.report.format)?;
     // Without a final pass (stdout, a device such as /dev/null) the comparison needs the rows
     // as they stream.
     let final_pass = matches!(&config.report.output, Output::File(path) if path.is_file());
@@ -125,9 +125,11 @@ pub async fn audit(
         }
         Output::Stdout => None,
     };
-    let comparison = baseline
-        .as_ref()
-        .map(|b| report::diff::compare(&b.rows, &b.origin, &rows, &facts.origin));
+    let comparison = baseline.as_ref().map(|b| {
+        let this = WrittenBy::this();
+        let rules = WrittenBy::rules(b.written_by.as_ref(), Some(&this));
+        report::diff::compare(&b.rows, &b.origin, &rows, &facts.origin, rules)
+    });
     if let Some(path) = &csv_path {
         if let Some(cmp) = &comparison {
             for row in &mut rows {
@@ -138,7 +140,7 @@ pub async fn audit(
         for row in &rows {
             tally.add(row);
         }
-        report::csv::replace(path, config.report.format, &rows)?;
+        report::format::replace(path, config.report.format, &rows)?;
     }
     drop(rows);
     let incomplete = incomplete_reasons(config, &facts, &tally);
@@ -175,10 +177,7 @@ pub async fn audit(
         first_run,
         spiked,
     };
-    let summary = match config.report.summary {
-        SummaryFormat::Text => report.text(),
-        SummaryFormat::Markdown => report.markdown(),
-    };
+    let summary = report::format::summary(config.report.summary).run(&report);
     if let Some(path) = &csv_path {
         report::summary::write_record(&report::summary::record_path(path), &report.record())?;
     }
@@ -294,7 +293,7 @@ fn incomplete_reasons(config: &Config, facts: &CrawlFacts, tally: &Tally) -> Vec
 
 /// Where the engine's records go while the crawl runs: classified, counted, written.
 struct AuditSink {
-    csv: CsvSink,
+    csv: RowWriter,
     tally: Tally,
     progress: Progress,
     /// Rows as they streamed (the comparison needs them when there is no final pass).

@@ -5,9 +5,8 @@ use anyhow::{Context, Result};
 use crate::Exit;
 use crate::audit::Severity;
 use crate::cli::DiffArgs;
-use crate::config::SummaryFormat;
 use crate::report;
-use crate::report::baseline::Baseline;
+use crate::report::baseline::{Baseline, WrittenBy};
 
 /// `authwall diff OLD NEW`: the baseline comparison without crawling. Exit 0 when nothing
 /// new is at or above --fail-on, 1 when something is; unreadable input is an error (exit 2).
@@ -18,14 +17,13 @@ pub fn run(args: &DiffArgs) -> Result<Exit> {
         .map_err(|e| anyhow::anyhow!("--fail-on {:?}: {e}", args.fail_on))?;
     anyhow::ensure!(args.old.exists(), "{} does not exist", args.old.display());
     let old = Baseline::load(&args.old)?;
-    let new_rows = report::csv::read_rows(&args.new)
+    let new_rows = report::format::read_rows(&args.new)
         .with_context(|| format!("cannot read {}", args.new.display()))?;
     let new_origin = Baseline::origin_of(&args.new, &new_rows);
-    let cmp = report::diff::compare(&old.rows, &old.origin, &new_rows, &new_origin);
-    let text = match args.summary {
-        SummaryFormat::Text => cmp.text(),
-        SummaryFormat::Markdown => cmp.markdown(),
-    };
+    let new_by = WrittenBy::of(&args.new, &new_rows);
+    let rules = WrittenBy::rules(old.written_by.as_ref(), new_by.as_ref());
+    let cmp = report::diff::compare(&old.rows, &old.origin, &new_rows, &new_origin, rules);
+    let text = report::format::summary(args.summary).comparison(&cmp);
     print!("{text}");
     Ok(if cmp.count(report::diff::Change::New, threshold) > 0 {
         Exit::Findings

@@ -5,14 +5,56 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::csv::read_rows;
-use super::row::AuditRow;
+use super::diff::Rules;
+use super::format::read_rows;
+use super::row::{AuditRow, SCHEMA_VERSION};
 use super::summary::{RunRecord, record_path};
 
 /// An earlier run to compare with.
 pub struct Baseline {
     pub rows: Vec<AuditRow>,
     pub origin: String,
+    /// Which authwall wrote it (`None`: nothing says, as for a first run).
+    pub written_by: Option<WrittenBy>,
+}
+
+/// The version of authwall and the CSV schema a run was written with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenBy {
+    pub version: String,
+    pub schema: u32,
+}
+
+impl WrittenBy {
+    /// This build.
+    pub fn this() -> Self {
+        Self {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            schema: SCHEMA_VERSION,
+        }
+    }
+
+    /// Which authwall wrote the audit at `csv`, from its run record, else its rows' schema.
+    pub fn of(csv: &Path, rows: &[AuditRow]) -> Option<Self> {
+        match RunRecord::read_beside(csv) {
+            Some(record) => Some(Self {
+                version: record.version,
+                schema: record.schema_version,
+            }),
+            None => rows.first().map(|row| Self {
+                version: String::new(),
+                schema: row.schema,
+            }),
+        }
+    }
+
+    /// Whether runs written by `self` and `other` were judged by the same rules.
+    pub fn rules(old: Option<&Self>, new: Option<&Self>) -> Rules {
+        match (old, new) {
+            (Some(old), Some(new)) if old != new => Rules::Changed,
+            _ => Rules::Same,
+        }
+    }
 }
 
 impl Baseline {
@@ -23,6 +65,7 @@ impl Baseline {
             return Ok(Baseline {
                 rows: Vec::new(),
                 origin: String::new(),
+                written_by: None,
             });
         }
         let record = RunRecord::read_beside(path).with_context(|| {
@@ -48,7 +91,12 @@ impl Baseline {
         let rows = read_rows(path)
             .with_context(|| format!("cannot use the baseline {}", path.display()))?;
         let origin = Baseline::origin_of(path, &rows);
-        Ok(Baseline { rows, origin })
+        let written_by = WrittenBy::of(path, &rows);
+        Ok(Baseline {
+            rows,
+            origin,
+            written_by,
+        })
     }
 
     /// The audited origin: from the run record, else from the first row.

@@ -7,7 +7,6 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 use strum::IntoStaticStr;
@@ -21,8 +20,9 @@ use Change::*;
 
 labels!(Change);
 
-const STATUS_CHANGES_LISTED: usize = 20; // in the "since last run" block
-const FIRST_RUN: &str = "First run: no previous run to compare with, so every finding is new.";
+pub(crate) const STATUS_CHANGES_LISTED: usize = 20; // in the "since last run" block
+pub(crate) const FIRST_RUN: &str =
+    "First run: no previous run to compare with, so every finding is new.";
 
 /// How a finding moved between the older and the newer run.
 #[derive(
@@ -40,12 +40,28 @@ pub enum Change {
     /// Gone, but the newer run did not see the URL's real answer (not reached, skipped, no
     /// response, `unverified`, `bot_challenge`): it may or may not be fixed.
     NotRechecked,
+    /// Runs of two versions of authwall: the URL answered the same (status, final URL, bytes)
+    /// but the newer rules judge it differently. Neither new nor fixed: nothing changed on the
+    /// site. (A value of the CSV's `change` column from schema 4 on, the first schema after
+    /// the rule.)
+    Reclassified,
+}
+
+/// Whether the two runs were judged by the same rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rules {
+    /// Written by the same version of authwall.
+    Same,
+    /// Written by two versions: a finding that appears or goes on an unchanged answer is
+    /// [`Change::Reclassified`].
+    Changed,
 }
 
 /// The order of the summary's sections: change, human name, URLs listed per finding.
-const CHANGES: [(Change, &str, usize); 4] = [
+pub(crate) const CHANGES: [(Change, &str, usize); 5] = [
     (New, "new", EXAMPLES_PER_FINDING),
     (Fixed, "fixed", EXAMPLES_PER_FINDING),
+    (Reclassified, "reclassified", EXAMPLES_PER_FINDING),
     (NotRechecked, "not rechecked", 0),
     (Still, "still", 0),
 ];
@@ -117,6 +133,15 @@ fn findings_of(row: &AuditRow) -> BTreeSet<Finding> {
     labels.filter_map(Finding::from_label).collect()
 }
 
+/// The same answer judged differently: the same status, final URL and size, but another
+/// verdict or other findings.
+fn judged_differently(before: &AuditRow, after: &AuditRow, origins: (&str, &str)) -> bool {
+    let same_answer = before.status == after.status
+        && before.bytes == after.bytes
+        && key(&before.final_url, origins.0) == key(&after.final_url, origins.1);
+    same_answer && (before.verdict != after.verdict || findings_of(before) != findings_of(after))
+}
+
 fn requested(row: &AuditRow) -> bool {
     row.skip_reason.is_none()
 }
@@ -156,7 +181,11 @@ pub fn compare(
     old_origin: &str,
     new: &[AuditRow],
     new_origin: &str,
+    rules: Rules,
 ) -> Comparison {
+    let reclassified = |before: &AuditRow, after: &AuditRow| {
+        rules == Rules::Changed && judged_differently(before, after, (old_origin, new_origin))
+    };
     let (old_map, new_map) = (by_key(old, old_origin), by_key(new, new_origin));
     let mut c = Comparison::default();
     (c.old_rows, c.new_rows) = (old.len() as u64, new.len() as u64);
@@ -175,8 +204,13 @@ pub fn compare(
     for (key, row) in &new_map {
         let before = old_map.get(key).copied();
         let had = before.map(findings_of).unwrap_or_default();
+        let moved = before.is_some_and(|b| reclassified(b, row));
         for f in findings_of(row) {
-            let change = if had.contains(&f) { Still } else { New };
+            let change = match (had.contains(&f), moved) {
+                (true, _) => Still,
+                (false, true) => Reclassified,
+                (false, false) => New,
+            };
             push(key, &row.url, f, change, row);
         }
         if let Some(before) = before.filter(|b| requested(b) && requested(row)) {
@@ -194,7 +228,11 @@ pub fn compare(
         let after = new_map.get(key).copied();
         let has = after.map(findings_of).unwrap_or_default();
         let seen = after.is_some_and(rechecked);
-        let change = if seen { Fixed } else { NotRechecked };
+        let change = match after {
+            Some(after) if reclassified(row, after) => Reclassified,
+            _ if seen => Fixed,
+            _ => NotRechecked,
+        };
         for f in findings_of(row).into_iter().filter(|f| !has.contains(f)) {
             push(key, &after.unwrap_or(row).url, f, change, row);
         }
@@ -211,18 +249,12 @@ pub fn compare(
 }
 
 /// Up to `max` items, then `… N more` (nothing when `max` is 0).
-fn capped(items: &[impl std::fmt::Display], max: usize) -> Vec<String> {
+pub(crate) fn capped(items: &[impl std::fmt::Display], max: usize) -> Vec<String> {
     let mut out: Vec<String> = items.iter().take(max).map(ToString::to_string).collect();
     if items.len() > max && max > 0 {
         out.push(format!("… {} more", items.len() - max));
     }
     out
-}
-
-/// Escape Markdown syntax in text that came from the site.
-fn md(text: &str) -> String {
-    let escape = |c: char| [r"\`*_[]<>|#".contains(c).then_some('\\'), Some(c)];
-    text.chars().flat_map(escape).flatten().collect()
 }
 
 impl Comparison {
@@ -234,7 +266,8 @@ impl Comparison {
         let value = |text: &str| {
             let i = Finding::from_label(text).and_then(|f| self.index.get(&(key.clone(), f)));
             let c = i.map(|&i| &self.findings[i]);
-            let c = c.filter(|c| c.url == row.url && matches!(c.change, New | Still));
+            let c =
+                c.filter(|c| c.url == row.url && matches!(c.change, New | Still | Reclassified));
             c.map_or("", |c| label(&c.change))
         };
         let values: Vec<&str> = row.finding.split(';').map(value).collect();
@@ -255,7 +288,11 @@ impl Comparison {
 
     /// Per finding with this change, worst first: (finding, worst severity, count, up to `max`
     /// of its URLs).
-    fn groups(&self, change: Change, max: usize) -> Vec<(Finding, Severity, usize, Vec<String>)> {
+    pub(crate) fn groups(
+        &self,
+        change: Change,
+        max: usize,
+    ) -> Vec<(Finding, Severity, usize, Vec<String>)> {
         let mut groups: BTreeMap<Finding, (Severity, Vec<&str>)> = BTreeMap::new();
         for f in self.findings.iter().filter(|f| f.change == change) {
             let group = groups.entry(f.finding).or_insert((f.severity, Vec::new()));
@@ -268,19 +305,8 @@ impl Comparison {
         groups
     }
 
-    /// The status changes as text or Markdown table cells, up to 20 then `… N more`.
-    fn status_lines(&self, markdown: bool) -> Vec<String> {
-        let status = |s: Option<u16>| s.map_or("no response".to_string(), |s| s.to_string());
-        let line = |c: &StatusChange| match (markdown, status(c.old), status(c.new)) {
-            (true, old, new) => format!("{} | {old} | {new}", md(&c.url)),
-            (false, old, new) => format!("{old} → {new}  {}", c.url),
-        };
-        let lines: Vec<String> = self.status_changes.iter().map(line).collect();
-        capped(&lines, STATUS_CHANGES_LISTED)
-    }
-
     /// (label, before, now) for the counts that open the block.
-    fn counts(&self) -> Vec<(String, u64, u64)> {
+    pub(crate) fn counts(&self) -> Vec<(String, u64, u64)> {
         let (o, n, sp) = (&self.old_classes, &self.new_classes, &self.spike);
         let mut counts = vec![("URLs recorded".to_string(), self.old_rows, self.new_rows)];
         counts.extend((2..=5).map(|c| (format!("{c}xx"), o[c], n[c])));
@@ -291,64 +317,15 @@ impl Comparison {
         counts.push((common, sp.old_401, sp.new_401));
         counts
     }
-
-    /// The "since last run" block, as plain text lines for the summary (and `authwall diff`).
-    pub fn text(&self) -> String {
-        let mut s = String::from("Since last run\n");
-        if self.old_rows == 0 {
-            let _ = writeln!(s, "  {FIRST_RUN}");
-        }
-        let arrow = |(l, o, n): &(String, u64, u64)| format!("{l}: {o} → {n}");
-        let counts: Vec<String> = self.counts().iter().map(arrow).collect();
-        let parts = [&counts[..5], &counts[5..7], &counts[7..]];
-        s.extend(parts.map(|part| format!("  {}\n", part.join(" · "))));
-        let count = |(c, name, _)| format!("{} {name}", self.count(c, Severity::Info));
-        let _ = writeln!(s, "  findings: {}", CHANGES.map(count).join(" · "));
-        for (change, name, listed) in CHANGES {
-            for (finding, severity, n, urls) in self.groups(change, listed) {
-                let _ = writeln!(s, "    {name} {finding} ({severity}): {n}");
-                s.extend(urls.iter().map(|url| format!("      {url}\n")));
-            }
-        }
-        let _ = writeln!(s, "  status changes: {}", self.status_changes.len());
-        let lines = self.status_lines(false);
-        s.extend(lines.iter().map(|l| format!("    {l}\n")));
-        s
-    }
-
-    /// The same block as Markdown (a heading, tables).
-    pub fn markdown(&self) -> String {
-        let mut s = String::from("## Since last run\n\n");
-        if self.old_rows == 0 {
-            let _ = writeln!(s, "_{FIRST_RUN}_\n");
-        }
-        s.push_str("| | Before | Now |\n|---|---:|---:|\n");
-        for (label, o, n) in self.counts() {
-            let _ = writeln!(s, "| {label} | {o} | {n} |");
-        }
-        if !self.findings.is_empty() {
-            s.push_str("\n| Change | Finding | Severity | Count | URLs |\n");
-            s.push_str("|---|---|---|---:|---|\n");
-        }
-        for (change, name, listed) in CHANGES {
-            for (finding, severity, n, urls) in self.groups(change, listed) {
-                let urls = md(&urls.join("\n")).replace('\n', "<br>");
-                let _ = writeln!(s, "| {name} | `{finding}` | {severity} | {n} | {urls} |");
-            }
-        }
-        if !self.status_changes.is_empty() {
-            s.push_str("\n| Status changed | Before | Now |\n|---|---:|---:|\n");
-            let lines = self.status_lines(true);
-            s.extend(lines.iter().map(|l| format!("| {l} |\n")));
-        }
-        s
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::SkipReason;
+    use crate::report::format::Summary;
+    use crate::report::format::markdown::Markdown;
+    use crate::report::format::text::Text;
 
     const SHOP: &str = "https://shop.test";
 
@@ -382,7 +359,7 @@ mod tests {
         // Not rechecked: /c gone, /e skipped, /t no response, /u unverified, /w bot challenge.
         let new = "/a 401 public_401 sitemap, /b 403 -, /d 401 public_401;missing_www_authenticate, \
                    /e skip -, /t - -, /u 503 - unverified, /w 403 - bot_challenge";
-        let c = compare(&run(old), SHOP, &run(new), SHOP);
+        let c = compare(&run(old), SHOP, &run(new), SHOP, Rules::Same);
         let want = "/d public_401 new, /d missing_www_authenticate new, /a public_401 still, \
                     /b private_leak fixed, /c private_leak not_rechecked, /t private_leak not_rechecked, \
                     /u private_leak not_rechecked, /w private_leak not_rechecked, /e public_401 not_rechecked";
@@ -410,7 +387,7 @@ mod tests {
     200 → 503  https://shop.test/u
     200 → 403  https://shop.test/w
 ";
-        assert_eq!(c.text(), want);
+        assert_eq!(Text.comparison(&c), want);
     }
 
     #[test]
@@ -418,12 +395,12 @@ mod tests {
         let rows = "http://127.0.0.1:8080/a?x=1 401 public_401, https://cdn.test/x 403 public_403";
         let (old, new) = (run(rows), run(&rows.replace("8080", "9090")));
         let (o, n) = ("http://127.0.0.1:8080/", "http://127.0.0.1:9090");
-        let c = compare(&old, o, &new, n);
+        let c = compare(&old, o, &new, n, Rules::Same);
         let want = "/a?x=1 public_401 still, https://cdn.test/x public_403 still";
         assert_eq!((changes(&c).as_str(), c.status_changes.len()), (want, 0));
         assert_eq!(c.findings[0].url, "http://127.0.0.1:9090/a?x=1");
         let shop = run("https://shop.test/ 200 -");
-        let c = compare(&shop, "https://SHOP.test:443", &shop, SHOP);
+        let c = compare(&shop, "https://SHOP.test:443", &shop, SHOP, Rules::Same);
         assert_eq!(c.spike.common_urls, 1, "default port, host case");
     }
 
@@ -431,7 +408,7 @@ mod tests {
     fn status_changes_of_urls_requested_in_both_runs_are_listed_by_key() {
         let old = "/z 200 -, /a 200 -, /same 404 -, /skip skip -, /slow 200 -";
         let new = "/z 401 -, /a 401 -, /same 404 -, /skip 401 -, /slow - -, /only-new 401 -";
-        let text = compare(&run(old), SHOP, &run(new), SHOP).text();
+        let text = Text.comparison(&compare(&run(old), SHOP, &run(new), SHOP, Rules::Same));
         let want = "  status changes: 3\n    200 → 401  https://shop.test/a\n    \
                     200 → no response  https://shop.test/slow\n    200 → 401  https://shop.test/z\n";
         assert!(text.ends_with(want), "{text}");
@@ -442,7 +419,7 @@ mod tests {
         let old = run("/a 401 missing_www_authenticate, /b 401 -");
         let new = run("/a 401 public_401;missing_www_authenticate, /b 200 -, \
                        /c 401 missing_www_authenticate;bogus, https://shop.test:443/c 401 public_401");
-        let c = compare(&old, SHOP, &new, SHOP);
+        let c = compare(&old, SHOP, &new, SHOP, Rules::Same);
         let cells: Vec<String> = new.iter().map(|r| c.change_cell(r, SHOP)).collect();
         let want = ["new;still", "", "new;", ""];
         assert_eq!(cells, want, "unknown label, later duplicate key: empty");
@@ -455,7 +432,13 @@ mod tests {
             let only = (0..60).map(|i| format!("/{only}{i} 401 public_401"));
             common.chain(only).collect::<Vec<_>>().join(",")
         };
-        compare(&run(&rows(old, "old")), SHOP, &run(&rows(new, "new")), SHOP)
+        compare(
+            &run(&rows(old, "old")),
+            SHOP,
+            &run(&rows(new, "new")),
+            SHOP,
+            Rules::Same,
+        )
     }
 
     #[test]
@@ -464,27 +447,27 @@ mod tests {
         let sp = &c.spike;
         assert_eq!((sp.old_401, sp.new_401, sp.common_urls), (3, 40, 45));
         assert!(c.spiked(50.0) && !c.spiked(2000.0));
-        let text = c.text();
+        let text = Text.comparison(&c);
         let counts = text.contains("401: 63 → 100 ·") && text.contains("runs (+1233%): 3 → 40\n");
         assert!(counts, "all 401s, then those among common URLs: {text}");
         assert!(text.contains("      … 50 more\n") && text.contains("    … 17 more\n"));
         assert!(!wave(3, 6).spiked(50.0), "fewer than 5 more");
         assert!(wave(3, 8).spiked(50.0) && !wave(10, 14).spiked(0.0) && !wave(40, 3).spiked(-99.0));
-        assert!(wave(0, 5).spiked(1e9) && wave(0, 5).text().contains("(+∞%): 0 → 5"));
+        assert!(wave(0, 5).spiked(1e9) && Text.comparison(&wave(0, 5)).contains("(+∞%): 0 → 5"));
     }
 
     #[test]
     fn empty_runs_and_a_first_run() {
-        let c = compare(&[], SHOP, &[], SHOP);
+        let c = compare(&[], SHOP, &[], SHOP, Rules::Same);
         assert!(c.findings.is_empty() && c.status_changes.is_empty() && !c.spiked(0.0));
         let none = "\n  findings: 0 new · 0 fixed · 0 not rechecked · 0 still\n";
-        assert!(c.text().contains(none));
+        assert!(Text.comparison(&c).contains(none));
         let new = run("/a 401 public_401, /admin 200 private_leak");
-        let c = compare(&[], SHOP, &new, SHOP);
+        let c = compare(&[], SHOP, &new, SHOP, Rules::Same);
         assert_eq!(changes(&c), "/admin private_leak new, /a public_401 new");
         assert_eq!(c.change_cell(&new[0], SHOP), "new");
         let first = "Since last run\n  First run: no previous run to compare with";
-        assert!(c.text().starts_with(first));
+        assert!(Text.comparison(&c).starts_with(first));
     }
 
     #[test]
@@ -493,7 +476,7 @@ mod tests {
             "/a 200 private_leak, /b 200 -",
             "/a 401 -, /b_|x 401 public_401",
         );
-        let md = compare(&run(old), SHOP, &run(new), SHOP).markdown();
+        let md = Markdown.comparison(&compare(&run(old), SHOP, &run(new), SHOP, Rules::Same));
         let want = [
             "## Since last run\n\n| | Before | Now |\n|---|---:|---:|\n| URLs recorded | 2 | 2 |\n",
             "\n| 401 among 1 URLs in both runs (+∞%) | 0 | 1 |\n",
@@ -502,5 +485,29 @@ mod tests {
             "|---|---:|---:|\n| https://shop.test/a | 200 | 401 |\n",
         ];
         assert!(want.iter().all(|w| md.contains(w)), "{md}");
+    }
+
+    #[test]
+    fn an_unchanged_answer_judged_by_new_rules_is_reclassified_not_new_or_fixed() {
+        // /admin answered 200 with the same bytes both times; the newer version no longer
+        // calls it a leak and finds something else. /b really changed on the site.
+        let old = "/admin 200 private_leak;private_indexable leak, /b 200 -";
+        let new = "/admin 200 missing_www_authenticate walled, /b 401 public_401 walled";
+        let (old, new) = (run(old), run(new));
+        let c = compare(&old, SHOP, &new, SHOP, Rules::Changed);
+        assert_eq!(
+            changes(&c),
+            "/b public_401 new, /admin private_leak reclassified, \
+             /admin private_indexable reclassified, /admin missing_www_authenticate reclassified"
+        );
+        assert_eq!(c.count(New, Severity::Info), 1, "--fail-on-new sees only /b");
+        assert_eq!(c.change_cell(&new[0], SHOP), "reclassified");
+        let text = Text.comparison(&c);
+        assert!(text.contains("0 fixed · 3 reclassified"), "{text}");
+        // The same runs by one version: the site's change, and the finding's.
+        let same = compare(&old, SHOP, &new, SHOP, Rules::Same);
+        assert_eq!(same.count(Reclassified, Severity::Info), 0);
+        assert_eq!(same.count(Fixed, Severity::Info), 2);
+        assert!(!Text.comparison(&same).contains("reclassified"));
     }
 }

@@ -2,8 +2,8 @@
 //! a person reads at the end.
 
 pub mod baseline;
-pub mod csv;
 pub mod diff;
+pub mod format;
 pub mod html;
 pub mod row;
 pub mod summary;

@@ -13,7 +13,11 @@ use crate::model::{DiscoveredVia, ErrorKind, Kind, Record, RobotsVerdict, SkipRe
 pub const SCHEMA_VERSION: u32 = 3;
 
 /// One row of the audit CSV: everything recorded about one URL.
+// Read by column name, so that a file of a later schema (columns added at the end, values
+// added to a list) reads as far as this version understands it: a missing column is empty, an
+// unknown value of a closed list is read as empty ([`member`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AuditRow {
     /// The normalised URL (as requested).
     pub url: String,
@@ -32,14 +36,18 @@ pub struct AuditRow {
     pub canonical: String,
     /// Shortest link distance from a seed (start URL, sitemap entries).
     pub depth: u32,
+    #[serde(deserialize_with = "member_or_default")]
     pub discovered_via: DiscoveredVia,
     pub in_sitemap: bool,
     /// The first page (or sitemap, or redirecting URL) that led to this URL.
     pub referrer: String,
     /// How many links to this URL the crawl saw (completed at the end of the run).
     pub inlinks: u32,
+    #[serde(deserialize_with = "member")]
     pub robots: Option<RobotsVerdict>,
+    #[serde(deserialize_with = "member")]
     pub skip_reason: Option<SkipReason>,
+    #[serde(deserialize_with = "member")]
     pub error: Option<ErrorKind>,
     /// Time to the response headers of the last attempt.
     pub response_ms: Option<u64>,
@@ -48,16 +56,20 @@ pub struct AuditRow {
     pub title: String,
     /// Attempts beyond the first (429, 503, timeouts, connection errors).
     pub retries: u32,
+    #[serde(deserialize_with = "member_or_default")]
     pub kind: Kind,
     /// Free text that explains the row: the error's detail, caps hit, sitemap counts.
     pub note: String,
     /// `public`, `private` or `unknown` (see the audit rules).
+    #[serde(deserialize_with = "member")]
     pub visibility: Option<Visibility>,
     /// One label per row: what the audit concluded (closed list).
+    #[serde(deserialize_with = "member")]
     pub verdict: Option<Verdict>,
     /// The findings, `;`-separated (empty when none).
     pub finding: String,
     /// The highest severity among the findings.
+    #[serde(deserialize_with = "member")]
     pub severity: Option<Severity>,
     /// With `--baseline`: `new` or `still` for each finding, aligned with `finding`.
     pub change: String,
@@ -65,10 +77,6 @@ pub struct AuditRow {
     /// another version is recognised whatever tool produced or cut it.
     pub schema: u32,
 }
-
-/// Characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection"),
-/// plus our own escape character so that neutralising is exactly reversible.
-const FORMULA_TRIGGERS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
 
 impl AuditRow {
     /// The row of a record and what the rules concluded about it: the only way from the
@@ -127,8 +135,9 @@ impl AuditRow {
         }
     }
 
-    /// The cells whose text can come from the audited site.
-    fn text_cells_mut(&mut self) -> [&mut String; 11] {
+    /// The cells whose text can come from the audited site (spreadsheets must not take them
+    /// for formulas).
+    pub fn site_text_mut(&mut self) -> [&mut String; 11] {
         [
             &mut self.url,
             &mut self.final_url,
@@ -143,24 +152,31 @@ impl AuditRow {
             &mut self.note,
         ]
     }
+}
 
-    /// Prefix formula-like cells with `'` so that spreadsheets show them as text.
-    pub fn neutralise(&mut self) {
-        for cell in self.text_cells_mut() {
-            if cell.starts_with(FORMULA_TRIGGERS) {
-                cell.insert(0, '\'');
-            }
-        }
-    }
+/// A member of a closed list; `None` when the cell is empty or holds a value this version
+/// does not know (a later schema's).
+fn member<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    use serde::de::IntoDeserializer;
+    let Some(text) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let words: serde::de::value::StringDeserializer<serde::de::value::Error> =
+        text.into_deserializer();
+    Ok(T::deserialize(words).ok())
+}
 
-    /// Undo [`AuditRow::neutralise`]: readers of our own CSV get the site's text back.
-    pub fn restore(&mut self) {
-        for cell in self.text_cells_mut() {
-            if cell.starts_with('\'') && cell[1..].starts_with(FORMULA_TRIGGERS) {
-                cell.remove(0);
-            }
-        }
-    }
+/// [`member`] of a list that always has a value: the default when unknown.
+fn member_or_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(member(d)?.unwrap_or_default())
 }
 
 /// The header line, derived from the struct so it cannot drift from the rows.
@@ -188,37 +204,5 @@ mod tests {
              robots,skip_reason,error,response_ms,bytes,title,retries,kind,note,visibility,verdict,\
              finding,severity,change,schema"
         );
-    }
-
-    #[test]
-    fn neutralise_then_restore_round_trips_hostile_text() {
-        let hostile = [
-            "=HYPERLINK(\"http://evil\")",
-            "+1",
-            "-2",
-            "@SUM(A1)",
-            "\tx",
-            "\rx",
-            "'=already quoted",
-            "'plain quote",
-            "normal",
-            "",
-        ];
-        for text in hostile {
-            let mut row = AuditRow {
-                title: text.to_string(),
-                www_authenticate: text.to_string(),
-                ..AuditRow::default()
-            };
-            row.neutralise();
-            assert!(
-                !row.title.starts_with(['=', '+', '-', '@', '\t', '\r']),
-                "{text:?} stayed a formula: {:?}",
-                row.title
-            );
-            row.restore();
-            assert_eq!(row.title, text);
-            assert_eq!(row.www_authenticate, text);
-        }
     }
 }

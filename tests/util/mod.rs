@@ -78,7 +78,7 @@ pub async fn audit_url(url: &str, extra: &[&str]) -> Run {
     )
     .await
     .unwrap();
-    let rows = authwall::report::csv::read_rows(&csv).unwrap();
+    let rows = authwall::report::format::read_rows(&csv).unwrap();
     Run {
         rows,
         result,
