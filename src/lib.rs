@@ -29,6 +29,19 @@
 //! assert_eq!(url.as_str(), "http://example.com/caf%C3%A9");
 //! ```
 
+#![deny(unsafe_code)]
+#![warn(
+    rust_2018_idioms,
+    clippy::dbg_macro,
+    clippy::todo,
+    clippy::unimplemented
+)]
+// A crawler meets hostile input: outside tests, failing is a row or an error, never a panic.
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod audit;
 pub mod cli;
 pub mod commands;

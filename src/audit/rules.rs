@@ -310,7 +310,7 @@ fn static_findings(r: &Record, visibility: Visibility, out: &mut Out) {
 
 /// robots.txt and sitemap documents: usable or not. robots.txt answering 4xx is fine
 /// (RFC 9309: no restrictions); a sitemap must answer 2xx and parse.
-fn document(r: &Record, a: &Answer) -> Out {
+fn document(r: &Record, a: &Answer<'_>) -> Out {
     let parsed = r.error.is_none_or(|e| e == ErrorKind::BodyTruncated);
     let usable = match r.kind {
         Kind::RobotsTxt => a
@@ -326,7 +326,7 @@ fn document(r: &Record, a: &Answer) -> Out {
 }
 
 /// A private URL: kept out, a login page, a leak, or a redirect judged where it lands.
-fn private(r: &Record, a: &Answer) -> Out {
+fn private(r: &Record, a: &Answer<'_>) -> Out {
     let f = &r.context;
     if a.redirects {
         if a.lands_on_login(f) || a.end_in(&KEPT_OUT) {
@@ -351,7 +351,7 @@ fn private(r: &Record, a: &Answer) -> Out {
 }
 
 /// A private URL that answers 2xx itself.
-fn private_content(f: &Context, a: &Answer) -> Out {
+fn private_content(f: &Context, a: &Answer<'_>) -> Out {
     if f.final_login_form || f.final_is_login_target || a.is_login_entry() {
         return Out::new(Verdict::PrivateLoginPage);
     }
@@ -368,7 +368,7 @@ fn private_content(f: &Context, a: &Answer) -> Out {
 }
 
 /// A public URL (`public`) or one the site does not expose (`!public`).
-fn open(r: &Record, a: &Answer, public: bool) -> Out {
+fn open(r: &Record, a: &Answer<'_>, public: bool) -> Out {
     let f = &r.context;
     let in_sitemap = r.found.in_sitemap;
     // The site's own login entry points (`/login`, `/wp-login.php`, an IdP) are not content:

@@ -354,7 +354,7 @@ mod tests {
 
     #[test]
     fn challenges_are_recognised_by_header_or_body() {
-        let yes: [Response; 10] = [
+        let yes: [Response<'_>; 10] = [
             (403, &[("CF-Mitigated", "challenge")], ""),
             (
                 503,
@@ -392,7 +392,7 @@ mod tests {
 
     #[test]
     fn plain_refusals_are_not_challenges() {
-        let no: [Response; 7] = [
+        let no: [Response<'_>; 7] = [
             (
                 403,
                 &[("server", "cloudflare"), ("cf-ray", "8a1")],

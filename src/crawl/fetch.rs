@@ -197,7 +197,7 @@ impl Fetcher {
             Err(e) => {
                 let attempt = Attempt {
                     inner: Response {
-                        error: Some(classify(&e)),
+                        error: Some(error_kind(&e)),
                         response_ms: elapsed_ms(),
                         ..Response::default()
                     },
@@ -270,7 +270,7 @@ impl Fetcher {
                     }
                     Ok(None) => break,
                     Err(e) => {
-                        out.error = Some(match classify(&e) {
+                        out.error = Some(match error_kind(&e) {
                             (ErrorKind::Timeout, detail) => (ErrorKind::Timeout, detail),
                             (_, detail) => (ErrorKind::BodyRead, detail),
                         });
@@ -349,7 +349,7 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
 }
 
 /// Map the client's error to our closed list, with the innermost cause as detail.
-fn classify(error: &reqwest::Error) -> (ErrorKind, String) {
+fn error_kind(error: &reqwest::Error) -> (ErrorKind, String) {
     let mut detail = error.to_string();
     let mut tls = None;
     let mut source = error.source();

@@ -37,8 +37,11 @@ impl Pacer {
 
     /// Wait for a permit and for this request's start time. Hold the permit until the
     /// response is read.
+    #[cfg_attr(
+        not(test),
+        expect(clippy::expect_used, reason = "the semaphore is never closed")
+    )]
     pub async fn slot(&self) -> SemaphorePermit<'_> {
-        // The semaphore is never closed, so acquire cannot fail.
         let permit = self
             .permits
             .acquire()

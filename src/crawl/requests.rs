@@ -32,8 +32,10 @@ use crate::model::{Hop, Kind};
 /// (one JSON line each).
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "snake_case")]
-// Answers are handled one at a time: their size does not matter.
-#[allow(clippy::large_enum_variant)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "answers are handled one at a time: their size does not matter"
+)]
 pub enum Answer {
     /// A page or a sitemap.
     Fetch(FetchAnswer),

@@ -171,7 +171,7 @@ impl Robots {
                 continue;
             };
             let groups = &mut robots.groups;
-            let kind = classify(key);
+            let kind = directive(key);
             match kind {
                 Key::UserAgent => {
                     if in_rules || groups.is_empty() {
@@ -410,7 +410,7 @@ fn split_line(line: &[u8]) -> Option<(&[u8], &[u8])> {
     (!value.iter().any(u8::is_ascii_whitespace)).then_some((&line[..gap], value))
 }
 
-fn classify(key: &[u8]) -> Key {
+fn directive(key: &[u8]) -> Key {
     // The misspellings are those Google's parser accepts; honouring a typo'd Disallow is polite.
     match key.to_ascii_lowercase().as_slice() {
         b"user-agent" | b"useragent" | b"user agent" => Key::UserAgent,

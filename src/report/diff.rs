@@ -500,7 +500,11 @@ mod tests {
             "/b public_401 new, /admin private_leak reclassified, \
              /admin private_indexable reclassified, /admin missing_www_authenticate reclassified"
         );
-        assert_eq!(c.count(New, Severity::Info), 1, "--fail-on-new sees only /b");
+        assert_eq!(
+            c.count(New, Severity::Info),
+            1,
+            "--fail-on-new sees only /b"
+        );
         assert_eq!(c.change_cell(&new[0], SHOP), "reclassified");
         let text = Text.comparison(&c);
         assert!(text.contains("0 fixed · 3 reclassified"), "{text}");

@@ -96,7 +96,7 @@ fn link(text: &str) -> String {
 }
 
 /// Which colour the verdict banner gets: `fail`, `incomplete` or `clean`.
-fn outcome(r: &HtmlReport) -> &'static str {
+fn outcome(r: &HtmlReport<'_>) -> &'static str {
     match r.exit_code {
         1 => "fail",
         0 if r.tally.at_or_above(r.fail_on) > 0 => "fail",
@@ -118,7 +118,7 @@ fn exit_meaning(code: u8) -> &'static str {
 }
 
 /// The whole report: one self-contained HTML document.
-pub fn render(r: &HtmlReport) -> String {
+pub fn render(r: &HtmlReport<'_>) -> String {
     let mut s = String::with_capacity(16 * 1024 + r.rows.len() * 200);
     let _ = write!(
         s,
@@ -147,7 +147,7 @@ pub fn render(r: &HtmlReport) -> String {
     s
 }
 
-fn banner(s: &mut String, r: &HtmlReport) {
+fn banner(s: &mut String, r: &HtmlReport<'_>) {
     let failing = r.tally.at_or_above(r.fail_on);
     let class = outcome(r);
     let headline = match class {
@@ -206,7 +206,7 @@ fn bar_chart(s: &mut String, id: &str, title: &str, class: &str, bars: &[(String
     let _ = write!(s, "</svg><figcaption>{}</figcaption></figure>", esc(title));
 }
 
-fn charts(s: &mut String, r: &HtmlReport) {
+fn charts(s: &mut String, r: &HtmlReport<'_>) {
     let t = r.tally;
     let classes = ["1xx", "2xx", "3xx", "4xx", "5xx"]
         .into_iter()
@@ -286,7 +286,7 @@ fn finding_cells(row: &AuditRow) -> [String; 4] {
     [page, status_cell(row), where_found(row), esc(&note)]
 }
 
-fn findings(s: &mut String, r: &HtmlReport) {
+fn findings(s: &mut String, r: &HtmlReport<'_>) {
     let mut by_finding: BTreeMap<Finding, (Severity, Vec<&AuditRow>)> = BTreeMap::new();
     for row in r.rows {
         for f in row_findings(row) {
@@ -367,7 +367,7 @@ fn capped_note(s: &mut String, total: usize) {
     }
 }
 
-fn changes(s: &mut String, r: &HtmlReport) {
+fn changes(s: &mut String, r: &HtmlReport<'_>) {
     if r.first_run {
         s.push_str(
             "<section id=\"changes\"><h2>Since last run</h2><p>First run: no baseline yet. \
@@ -394,7 +394,7 @@ fn changes(s: &mut String, r: &HtmlReport) {
     s.push_str("</section>\n");
 }
 
-fn not_checked(s: &mut String, r: &HtmlReport) {
+fn not_checked(s: &mut String, r: &HtmlReport<'_>) {
     let probes = &r.tally.probes_blocked_by_robots;
     if probes.is_empty() {
         return;
@@ -408,7 +408,7 @@ fn not_checked(s: &mut String, r: &HtmlReport) {
     s.push_str("</section>\n");
 }
 
-fn settings(s: &mut String, r: &HtmlReport) {
+fn settings(s: &mut String, r: &HtmlReport<'_>) {
     s.push_str("<section id=\"settings-section\"><h2>Audit settings</h2>");
     let cells = r
         .settings
@@ -418,7 +418,7 @@ fn settings(s: &mut String, r: &HtmlReport) {
     s.push_str("</section>\n");
 }
 
-fn all_rows(s: &mut String, r: &HtmlReport) {
+fn all_rows(s: &mut String, r: &HtmlReport<'_>) {
     let rows: Vec<(&AuditRow, Verdict)> = r
         .rows
         .iter()

@@ -19,7 +19,7 @@ pub struct Markdown;
 
 impl Summary for Markdown {
     /// The summary as Markdown, for a ticket or a CI job summary.
-    fn run(&self, r: &RunReport) -> String {
+    fn run(&self, r: &RunReport<'_>) -> String {
         let (f, t) = (r.facts, r.tally);
         let mut s = String::new();
         let _ = writeln!(s, "## authwall audit of {}\n", escape(&f.origin));

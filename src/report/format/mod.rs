@@ -22,7 +22,7 @@ use crate::report::summary::RunReport;
 
 /// A document for a person: the summary of a run, or two runs compared (`authwall diff`).
 pub trait Summary {
-    fn run(&self, run: &RunReport) -> String;
+    fn run(&self, run: &RunReport<'_>) -> String;
     fn comparison(&self, comparison: &Comparison) -> String;
 }
 

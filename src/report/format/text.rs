@@ -17,7 +17,7 @@ use crate::report::{EXAMPLES_PER_FINDING, Example};
 pub struct Text;
 
 impl Summary for Text {
-    fn run(&self, r: &RunReport) -> String {
+    fn run(&self, r: &RunReport<'_>) -> String {
         let (f, t) = (r.facts, r.tally);
         let mut s = String::new();
         let _ = writeln!(s, "authwall audit of {} — {}", f.origin, r.verdict());
@@ -163,7 +163,7 @@ impl Summary for Text {
 }
 
 /// The "since last run" block, first thing after the verdict line.
-fn since_last_run(r: &RunReport, s: &mut String) {
+fn since_last_run(r: &RunReport<'_>, s: &mut String) {
     let Some(cmp) = r.comparison else { return };
     if r.first_run {
         let _ = writeln!(
@@ -188,7 +188,7 @@ fn since_last_run(r: &RunReport, s: &mut String) {
 }
 
 /// The findings lead: counts, the worst URLs with where they were found, and what to do.
-fn findings(r: &RunReport, s: &mut String) {
+fn findings(r: &RunReport<'_>, s: &mut String) {
     let (t, threshold) = (r.tally, r.config.report.fail_on);
     let failing = t.at_or_above(threshold);
     if t.findings.is_empty() {
