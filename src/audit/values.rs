@@ -6,10 +6,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
-use strum::{IntoStaticStr, VariantArray};
+use serde::Deserialize;
 
-use crate::model::{Label, labels};
+use crate::model::{Label, closed_list};
 
 /// Read a value-list member back from its CSV spelling (`"public_401"` -> `Public401`).
 ///
@@ -40,198 +39,142 @@ impl serde::de::Error for NoMember {
     }
 }
 
-labels!(Visibility, Verdict, Severity, Finding);
-
-/// Whose URL this is, as far as the audit can tell.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Visibility {
-    /// The site exposes it (start URL, sitemap, link from a public page, redirect target of a
-    /// public URL) and it matches no private pattern: search engines are meant to index it.
-    Public,
-    /// It matches a private pattern (`--private`, `--private-file`, the built-in defaults).
-    Private,
-    /// Neither: off-scope, found only from private pages, or a pure redirect hop.
-    Unknown,
+closed_list! {
+    /// Whose URL this is, as far as the audit can tell.
+    pub enum Visibility {
+        /// The site exposes it (start URL, sitemap, link from a public page, redirect target of a
+        /// public URL) and it matches no private pattern: search engines are meant to index it.
+        Public,
+        /// It matches a private pattern (`--private`, `--private-file`, the built-in defaults).
+        Private,
+        /// Neither: off-scope, found only from private pages, or a pure redirect hop.
+        Unknown,
+    }
 }
 
-/// What the audit concluded about one row: exactly one per row.
-///
-/// A verdict labels the row; findings (if any) are separate. Most verdicts carry no finding
-/// (`ok`, `protected`, `catch_all`, `bot_challenge`, `unverified`, `private_login_page`,
-/// `login_page`, `not_checked`, `redirect`), but static sitemap/link findings may ride along.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Verdict {
-    /// It answered 2xx itself (no redirect) and no access rule applies to it.
-    Ok,
-    /// A public URL that search engines cannot read: it answers 401 or 403 (directly or at the
-    /// end of its redirect chain), redirects to a login page, or serves a login form as content.
-    Walled,
-    /// A private or unknown URL that refuses anonymous visitors: 401 or 403 (private also
-    /// 404/410), directly or at the end of its chain, or a redirect to a login page. Correct.
-    Protected,
-    /// A private URL that answers 2xx with real content to an anonymous client.
-    Leak,
-    /// A private 200 that looks like the site's answer to a random non-existent root path:
-    /// the site answers 200 to anything, so this 200 proves nothing.
-    CatchAll,
-    /// A 403/429/503 (own or at the end of the chain) carrying a bot-protection challenge:
-    /// the wall is in front of us, it says nothing about the site's auth.
-    BotChallenge,
-    /// We could not see the site's real answer: no response, 429/503 to the end (also at the
-    /// end of its chain), or answered during a refusal storm.
-    Unverified,
-    /// A private URL that answers 2xx with a login page (password form, or a login-like URL).
-    PrivateLoginPage,
-    /// The site's own login page or login entry point, no finding: a public/unknown URL
-    /// answering 2xx with a password form that is not listed or linked as content, or whose
-    /// final page is a login-redirect target; or a login-like URL (path or identity-provider
-    /// host) that answers 2xx, 401 or 403 or redirects to a login page.
-    LoginPage,
-    /// A redirect with no access problem: its chain ends at 2xx, or at a target that was not
-    /// requested (another host, robots.txt, …), or it leads out of the private area (the
-    /// target's own row is judged).
-    Redirect,
-    /// Not requested (`skip_reason` is set: robots.txt, out of scope, budget, …).
-    NotChecked,
-    /// Answered, but not fine and not an access problem: 3xx without a usable chain, redirect
-    /// loops, other 4xx (404, 410 on public URLs), 5xx other than 503; robots.txt or sitemap
-    /// documents that could not be used.
-    Error,
+closed_list! {
+    /// What the audit concluded about one row: exactly one per row.
+    ///
+    /// A verdict labels the row; findings (if any) are separate. Most verdicts carry no finding
+    /// (`ok`, `protected`, `catch_all`, `bot_challenge`, `unverified`, `private_login_page`,
+    /// `login_page`, `not_checked`, `redirect`), but static sitemap/link findings may ride along.
+    pub enum Verdict {
+        /// It answered 2xx itself (no redirect) and no access rule applies to it.
+        Ok,
+        /// A public URL that search engines cannot read: it answers 401 or 403 (directly or at the
+        /// end of its redirect chain), redirects to a login page, or serves a login form as content.
+        Walled,
+        /// A private or unknown URL that refuses anonymous visitors: 401 or 403 (private also
+        /// 404/410), directly or at the end of its chain, or a redirect to a login page. Correct.
+        Protected,
+        /// A private URL that answers 2xx with real content to an anonymous client.
+        Leak,
+        /// A private 200 that looks like the site's answer to a random non-existent root path:
+        /// the site answers 200 to anything, so this 200 proves nothing.
+        CatchAll,
+        /// A 403/429/503 (own or at the end of the chain) carrying a bot-protection challenge:
+        /// the wall is in front of us, it says nothing about the site's auth.
+        BotChallenge,
+        /// We could not see the site's real answer: no response, 429/503 to the end (also at the
+        /// end of its chain), or answered during a refusal storm.
+        Unverified,
+        /// A private URL that answers 2xx with a login page (password form, or a login-like URL).
+        PrivateLoginPage,
+        /// The site's own login page or login entry point, no finding: a public/unknown URL
+        /// answering 2xx with a password form that is not listed or linked as content, or whose
+        /// final page is a login-redirect target; or a login-like URL (path or identity-provider
+        /// host) that answers 2xx, 401 or 403 or redirects to a login page.
+        LoginPage,
+        /// A redirect with no access problem: its chain ends at 2xx, or at a target that was not
+        /// requested (another host, robots.txt, …), or it leads out of the private area (the
+        /// target's own row is judged).
+        Redirect,
+        /// Not requested (`skip_reason` is set: robots.txt, out of scope, budget, …).
+        NotChecked,
+        /// Answered, but not fine and not an access problem: 3xx without a usable chain, redirect
+        /// loops, other 4xx (404, 410 on public URLs), 5xx other than 503; robots.txt or sitemap
+        /// documents that could not be used.
+        Error,
+    }
 }
 
-/// How badly a finding hurts. Ordered: `Info < Low < Medium < High < Critical`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
+closed_list! {
+    /// How badly a finding hurts. Ordered: `Info < Low < Medium < High < Critical`.
+    pub enum Severity {
+        Info,
+        Low,
+        Medium,
+        High,
+        Critical,
+    }
 }
 
-/// A problem a site owner can act on. A row may carry several.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    VariantArray,
-)]
-pub enum Finding {
-    /// A public URL answers 401, directly or at the end of its redirect chain.
-    #[serde(rename = "public_401")]
-    #[strum(serialize = "public_401")]
-    Public401,
-    /// A public URL answers 403 without a bot-challenge signature.
-    #[serde(rename = "public_403")]
-    #[strum(serialize = "public_403")]
-    Public403,
-    /// A public URL redirects (HTTP or meta refresh) to a login page or identity provider.
-    #[serde(rename = "public_login_redirect")]
-    #[strum(serialize = "public_login_redirect")]
-    PublicLoginRedirect,
-    /// A public URL listed in a sitemap or linked as content serves a login form.
-    #[serde(rename = "public_login_page")]
-    #[strum(serialize = "public_login_page")]
-    PublicLoginPage,
-    /// A 401 without a `WWW-Authenticate` header (RFC 9110 §15.5.2 requires one).
-    #[serde(rename = "missing_www_authenticate")]
-    #[strum(serialize = "missing_www_authenticate")]
-    MissingWwwAuthenticate,
-    /// A private URL answers 2xx with real content to an anonymous client.
-    #[serde(rename = "private_leak")]
-    #[strum(serialize = "private_leak")]
-    PrivateLeak,
-    /// A leaking private URL that search engines may index (no noindex, not disallowed).
-    #[serde(rename = "private_indexable")]
-    #[strum(serialize = "private_indexable")]
-    PrivateIndexable,
-    /// A private URL is linked from a public page.
-    #[serde(rename = "private_linked_publicly")]
-    #[strum(serialize = "private_linked_publicly")]
-    PrivateLinkedPublicly,
-    /// A sitemap lists a URL whose final status is not 200.
-    #[serde(rename = "sitemap_non_200")]
-    #[strum(serialize = "sitemap_non_200")]
-    SitemapNonOk,
-    /// A sitemap lists a URL that redirects.
-    #[serde(rename = "sitemap_redirect")]
-    #[strum(serialize = "sitemap_redirect")]
-    SitemapRedirect,
-    /// A sitemap lists a private URL.
-    #[serde(rename = "sitemap_private")]
-    #[strum(serialize = "sitemap_private")]
-    SitemapPrivate,
-    /// A sitemap lists a URL that robots.txt disallows for the index agent.
-    #[serde(rename = "sitemap_disallowed")]
-    #[strum(serialize = "sitemap_disallowed")]
-    SitemapDisallowed,
-    /// A page served over `http://` holds a password form, or a password form posts to an
-    /// `http://` action: credentials travel in clear.
-    #[serde(rename = "login_over_http")]
-    #[strum(serialize = "login_over_http")]
-    LoginOverHttp,
-    /// A 401 with a `Basic` challenge served over `http://`: the password would travel in
-    /// clear (Base64 is no encryption).
-    #[serde(rename = "basic_auth_over_http")]
-    #[strum(serialize = "basic_auth_over_http")]
-    BasicAuthOverHttp,
-    /// An `https://` page redirects to `http://`, or links a login page over `http://`.
-    #[serde(rename = "https_downgrade")]
-    #[strum(serialize = "https_downgrade")]
-    HttpsDowngrade,
+closed_list! {
+    /// A problem a site owner can act on. A row may carry several.
+    pub enum Finding {
+        /// A public URL answers 401, directly or at the end of its redirect chain.
+        #[serde(rename = "public_401")]
+        #[strum(serialize = "public_401")]
+        Public401,
+        /// A public URL answers 403 without a bot-challenge signature.
+        #[serde(rename = "public_403")]
+        #[strum(serialize = "public_403")]
+        Public403,
+        /// A public URL redirects (HTTP or meta refresh) to a login page or identity provider.
+        #[serde(rename = "public_login_redirect")]
+        #[strum(serialize = "public_login_redirect")]
+        PublicLoginRedirect,
+        /// A public URL listed in a sitemap or linked as content serves a login form.
+        #[serde(rename = "public_login_page")]
+        #[strum(serialize = "public_login_page")]
+        PublicLoginPage,
+        /// A 401 without a `WWW-Authenticate` header (RFC 9110 §15.5.2 requires one).
+        #[serde(rename = "missing_www_authenticate")]
+        #[strum(serialize = "missing_www_authenticate")]
+        MissingWwwAuthenticate,
+        /// A private URL answers 2xx with real content to an anonymous client.
+        #[serde(rename = "private_leak")]
+        #[strum(serialize = "private_leak")]
+        PrivateLeak,
+        /// A leaking private URL that search engines may index (no noindex, not disallowed).
+        #[serde(rename = "private_indexable")]
+        #[strum(serialize = "private_indexable")]
+        PrivateIndexable,
+        /// A private URL is linked from a public page.
+        #[serde(rename = "private_linked_publicly")]
+        #[strum(serialize = "private_linked_publicly")]
+        PrivateLinkedPublicly,
+        /// A sitemap lists a URL whose final status is not 200.
+        #[serde(rename = "sitemap_non_200")]
+        #[strum(serialize = "sitemap_non_200")]
+        SitemapNonOk,
+        /// A sitemap lists a URL that redirects.
+        #[serde(rename = "sitemap_redirect")]
+        #[strum(serialize = "sitemap_redirect")]
+        SitemapRedirect,
+        /// A sitemap lists a private URL.
+        #[serde(rename = "sitemap_private")]
+        #[strum(serialize = "sitemap_private")]
+        SitemapPrivate,
+        /// A sitemap lists a URL that robots.txt disallows for the index agent.
+        #[serde(rename = "sitemap_disallowed")]
+        #[strum(serialize = "sitemap_disallowed")]
+        SitemapDisallowed,
+        /// A page served over `http://` holds a password form, or a password form posts to an
+        /// `http://` action: credentials travel in clear.
+        #[serde(rename = "login_over_http")]
+        #[strum(serialize = "login_over_http")]
+        LoginOverHttp,
+        /// A 401 with a `Basic` challenge served over `http://`: the password would travel in
+        /// clear (Base64 is no encryption).
+        #[serde(rename = "basic_auth_over_http")]
+        #[strum(serialize = "basic_auth_over_http")]
+        BasicAuthOverHttp,
+        /// An `https://` page redirects to `http://`, or links a login page over `http://`.
+        #[serde(rename = "https_downgrade")]
+        #[strum(serialize = "https_downgrade")]
+        HttpsDowngrade,
+    }
 }
 
 impl Visibility {
@@ -423,6 +366,7 @@ mod tests {
     use super::*;
     use crate::model::label;
     use crate::model::tests::pinned as labels;
+    use strum::VariantArray;
 
     #[test]
     fn visibility_list_is_pinned() {

@@ -83,25 +83,18 @@ impl Engine<'_> {
     }
 
     pub(super) fn handle_fetch(&mut self, answer: FetchAnswer) -> Result<()> {
-        let FetchAnswer {
-            id,
-            url,
-            response,
-            page,
-            sitemap,
-            fingerprint,
-            challenge,
-        } = answer;
+        let id = answer.id;
         self.in_flight.remove(&id);
-        self.frontier.get_mut(id).flags.challenge = challenge;
-        if let Some(fingerprint) = fingerprint {
-            let login_form = page.as_ref().is_some_and(|p| p.has_password_input);
-            self.calibrate(id, &url, *fingerprint, login_form);
+        self.frontier.get_mut(id).flags.challenge = answer.challenge;
+        if let Some(fingerprint) = answer.fingerprint {
+            let login_form = answer.page.as_ref().is_some_and(|p| p.has_password_input);
+            self.calibrate(id, &answer.url, *fingerprint, login_form);
         }
-        if sitemap.is_some() || (page.is_none() && self.frontier.get(id).kind == Kind::Sitemap) {
-            self.handle_sitemap(id, &url, response, sitemap)
+        let sitemap = self.frontier.get(id).kind == Kind::Sitemap && answer.page.is_none();
+        if answer.sitemap.is_some() || sitemap {
+            self.handle_sitemap(id, &answer.url, answer.response, answer.sitemap)
         } else {
-            self.handle_page(id, &url, response, page)
+            self.handle_page(id, &answer.url, answer.response, answer.page)
         }
     }
 

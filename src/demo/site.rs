@@ -42,7 +42,7 @@ pub fn site() -> Router {
         .route("/old-sitemap.xml", get(|| async { redirect(StatusCode::MOVED_PERMANENTLY, "/sitemap-moved.xml") }))
         .route("/sitemap-moved.xml", get(|headers: HeaderMap| async move {
             let o = origin(&headers);
-            ([(header::CONTENT_TYPE, "application/xml")], format!(
+            xml(format!(
                 r#"<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{o}/from-moved-sitemap</loc></url></urlset>"#
             ))
         }))
@@ -165,12 +165,15 @@ async fn robots(headers: HeaderMap) -> String {
     )
 }
 
+/// An XML document (a sitemap).
+fn xml(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/xml")], body).into_response()
+}
+
 async fn sitemap_index(headers: HeaderMap) -> impl IntoResponse {
     let o = origin(&headers);
-    (
-        [(header::CONTENT_TYPE, "application/xml")],
-        format!(
-            r#"<?xml version="1.0" encoding="UTF-8"?>
+    xml(format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
 <sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
   <sitemap><loc>{o}/sitemap-pages.xml</loc></sitemap>
   <sitemap><loc>{o}/sitemap-blog.xml.gz</loc></sitemap>
@@ -178,16 +181,13 @@ async fn sitemap_index(headers: HeaderMap) -> impl IntoResponse {
   <sitemap><loc>{o}/old-sitemap.xml</loc></sitemap>
   <sitemap><loc>https://elsewhere.example/sitemap.xml</loc></sitemap>
 </sitemapindex>"#
-        ),
-    )
+    ))
 }
 
 async fn sitemap_pages(headers: HeaderMap) -> impl IntoResponse {
     let o = origin(&headers);
-    (
-        [(header::CONTENT_TYPE, "application/xml")],
-        format!(
-            r#"<?xml version="1.0" encoding="UTF-8"?>
+    xml(format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
   <url><loc>{o}/</loc></url>
   <url><loc>   {o}/only-in-sitemap
@@ -201,8 +201,7 @@ async fn sitemap_pages(headers: HeaderMap) -> impl IntoResponse {
   <url><loc>/relative-loc</loc></url>
   <url><loc>https://elsewhere.example/listed</loc></url>
 </urlset>"#
-        ),
-    )
+    ))
 }
 
 async fn sitemap_blog_gz(headers: HeaderMap) -> impl IntoResponse {

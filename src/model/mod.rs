@@ -10,9 +10,6 @@
 mod record;
 mod run;
 
-use serde::{Deserialize, Serialize};
-use strum::{IntoStaticStr, VariantArray};
-
 pub use record::*;
 pub use run::*;
 
@@ -34,170 +31,155 @@ pub fn label<T: Label + ?Sized>(value: &T) -> &'static str {
     value.label()
 }
 
-/// [`Label`] for enums whose strum spelling is their serde spelling (a test checks each).
-macro_rules! labels {
-    ($($ty:ty),*) => {$(
-        impl $crate::model::Label for $ty {
+/// A closed value list: the words of a CSV column. Its members are spelled in snake_case by
+/// serde and strum alike (unless a member says otherwise, to both), ordered as declared, listed
+/// by `VARIANTS`, and named by [`Label`]. A test checks the two spellings agree.
+macro_rules! closed_list {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($body:tt)* }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            Hash,
+            PartialOrd,
+            Ord,
+            serde::Serialize,
+            serde::Deserialize,
+            strum::IntoStaticStr,
+            strum::VariantArray,
+        )]
+        #[serde(rename_all = "snake_case")]
+        #[strum(serialize_all = "snake_case")]
+        $vis enum $name { $($body)* }
+
+        impl $crate::model::Label for $name {
             fn label(&self) -> &'static str {
                 self.into()
             }
         }
-    )*};
+    };
 }
-pub(crate) use labels;
+pub(crate) use closed_list;
 
-labels!(DiscoveredVia, Kind, RobotsVerdict, SkipReason, ErrorKind);
-
-/// How the crawl first met a URL.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, IntoStaticStr, VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum DiscoveredVia {
-    /// The start URL, robots.txt, a sitemap named by robots.txt or `--sitemap`.
-    #[default]
-    Seed,
-    /// Listed in a sitemap (or a child sitemap of an index).
-    Sitemap,
-    /// Linked from a page (`<a>`, `<area>`, canonical, alternate).
-    Link,
-    /// The target of a redirect hop (HTTP 3xx or `<meta http-equiv=refresh>`).
-    Redirect,
-    /// Requested because it is a conventional private path (audit rules).
-    Probe,
+closed_list! {
+    /// How the crawl first met a URL.
+    #[derive(Default)]
+    pub enum DiscoveredVia {
+        /// The start URL, robots.txt, a sitemap named by robots.txt or `--sitemap`.
+        #[default]
+        Seed,
+        /// Listed in a sitemap (or a child sitemap of an index).
+        Sitemap,
+        /// Linked from a page (`<a>`, `<area>`, canonical, alternate).
+        Link,
+        /// The target of a redirect hop (HTTP 3xx or `<meta http-equiv=refresh>`).
+        Redirect,
+        /// Requested because it is a conventional private path (audit rules).
+        Probe,
+    }
 }
 
-/// What kind of resource the row describes.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, IntoStaticStr, VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Kind {
-    #[default]
-    Page,
-    RobotsTxt,
-    Sitemap,
+closed_list! {
+    /// What kind of resource the row describes.
+    #[derive(Default)]
+    pub enum Kind {
+        #[default]
+        Page,
+        RobotsTxt,
+        Sitemap,
+    }
 }
 
-/// robots.txt's verdict for our user agent; empty when it does not apply (off-scope, invalid).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum RobotsVerdict {
-    Allowed,
-    Disallowed,
+closed_list! {
+    /// robots.txt's verdict for our user agent; empty when it does not apply (off-scope, invalid).
+    pub enum RobotsVerdict {
+        Allowed,
+        Disallowed,
+    }
 }
 
-/// Why a URL that the crawl met was not requested. A closed list: README.md documents each.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    PartialOrd,
-    Ord,
-    IntoStaticStr,
-    VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum SkipReason {
-    /// robots.txt disallows it for our user agent.
-    Robots,
-    /// Another scheme, host or port than the audited origin.
-    OutOfScope,
-    /// Not a usable URL (a sitemap `<loc>` that is relative, `javascript:` …).
-    InvalidUrl,
-    /// Filtered out by `--include` / `--exclude`.
-    Excluded,
-    /// The `--max-pages` budget was spent.
-    MaxPages,
-    /// Deeper than `--max-depth` links from the seeds.
-    MaxDepth,
-    /// Its path already had `--max-query-variants` distinct query strings.
-    TrapQuery,
-    /// More than `--max-path-segments` path segments.
-    TrapDepth,
-    /// A run of path segments repeats (`/a/b/a/b/a/b`).
-    TrapRepeat,
-    /// Longer than `--max-url-length`.
-    TrapLength,
-    /// Reached through more than 10 redirect hops.
-    RedirectLimit,
-    /// `--max-duration` ran out before it was requested.
-    MaxDuration,
-    /// The run was interrupted (Ctrl-C, SIGTERM) before it was requested.
-    Interrupted,
-    /// The site kept refusing us (429/503 storm) and the crawl stopped before this URL.
-    Refused,
-    /// It looks like a logout link: following it could end a session (never followed).
-    Logout,
+closed_list! {
+    /// Why a URL that the crawl met was not requested. A closed list: README.md documents each.
+    pub enum SkipReason {
+        /// robots.txt disallows it for our user agent.
+        Robots,
+        /// Another scheme, host or port than the audited origin.
+        OutOfScope,
+        /// Not a usable URL (a sitemap `<loc>` that is relative, `javascript:` …).
+        InvalidUrl,
+        /// Filtered out by `--include` / `--exclude`.
+        Excluded,
+        /// The `--max-pages` budget was spent.
+        MaxPages,
+        /// Deeper than `--max-depth` links from the seeds.
+        MaxDepth,
+        /// Its path already had `--max-query-variants` distinct query strings.
+        TrapQuery,
+        /// More than `--max-path-segments` path segments.
+        TrapDepth,
+        /// A run of path segments repeats (`/a/b/a/b/a/b`).
+        TrapRepeat,
+        /// Longer than `--max-url-length`.
+        TrapLength,
+        /// Reached through more than 10 redirect hops.
+        RedirectLimit,
+        /// `--max-duration` ran out before it was requested.
+        MaxDuration,
+        /// The run was interrupted (Ctrl-C, SIGTERM) before it was requested.
+        Interrupted,
+        /// The site kept refusing us (429/503 storm) and the crawl stopped before this URL.
+        Refused,
+        /// It looks like a logout link: following it could end a session (never followed).
+        Logout,
+    }
 }
 
-/// Why a request did not produce a usable response. A closed list: README.md documents each.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    PartialOrd,
-    Ord,
-    IntoStaticStr,
-    VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ErrorKind {
-    /// No complete response within `--timeout` (headers and body).
-    Timeout,
-    /// The connection could not be made (refused, reset, DNS).
-    Connect,
-    /// The TLS handshake failed (certificate or protocol).
-    Tls,
-    /// The body was cut off by the server or the connection.
-    BodyRead,
-    /// The body exceeded `--max-body`; the part read was used.
-    BodyTruncated,
-    /// A redirect chain of more than 10 hops.
-    TooManyRedirects,
-    /// A redirect chain that comes back to a URL already in it.
-    RedirectLoop,
-    /// A 3xx without a usable `Location` header.
-    InvalidRedirect,
-    /// 429 or 503 still answered after `--retries` retries.
-    RetriesExhausted,
-    /// A sitemap that could not be parsed (malformed XML, bad gzip, not a sitemap).
-    InvalidSitemap,
-    /// Any other HTTP-level failure.
-    Http,
-    /// The server's certificate has expired.
-    TlsExpired,
-    /// The server's certificate is not valid yet.
-    TlsNotYetValid,
-    /// The server's certificate was issued for another name.
-    TlsNameMismatch,
-    /// The server's certificate is self-signed or chained to an unknown root.
-    TlsUntrusted,
+closed_list! {
+    /// Why a request did not produce a usable response. A closed list: README.md documents each.
+    pub enum ErrorKind {
+        /// No complete response within `--timeout` (headers and body).
+        Timeout,
+        /// The connection could not be made (refused, reset, DNS).
+        Connect,
+        /// The TLS handshake failed (certificate or protocol).
+        Tls,
+        /// The body was cut off by the server or the connection.
+        BodyRead,
+        /// The body exceeded `--max-body`; the part read was used.
+        BodyTruncated,
+        /// A redirect chain of more than 10 hops.
+        TooManyRedirects,
+        /// A redirect chain that comes back to a URL already in it.
+        RedirectLoop,
+        /// A 3xx without a usable `Location` header.
+        InvalidRedirect,
+        /// 429 or 503 still answered after `--retries` retries.
+        RetriesExhausted,
+        /// A sitemap that could not be parsed (malformed XML, bad gzip, not a sitemap).
+        InvalidSitemap,
+        /// Any other HTTP-level failure.
+        Http,
+        /// The server's certificate has expired.
+        TlsExpired,
+        /// The server's certificate is not valid yet.
+        TlsNotYetValid,
+        /// The server's certificate was issued for another name.
+        TlsNameMismatch,
+        /// The server's certificate is self-signed or chained to an unknown root.
+        TlsUntrusted,
+    }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use strum::VariantArray;
 
     /// The serde spelling of every member, comma-separated; and strum's must agree.
-    pub(crate) fn pinned<T: Serialize + Label>(values: &[T]) -> String {
+    pub(crate) fn pinned<T: serde::Serialize + Label>(values: &[T]) -> String {
         values
             .iter()
             .map(|v| {

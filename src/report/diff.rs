@@ -9,42 +9,36 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
-use strum::IntoStaticStr;
 use url::{Position, Url};
 
 use super::EXAMPLES_PER_FINDING;
 use crate::audit::{Finding, Severity, Verdict};
-use crate::model::{label, labels};
+use crate::model::{closed_list, label};
 use crate::report::row::AuditRow;
 use Change::*;
-
-labels!(Change);
 
 pub(crate) const STATUS_CHANGES_LISTED: usize = 20; // in the "since last run" block
 pub(crate) const FIRST_RUN: &str =
     "First run: no previous run to compare with, so every finding is new.";
 
-/// How a finding moved between the older and the newer run.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, IntoStaticStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Change {
-    /// Only in the newer run.
-    New,
-    /// In both runs.
-    Still,
-    /// Gone, and the newer run re-requested the URL and saw its real answer.
-    Fixed,
-    /// Gone, but the newer run did not see the URL's real answer (not reached, skipped, no
-    /// response, `unverified`, `bot_challenge`): it may or may not be fixed.
-    NotRechecked,
-    /// Runs of two versions of authwall: the URL answered the same (status, final URL, bytes)
-    /// but the newer rules judge it differently. Neither new nor fixed: nothing changed on the
-    /// site. (A value of the CSV's `change` column from schema 4 on, the first schema after
-    /// the rule.)
-    Reclassified,
+closed_list! {
+    /// How a finding moved between the older and the newer run.
+    pub enum Change {
+        /// Only in the newer run.
+        New,
+        /// In both runs.
+        Still,
+        /// Gone, and the newer run re-requested the URL and saw its real answer.
+        Fixed,
+        /// Gone, but the newer run did not see the URL's real answer (not reached, skipped, no
+        /// response, `unverified`, `bot_challenge`): it may or may not be fixed.
+        NotRechecked,
+        /// Runs of two versions of authwall: the URL answered the same (status, final URL, bytes)
+        /// but the newer rules judge it differently. Neither new nor fixed: nothing changed on the
+        /// site. (A value of the CSV's `change` column from schema 4 on, the first schema after
+        /// the rule.)
+        Reclassified,
+    }
 }
 
 /// Whether the two runs were judged by the same rules.
