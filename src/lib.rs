@@ -3,22 +3,44 @@
 //!
 //! # Architecture
 //!
-//! Components, in data-flow order:
+//! The data flow, and where each step lives:
 //!
-//! 1. **Config** ([`config`]): the command line, validated (URLs parsed, globs compiled).
-//! 2. **Engine** ([`crawl::Engine`]): one coordinator that owns all crawl state.
-//!    - seeds: the start URL, robots.txt `Sitemap:` lines (or `/sitemap.xml`), `--sitemap`;
-//!    - the gatekeeper ([`crawl::scope`], `Engine::gate`): in scope? trap? budget? Every "no"
-//!      is a named skip reason that becomes a row;
-//!    - the frontier ([`crawl::frontier`]): each normalised URL once, with depth and referrer;
-//!    - robots.txt per origin ([`crawl::robots`], RFC 9309), fetched before anything else;
-//!    - the per-host pacer ([`crawl::pacer`]): every request waits for its slot;
-//!    - the downloader ([`crawl::fetch`]): one hop per request, retries, body cap;
-//!    - the parsers ([`crawl::extract`] for HTML, [`crawl::sitemap`]): new URLs go back to
-//!      the frontier; redirect hops become URLs of their own.
-//! 3. **Report** ([`report`]): one [`report::row::AuditRow`] per URL, streamed to CSV and
-//!    flushed every second; the summary and the run record at the end.
+//! ```text
+//! cli ─▶ config ─▶ crawl: discover ─▶ schedule ─▶ fetch ─▶ parse ─▶ Record ─▶ audit ─▶ report
+//! ```
 //!
+//! 1. **Command line** ([`cli`]): clap's view of the arguments and `authwall.toml`;
+//!    [`cli`]'s `validate` turns them into a [`config::Config`] (URLs parsed, globs compiled,
+//!    secrets read): a [`config::CrawlConfig`], all the engine sees, and a
+//!    [`config::ReportConfig`]. Nothing outside `cli/`, `commands/` and `main.rs` names clap.
+//! 2. **Commands** ([`commands`]): one file per subcommand (`audit`, `demo`, `diff`, `init`,
+//!    `robots`), each from parsed arguments to an [`Exit`].
+//! 3. **Crawl** ([`crawl`]): one coordinator, [`crawl::Engine`], owns the crawl state; its
+//!    parts each own one step:
+//!    - discover ([`crawl`]'s `discover.rs`, [`crawl::scope`], [`crawl::frontier`],
+//!      [`crawl::urlnorm`]): seeds (start URL, sitemaps, probes), links, sitemap entries and
+//!      redirect targets enter the frontier once, or are settled with a named skip reason;
+//!    - schedule ([`crawl::Engine`], [`crawl::robots_cache`], [`crawl::pacer`]): robots.txt
+//!      per origin first, sitemaps before pages, pages level by level;
+//!    - fetch ([`crawl::requests`], [`crawl::fetch`], [`crawl::journal`]): every request paced
+//!      per origin, one hop each, journaled for `--resume`;
+//!    - parse ([`crawl::html`], [`crawl::extract`], [`crawl::sitemap`], [`crawl::robots`]):
+//!      pages as they stream in, sitemaps and robots.txt whole;
+//!    - settle ([`crawl`]'s `answers.rs`, [`crawl::hold`], [`crawl::evidence`],
+//!      [`crawl::refusals`]): each answer becomes one [`model::Record`], held back until it is
+//!      as final as it can be (sitemaps read, redirect chain resolved, catch-all calibration
+//!      back, refusal streak over).
+//! 4. **Model** ([`model`]): what the stages hand each other: the [`model::Record`] of a URL,
+//!    the closed value lists, what the crawl knows of the run ([`model::CrawlFacts`]).
+//! 5. **Audit** ([`mod@audit`]): pure rules, [`audit::classify`] over a record: visibility,
+//!    verdict, findings, severity. No I/O.
+//! 6. **Report** ([`report`]): [`report::row::AuditRow::new`] is the only way from a record to
+//!    the CSV's text; [`report::format`] has one file per format (CSV, JSON Lines, text,
+//!    Markdown) and [`report::html`] the HTML report; [`report::diff`] compares with a
+//!    baseline, [`report::summary`] says what a run found and writes its run record.
+//!
+//! The layers only look back: `crawl` imports neither `audit`'s callers nor `report`, `audit`
+//! and `report` never import `crawl`, `model` and `config` import none of them (CI checks it).
 //! `main.rs` only parses the command line, runs [`run`] and maps the result to an exit code.
 //!
 //! URLs are compared in one normalised form, so each is requested and recorded once:

@@ -1,4 +1,5 @@
-//! The audit rules. Pure: a fetched record plus the facts the engine gathered about it go in,
+//! The audit rules. Pure: a URL's [`Record`](crate::model::Record) (what it answered, and the
+//! context the engine gathered about it) goes in,
 //! visibility, verdict, findings and severity come out. No I/O, no async, no clock: every
 //! function here is a table-tested function of its arguments.
 //!
@@ -9,10 +10,10 @@
 //! - the signals read from one response: login URLs ([`is_login_url`]), `noindex`
 //!   ([`is_noindex`]), bot challenges ([`is_challenge`]), catch-all fingerprints
 //!   ([`fingerprint`], [`similar`]);
-//! - the rules themselves ([`classify`] over [`Facts`]).
+//! - the rules themselves ([`classify`] over a record).
 //!
-//! The engine (`crawl/`) decides what to fetch and gathers the [`Facts`]; the report writes
-//! the [`Classification`] into the row.
+//! The engine (`crawl/`) decides what to fetch and fills in each record's context; the report
+//! writes the [`Classification`] into the row.
 
 mod fingerprint;
 mod private;

@@ -31,7 +31,7 @@ use crate::model::{CatchAll, Context, DiscoveredVia, ErrorKind, Kind, Record, Sk
 pub struct Classification {
     pub visibility: Visibility,
     pub verdict: Verdict,
-    /// In [`Finding::VARIANTS`] order, each at most once.
+    /// In the order the list declares them, each at most once.
     pub findings: Vec<Finding>,
     /// The highest severity of the findings; `None` when there is none.
     pub severity: Option<Severity>,

@@ -4,10 +4,10 @@
 //! tasks ([`requests`]) that fetch and parse, and their answers come back to it. No lock is
 //! shared between them, so none can be held across an await. The engine's parts, each in its
 //! own file:
-//! - [`discover`]: meeting URLs (seeds, sitemap entries, links, redirect targets, probes) and
+//! - `discover.rs`: meeting URLs (seeds, sitemap entries, links, redirect targets, probes) and
 //!   the gatekeeper that names every reason not to request one;
 //! - [`requests`]: every request, paced per origin, journaled for `--resume`;
-//! - [`answers`]: what an answer means for the frontier, and its record;
+//! - `answers.rs`: what an answer means for the frontier, and its record;
 //! - [`hold`]: when a settled record may be handed on;
 //! - [`robots_cache`], [`refusals`], [`evidence`]: robots.txt per origin, a site that
 //!   refuses us, and the catch-all calibration.

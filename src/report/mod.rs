@@ -62,7 +62,7 @@ pub struct Example {
     pub severity: Severity,
     pub depth: u32,
     pub url: String,
-    /// Where a person finds the URL (see [`where_found`]).
+    /// Where a person finds the URL (the sitemap or page that listed it, or our probe).
     pub found: String,
 }
 
