@@ -269,6 +269,50 @@ async fn robots_command_reads_a_url() {
     assert!(text.contains("allowed\t/about\t\t\n"), "{text}");
 }
 
+/// `authwall robots URL` reads the answer as the crawl does (RFC 9309), not as a browser.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_command_reads_a_5xx_as_everything_disallowed_and_says_so() {
+    let router = Router::new().route(
+        "/robots.txt",
+        get(|| async {
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "User-agent: *\nAllow: /\n",
+            )
+        }),
+    );
+    let server = Server::start(router).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url("/robots.txt");
+    let out = authwall(args(&["robots", &url, "/about"]), dir.path()).await;
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("disallowed\t/about\tDisallow: /\t"),
+        "{text}"
+    );
+    let note = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        note.contains("503: robots.txt unavailable, so everything is disallowed"),
+        "{note}"
+    );
+    let refused = authwall(
+        args(&["robots", "http://127.0.0.1:1/robots.txt", "/about"]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "nothing listening: an error"
+    );
+    let error = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        error.contains("cannot fetch http://127.0.0.1:1/robots.txt"),
+        "{error}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_runs_with_no_setup_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();

@@ -7,39 +7,42 @@ use anyhow::{Context, Result};
 
 use crate::Exit;
 use crate::cli::RobotsArgs;
-use crate::crawl;
+use crate::config::Config;
+use crate::crawl::requests::robots_txt;
+use crate::crawl::robots::{self, Reading};
+use crate::model::label;
 
-/// `authwall robots`: the crawler's own matcher, one tab-separated line per URL.
+/// `authwall robots`: the crawler's own matcher, one tab-separated line per URL. A URL is
+/// fetched and read as the crawl would (RFC 9309: a 4xx is no restrictions, a 5xx everything
+/// disallowed); what its answer means goes to stderr.
 pub async fn run(args: &RobotsArgs) -> Result<Exit> {
     let source = args.robots.trim();
-    let body = if source.starts_with("http://") || source.starts_with("https://") {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .user_agent(&args.user_agent)
-            .timeout(std::time::Duration::from_secs(20))
-            .build()?;
-        let response = client
-            .get(source)
-            .send()
-            .await
-            .with_context(|| format!("cannot fetch {source}"))?;
-        let status = response.status();
-        // The crawler's reading of the status (RFC 9309): 4xx means no restrictions,
-        // 5xx (and 429) means everything is disallowed, whatever the body says.
-        if status.is_server_error() || status.as_u16() == 429 {
-            eprintln!("note: {source} answered {status}: everything is disallowed");
-            b"User-agent: *\nDisallow: /\n".to_vec()
-        } else if status.is_client_error() {
-            eprintln!("note: {source} answered {status}: no restrictions");
-            Vec::new()
-        } else {
-            response.bytes().await?.to_vec()
+    let robots = if source.starts_with("http://") || source.starts_with("https://") {
+        let argv = [
+            "authwall",
+            "audit",
+            source,
+            "--user-agent",
+            &args.user_agent,
+        ];
+        let config = Config::from_args(&crate::cli::audit_args(&argv)?)?;
+        let (response, body) = robots_txt(&config.crawl, config.crawl.start.clone()).await?;
+        if response.status.is_none()
+            && let Some((kind, detail)) = &response.error
+        {
+            anyhow::bail!("cannot fetch {source}: {} ({detail})", label(kind));
         }
+        let (robots, reading) = robots::interpret(response.status, &body);
+        if !matches!(reading, Reading::Rules { .. }) {
+            eprintln!("note: {source}: {}", reading.note(response.status, None));
+        }
+        robots
     } else {
-        std::fs::read(PathBuf::from(source)).with_context(|| format!("cannot read {source}"))?
+        let body = std::fs::read(PathBuf::from(source))
+            .with_context(|| format!("cannot read {source}"))?;
+        robots::Robots::parse(&body)
     };
-    let robots = crawl::robots::Robots::parse(&body);
-    let token = crawl::robots::product_token(&args.user_agent);
+    let token = robots::product_token(&args.user_agent);
     let mut out = std::io::stdout().lock();
     for raw in &args.urls {
         let path = match url::Url::parse(raw) {

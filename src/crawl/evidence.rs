@@ -137,13 +137,27 @@ fn private_prefix(path: &str, matcher: &PrivateMatcher) -> String {
 
 /// What the rest of the crawl says about a URL, borrowed from the engine's state.
 pub(crate) struct Evidence<'a> {
-    pub(crate) frontier: &'a Frontier,
-    pub(crate) robots: &'a RobotsCache,
-    pub(crate) calibrations: &'a Calibrations,
-    pub(crate) matcher: &'a PrivateMatcher,
+    frontier: &'a Frontier,
+    robots: &'a RobotsCache,
+    calibrations: &'a Calibrations,
+    matcher: &'a PrivateMatcher,
 }
 
-impl Evidence<'_> {
+impl<'a> Evidence<'a> {
+    pub fn new(
+        frontier: &'a Frontier,
+        robots: &'a RobotsCache,
+        calibrations: &'a Calibrations,
+        matcher: &'a PrivateMatcher,
+    ) -> Self {
+        Self {
+            frontier,
+            robots,
+            calibrations,
+            matcher,
+        }
+    }
+
     /// Whether this record must wait: its final page's catch-all calibration is still out.
     pub fn waits(&self, record: &Record) -> bool {
         let Some(final_url) = record.final_url() else {

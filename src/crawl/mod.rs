@@ -92,13 +92,9 @@ impl Finished {
                 record.found.referrer = self.scope.reparse(&self.frontier.get(referrer).url);
             }
         }
-        record.context = Evidence {
-            frontier: &self.frontier,
-            robots: &self.robots,
-            calibrations: &self.calibrations,
-            matcher: &self.cfg.private_matcher,
-        }
-        .context(record);
+        let matcher = &self.cfg.private_matcher;
+        record.context = Evidence::new(&self.frontier, &self.robots, &self.calibrations, matcher)
+            .context(record);
     }
 }
 
@@ -562,12 +558,8 @@ impl<'a> Engine<'a> {
     }
 
     fn evidence(&self) -> Evidence<'_> {
-        Evidence {
-            frontier: &self.frontier,
-            robots: &self.robots,
-            calibrations: &self.calibrations,
-            matcher: &self.cfg.private_matcher,
-        }
+        let matcher = &self.cfg.private_matcher;
+        Evidence::new(&self.frontier, &self.robots, &self.calibrations, matcher)
     }
 }
 

@@ -410,6 +410,16 @@ async fn fingerprint(bytes: Vec<u8>, echo: String) -> Result<Fingerprint> {
     .map_err(|e| anyhow::anyhow!("fingerprinting failed: {e}"))
 }
 
+/// robots.txt at `url` as the crawl would fetch it (its user agent, timeout, retries, headers,
+/// redirects within the site): the final response and the body of a 2xx. For `authwall robots`.
+pub async fn robots_txt(config: &CrawlConfig, url: Url) -> Result<(Response, Vec<u8>)> {
+    let fetcher = Fetcher::new(config)?;
+    let pacer = Pacer::new(config.delay, config.concurrency);
+    let scope = Scope::new(&url, false);
+    let (response, _, _, source) = fetch_robots(&fetcher, &pacer, url, &scope).await;
+    Ok((response, source))
+}
+
 /// Fetch robots.txt, following up to five redirects where the crawl may go (the audited
 /// origin, or the same site moving to https or `www.`). What the last answer means is
 /// [`robots::interpret`]'s to say.
