@@ -43,6 +43,7 @@ async fn the_demo_site_yields_exactly_its_planted_findings() {
     let expected = [
         ("/account", "basic_auth_over_http"),
         ("/account-redirect", "public_login_redirect"),
+        ("/billing", "app_shell"),
         (
             "/dashboard",
             "private_leak;private_indexable;private_linked_publicly;sitemap_private",

@@ -24,5 +24,8 @@ mod values;
 pub use fingerprint::{Fingerprint, MAX_TEXT as FINGERPRINT_BYTES, fingerprint, similar};
 pub use private::{DEFAULT_PRIVATE, PrivateMatcher};
 pub use rules::{Classification, classify};
-pub use signals::{is_challenge, is_login_page_url, is_login_url, is_noindex, is_noindex_for};
+pub use signals::{
+    SHELL_MAX_INLINE_DATA, SHELL_MAX_WORDS, is_app_shell, is_challenge, is_login_page_url,
+    is_login_url, is_noindex, is_noindex_for,
+};
 pub use values::{Finding, Severity, UnknownSeverity, Verdict, Visibility};

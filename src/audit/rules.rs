@@ -22,7 +22,7 @@ use url::Url;
 
 #[cfg(test)]
 use super::signals::is_noindex;
-use super::signals::{is_login_page_url, is_login_url};
+use super::signals::{is_app_shell, is_login_page_url, is_login_url};
 use super::values::{Finding, Severity, Verdict, Visibility};
 use crate::model::{CatchAll, Context, DiscoveredVia, ErrorKind, Kind, Record, SkipReason};
 
@@ -213,6 +213,10 @@ const NOTE_CHALLENGE: &str = "bot-protection challenge: says nothing about the s
 const NOTE_CATCH_ALL: &str = "answers like a random path that cannot exist (the site answers \
                               200 to anything): this 200 proves nothing";
 const NOTE_SIBLING: &str = "every path under this prefix answers the same page";
+const NOTE_PRIVATE_SHELL: &str = "an app shell: its scripts draw the page, the HTML holds no \
+                                  private data; --render shows what an anonymous visitor gets";
+const NOTE_PUBLIC_SHELL: &str = "an app shell: its scripts draw the page; --render shows what \
+                                 visitors and search engines get";
 const NOTE_UNCALIBRATED: &str =
     "not judged: the catch-all check did not finish before the run stopped";
 
@@ -345,15 +349,22 @@ fn private(r: &Record, a: &Answer<'_>) -> Out {
         Some(s) if KEPT_OUT.contains(&s) => Out::new(Verdict::Protected),
         // Nothing is served with 204/205.
         Some(204 | 205) => Out::new(Verdict::Ok),
-        Some(200..=299) => private_content(f, a),
+        Some(200..=299) => private_content(r, a),
         _ => Out::new(Verdict::Error),
     }
 }
 
 /// A private URL that answers 2xx itself.
-fn private_content(f: &Context, a: &Answer<'_>) -> Out {
+fn private_content(r: &Record, a: &Answer<'_>) -> Out {
+    let f = &r.context;
     if f.final_login_form || f.final_is_login_target || a.is_login_entry() {
         return Out::new(Verdict::PrivateLoginPage);
+    }
+    // The page holds no private data itself: what its scripts show is for `--render` to say.
+    if shell(r) {
+        return Out::new(Verdict::AppShell)
+            .with(&[Finding::AppShell])
+            .note(NOTE_PRIVATE_SHELL);
     }
     let mut out = match f.catch_all {
         CatchAll::MatchesRoot => return Out::new(Verdict::CatchAll).note(NOTE_CATCH_ALL),
@@ -428,9 +439,18 @@ fn open(r: &Record, a: &Answer<'_>, public: bool) -> Out {
         if f.final_login_form || f.final_is_login_target {
             return Out::new(Verdict::LoginPage);
         }
+        if shell(r) {
+            return Out::new(Verdict::AppShell).note(NOTE_PUBLIC_SHELL);
+        }
         return Out::new(Verdict::Ok);
     }
     Out::new(Verdict::Error)
+}
+
+/// The URL's own HTML is an app shell.
+fn shell(r: &Record) -> bool {
+    let page = r.fetched.as_ref().and_then(|f| f.page.as_ref());
+    page.is_some_and(|p| is_app_shell(&p.shell))
 }
 
 /// A chain that neither lands fine nor on a wall: broken or ending at another error. A

@@ -2,6 +2,8 @@
 
 use url::Url;
 
+use crate::model::ShellSignals;
+
 /// Last path segments (up to the first `.`) that name a login page.
 const LOGIN_STEMS: &[&str] = &[
     "login", "log-in", "log_in", "signin", "sign-in", "sign_in", "logon", "log-on", "log_on",
@@ -238,6 +240,22 @@ pub(crate) fn prefix(text: &str, max: usize) -> &str {
         end -= 1;
     }
     &text[..end]
+}
+
+/// Visible words an app shell has at most. Every real shell measured (Vite, Angular, Decap,
+/// Ghost, Strapi, Directus: `tests/data/shells`) has none; the smallest content page that loads
+/// scripts has 68.
+pub const SHELL_MAX_WORDS: u32 = 10;
+
+/// Bytes of inline data (JSON, server state, props) past which a page carries its content in
+/// its HTML, whatever its text: not a shell.
+pub const SHELL_MAX_INLINE_DATA: u32 = 1024;
+
+/// An app shell: nearly no visible text of its own, and scripts (or a mount point) to draw it.
+pub fn is_app_shell(s: &ShellSignals) -> bool {
+    s.words <= SHELL_MAX_WORDS
+        && (s.scripts > 0 || s.mount_point)
+        && s.inline_data <= SHELL_MAX_INLINE_DATA
 }
 
 #[cfg(test)]

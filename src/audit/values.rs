@@ -95,6 +95,9 @@ closed_list! {
         /// loops, other 4xx (404, 410 on public URLs), 5xx other than 503; robots.txt or sitemap
         /// documents that could not be used.
         Error,
+        /// A 2xx page whose own HTML is an app shell: nearly no visible text, scripts that draw
+        /// the page. What an anonymous visitor sees depends on those scripts (`--render`).
+        AppShell,
     }
 }
 
@@ -174,6 +177,11 @@ closed_list! {
         #[serde(rename = "https_downgrade")]
         #[strum(serialize = "https_downgrade")]
         HttpsDowngrade,
+        /// A private URL answers 2xx with an app shell: no private data in the HTML, but its
+        /// scripts decide what an anonymous visitor sees.
+        #[serde(rename = "app_shell")]
+        #[strum(serialize = "app_shell")]
+        AppShell,
     }
 }
 
@@ -217,6 +225,7 @@ impl Finding {
             Finding::SitemapRedirect => Severity::Low,
             Finding::LoginOverHttp | Finding::BasicAuthOverHttp => Severity::High,
             Finding::HttpsDowngrade => Severity::Medium,
+            Finding::AppShell => Severity::Low,
         }
     }
 
@@ -238,6 +247,7 @@ impl Finding {
             Finding::LoginOverHttp => "Password form over plain HTTP",
             Finding::BasicAuthOverHttp => "Basic auth challenge over plain HTTP",
             Finding::HttpsDowngrade => "HTTPS page downgrades to HTTP",
+            Finding::AppShell => "Private path serves an app shell",
         }
     }
 
@@ -306,6 +316,11 @@ impl Finding {
             Finding::HttpsDowngrade => {
                 "an HTTPS page sends visitors to plain HTTP, where their session or password can \
                  be read; redirect and link to HTTPS URLs only"
+            }
+            Finding::AppShell => {
+                "the page holds no private data itself, its scripts draw it; re-run with \
+                 `--render` to see what they show an anonymous visitor, and make sure the API \
+                 behind it answers 401 or 403 without a session"
             }
         }
     }
@@ -378,7 +393,7 @@ mod tests {
         assert_eq!(
             labels(Verdict::VARIANTS),
             "ok,walled,protected,leak,catch_all,bot_challenge,unverified,private_login_page,\
-             login_page,redirect,not_checked,error"
+             login_page,redirect,not_checked,error,app_shell"
         );
     }
 
@@ -389,7 +404,7 @@ mod tests {
             "public_401,public_403,public_login_redirect,public_login_page,\
              missing_www_authenticate,private_leak,private_indexable,private_linked_publicly,\
              sitemap_non_200,sitemap_redirect,sitemap_private,sitemap_disallowed,\
-             login_over_http,basic_auth_over_http,https_downgrade"
+             login_over_http,basic_auth_over_http,https_downgrade,app_shell"
         );
     }
 

@@ -87,8 +87,15 @@ impl Engine<'_> {
         self.in_flight.remove(&id);
         self.frontier.get_mut(id).flags.challenge = answer.challenge;
         if let Some(fingerprint) = answer.fingerprint {
-            let login_form = answer.page.as_ref().is_some_and(|p| p.has_password_input);
-            self.calibrate(id, &answer.url, *fingerprint, login_form);
+            // A login form is no leak whatever the calibration says, and an app shell holds no
+            // data of its own: neither needs one.
+            let judged_without = answer
+                .page
+                .as_ref()
+                .is_some_and(|p| p.has_password_input || audit::is_app_shell(&p.shell));
+            if !judged_without {
+                self.calibrate(id, &answer.url, *fingerprint);
+            }
         }
         let sitemap = self.frontier.get(id).kind == Kind::Sitemap && answer.page.is_none();
         if answer.sitemap.is_some() || sitemap {
@@ -99,18 +106,8 @@ impl Engine<'_> {
     }
 
     /// A private page answered 2xx: learn what the site answers for paths that cannot exist
-    /// (once per origin and once per private prefix) before calling it a leak. A login form
-    /// is no leak whatever the calibration says, so it needs none.
-    fn calibrate(
-        &mut self,
-        id: UrlId,
-        url: &Url,
-        fingerprint: audit::Fingerprint,
-        login_form: bool,
-    ) {
-        if login_form {
-            return;
-        }
+    /// (once per origin and once per private prefix) before calling it a leak.
+    fn calibrate(&mut self, id: UrlId, url: &Url, fingerprint: audit::Fingerprint) {
         let requests = self
             .calibrations
             .need(id, url, fingerprint, &self.cfg.private_matcher);
@@ -273,6 +270,7 @@ impl Engine<'_> {
                     title: page.title.unwrap_or_default(),
                     meta_robots: page.meta_robots.unwrap_or_default(),
                     canonical: page.canonical.unwrap_or_default(),
+                    shell: page.shell,
                 });
             }
             if (200..300).contains(&status) {

@@ -25,6 +25,7 @@ use url::Url;
 
 use super::html::{Name, Namespace, Sink, Tag, Tokenizer};
 use super::urlnorm::{is_http, normalize};
+use crate::model::ShellSignals;
 
 /// Bytes of the first `<title>` kept (as written); a longer title is cut there.
 const MAX_TITLE_BYTES: usize = 64 * 1024;
@@ -71,6 +72,8 @@ pub struct Page {
     pub password_form_actions: Vec<String>,
     /// Why the parse stopped before the end of the body, if it did.
     pub parse_error: Option<String>,
+    /// What tells an app shell from content.
+    pub shell: ShellSignals,
 }
 
 /// Parse a whole page at once (tests, fuzzing, small bodies). `page_url` is the URL the body
@@ -211,17 +214,27 @@ struct Raw {
     template_depth: u32,
     /// The first `<meta charset>` (or http-equiv content-type charset) the page declares.
     meta_charset: Option<&'static Encoding>,
+    shell: ShellSignals,
+    /// The document's text so far ends inside a word (a tag ends a word, a chunk does not).
+    in_word: bool,
+    /// The inline script whose text is being read: its bytes so far, and whether it is data.
+    script: Option<(u32, bool)>,
+    /// The last bytes of the inline script's text, so a marker cut by a chunk is still found.
+    script_tail: Vec<u8>,
 }
 
 impl Sink for Raw {
     fn wants_attrs(&mut self, name: &Name) -> bool {
-        matches!(
-            name.as_bytes(),
-            b"a" | b"area" | b"link" | b"base" | b"meta" | b"form" | b"input"
-        )
+        match name.as_bytes() {
+            b"a" | b"area" | b"link" | b"base" | b"meta" | b"form" | b"input" | b"script" => true,
+            // Mount points and data attributes matter only while the page may be a shell.
+            b"div" | b"body" | b"main" | b"section" => self.may_be_shell(),
+            _ => false,
+        }
     }
 
     fn start_tag(&mut self, tag: &Tag<'_>) -> bool {
+        self.in_word = false;
         let html = tag.ns == Namespace::Html;
         let name = tag.name.as_bytes();
         if html && tag.name.is("template") {
@@ -258,6 +271,9 @@ impl Sink for Raw {
             b"form" if self.open_form.is_none() => {
                 self.open_form = Some((attr_bytes(tag, "action"), false));
             }
+            b"script" => return self.script(tag),
+            b"div" | b"body" | b"main" | b"section" if self.may_be_shell() => self.mount(tag),
+            _ if self.may_be_shell() && name.contains(&b'-') => self.shell.mount_point = true,
             b"input" if attr_is(tag, "type", |t| t.eq_ignore_ascii_case("password")) => {
                 self.has_password_input = true;
                 if let Some((action, holds)) = &mut self.open_form
@@ -273,6 +289,7 @@ impl Sink for Raw {
     }
 
     fn end_tag(&mut self, name: &Name, ns: Namespace) {
+        self.in_word = false;
         if ns != Namespace::Html {
             return;
         }
@@ -283,10 +300,54 @@ impl Sink for Raw {
             self.open_form = None;
         } else if name.is("title") && self.title_state == TitleState::Open {
             self.title_state = TitleState::Done;
+        } else if name.is("script")
+            && let Some((bytes, data)) = self.script.take()
+        {
+            if data {
+                self.shell.inline_data = self.shell.inline_data.saturating_add(bytes);
+            } else if bytes > 0 {
+                self.shell.scripts += 1;
+            }
         }
     }
 
+    fn data(&mut self, text: &[u8]) -> bool {
+        if self.template_depth == 0 {
+            for &b in text {
+                let in_word = !b.is_ascii_whitespace();
+                if in_word && !self.in_word {
+                    self.shell.words += 1;
+                    if !self.may_be_shell() {
+                        // Enough: the rest of the page is not read for this.
+                        return false;
+                    }
+                }
+                self.in_word = in_word;
+            }
+        }
+        self.may_be_shell()
+    }
+
     fn text(&mut self, text: &[u8]) {
+        if let Some((bytes, data)) = &mut self.script {
+            let len = u32::try_from(text.len()).unwrap_or(u32::MAX);
+            *bytes = bytes.saturating_add(len);
+            if !*data {
+                // Server state handed to the app in a classic script (`window.__NUXT__=…`).
+                let tail = &mut self.script_tail;
+                let keep = text.len().min(MARKER_TAIL);
+                tail.extend_from_slice(&text[..keep]);
+                let found = |hay: &[u8]| {
+                    DATA_MARKERS
+                        .iter()
+                        .any(|m| memchr::memmem::find(hay, m.as_bytes()).is_some())
+                };
+                *data = found(tail) || found(text);
+                tail.clear();
+                tail.extend_from_slice(&text[text.len() - keep..]);
+            }
+            return;
+        }
         if self.title_state == TitleState::Open {
             let room = MAX_TITLE_BYTES.saturating_sub(self.title_text.len());
             self.title_text
@@ -295,7 +356,71 @@ impl Sink for Raw {
     }
 }
 
+/// `id`s apps mount into.
+const MOUNT_IDS: [&str; 10] = [
+    "root",
+    "app",
+    "__next",
+    "__nuxt",
+    "___gatsby",
+    "svelte",
+    "q-app",
+    "main-app",
+    "strapi",
+    "ember-app",
+];
+
+/// Names of the server state a script hands to the app, in inline scripts.
+/// Bytes of one piece of script text kept to find a marker cut at the piece's end.
+const MARKER_TAIL: usize = 20;
+
+const DATA_MARKERS: [&str; 6] = [
+    "__NUXT__",
+    "__NEXT_DATA__",
+    "__INITIAL_STATE__",
+    "__APOLLO_STATE__",
+    "__PRELOADED_STATE__",
+    "__remixContext",
+];
+
 impl Raw {
+    /// Whether the page may still be an app shell: fewer visible words than are counted.
+    fn may_be_shell(&self) -> bool {
+        self.shell.words < ShellSignals::WORDS_COUNTED
+    }
+
+    /// A `<script>`: one that loads a file draws the page; an inline one is read to tell
+    /// data (JSON, server state) from code. Returns whether to read its text.
+    fn script(&mut self, tag: &Tag<'_>) -> bool {
+        self.script_tail.clear();
+        if tag.has_attr("src") {
+            self.shell.scripts += 1;
+            return false;
+        }
+        let json = attr_is(tag, "type", |t| {
+            let t = t.trim_ascii().to_ascii_lowercase();
+            t.ends_with("json") && t != "application/ld+json"
+        });
+        let named = attr_is(tag, "id", |id| {
+            id.contains("__NEXT_DATA__") || id.contains("__NUXT")
+        });
+        self.script = Some((0, json || named));
+        true
+    }
+
+    /// An element an app may mount into, or that carries its props.
+    fn mount(&mut self, tag: &Tag<'_>) {
+        if attr_is(tag, "id", |id| MOUNT_IDS.contains(&id.trim_ascii())) {
+            self.shell.mount_point = true;
+        }
+        for (name, len) in tag.attrs() {
+            if name.starts_with(b"data-") && name.ends_with(b"-props") {
+                let len = u32::try_from(len).unwrap_or(u32::MAX);
+                self.shell.inline_data = self.shell.inline_data.saturating_add(len);
+            }
+        }
+    }
+
     fn push_link(&mut self, tag: &Tag<'_>, kind: LinkKind) {
         match tag.attr("href") {
             Some(Ok(href)) => {
@@ -424,6 +549,7 @@ impl Raw {
                 })
                 .collect(),
             parse_error: None,
+            shell: self.shell,
         }
     }
 }

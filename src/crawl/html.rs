@@ -115,6 +115,19 @@ impl Tag<'_> {
     pub fn has_attr(&self, name: &str) -> bool {
         self.attr(name).is_some()
     }
+
+    /// Every attribute: its name and the length of its value as kept (a cut value is at
+    /// least [`MAX_TAG_BYTES`] long).
+    pub fn attrs(&self) -> impl Iterator<Item = (&[u8], usize)> + '_ {
+        self.attrs.iter().map(|a| {
+            let len = if a.cut {
+                MAX_TAG_BYTES
+            } else {
+                a.value.1 - a.value.0
+            };
+            (&self.buf[a.name.0..a.name.1], len)
+        })
+    }
 }
 
 /// What the tokenizer reports to.
@@ -129,6 +142,12 @@ pub trait Sink {
     /// Text of the element whose `start_tag` returned true, in pieces; character references
     /// are not expanded.
     fn text(&mut self, text: &[u8]);
+    /// The document's own text between tags (not inside script, style, title, textarea,
+    /// noscript …), in pieces, character references not expanded. Returns whether to go on:
+    /// once it says no, no more comes (what is not reported costs nothing).
+    fn data(&mut self, _text: &[u8]) -> bool {
+        false
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -229,6 +248,8 @@ pub struct Tokenizer {
     candidate_raw: Vec<u8>,
     frames: Vec<Frame>,
     error: Option<String>,
+    /// The sink still wants the document's text ([`Sink::data`]).
+    data_report: bool,
 }
 
 impl Default for Tokenizer {
@@ -258,6 +279,7 @@ impl Tokenizer {
             candidate_raw: Vec::new(),
             frames: Vec::new(),
             error: None,
+            data_report: true,
         }
     }
 
@@ -278,13 +300,22 @@ impl Tokenizer {
             // Each arm either consumes `b` (falls through to `i += 1`), or changes state
             // and `continue`s to reprocess it, or consumes a run of bytes itself.
             match self.state {
-                State::Data => match memchr(b'<', &chunk[i..]) {
-                    Some(at) => {
-                        i += at;
-                        self.state = State::TagOpen;
+                State::Data => {
+                    let at = memchr(b'<', &chunk[i..]);
+                    if self.data_report {
+                        let run = at.unwrap_or(chunk.len() - i);
+                        if run > 0 {
+                            self.data_report = sink.data(&chunk[i..i + run]);
+                        }
                     }
-                    None => return,
-                },
+                    match at {
+                        Some(at) => {
+                            i += at;
+                            self.state = State::TagOpen;
+                        }
+                        None => return,
+                    }
+                }
                 State::TagOpen => match b {
                     b'!' => self.state = State::MarkupDeclaration(Decl::Unknown, 0),
                     b'/' => self.state = State::EndTagOpen,

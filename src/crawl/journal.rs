@@ -22,13 +22,15 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::{Link, LinkKind, Page};
 use super::requests::{Answer, FetchAnswer};
+use crate::model::ShellSignals;
 
 /// Records are ~1–2 KB a page: write them 64 KiB at a time.
 const WRITE_BUFFER: usize = 64 * 1024;
 
 /// Bump when a record's shape changes: an older journal is refused, never misread.
 /// 2: robots.txt answers no longer carry their note (it is read again from the answer).
-const VERSION: u32 = 2;
+/// 3: pages carry their app-shell signals.
+const VERSION: u32 = 3;
 
 /// Where the journal of the CSV at `csv` lives.
 pub fn path_for(csv: &Path) -> PathBuf {
@@ -152,6 +154,7 @@ fn write_page(line: &mut Vec<u8>, page: &Page) -> Result<()> {
         has_password_input,
         password_form_actions,
         parse_error,
+        shell,
     } = page;
     line.extend_from_slice(br#"{"title":"#);
     serde_json::to_writer(&mut *line, title)?;
@@ -183,7 +186,16 @@ fn write_page(line: &mut Vec<u8>, page: &Page) -> Result<()> {
     serde_json::to_writer(&mut *line, password_form_actions)?;
     line.extend_from_slice(br#","parse_error":"#);
     serde_json::to_writer(&mut *line, parse_error)?;
-    line.push(b'}');
+    let ShellSignals {
+        words,
+        scripts,
+        mount_point,
+        inline_data,
+    } = shell;
+    let _ = write!(
+        line,
+        r#","shell":{{"words":{words},"scripts":{scripts},"mount_point":{mount_point},"inline_data":{inline_data}}}}}"#
+    );
     Ok(())
 }
 

@@ -126,6 +126,16 @@ pub fn site() -> Router {
             (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, r#"Basic realm="account""#)], "sign in")
         }))
         .route("/admin", get(|| async { redirect(StatusCode::FOUND, "/login?next=/admin") }))
+        // A billing app built with Vite and React (its generated index.html): the server answers
+        // anyone with the shell, the script asks the API, which answers 401, and draws a sign-in
+        // form. Without a browser: an app shell (no private data in the HTML); with --render:
+        // protected.
+        .route("/billing", get(|| async { Html(BILLING_SHELL) }))
+        .route("/billing/{*rest}", get(|| async { Html(BILLING_SHELL) }))
+        .route("/assets/index-CwOdOtxP.js", get(|| async { script(BILLING_APP) }))
+        .route("/api/billing/me", get(|| async {
+            (StatusCode::UNAUTHORIZED, [(header::CONTENT_TYPE, "application/json")], r#"{"error":"sign in"}"#)
+        }))
         // A private path that shows a login form with 200: not a leak.
         .route("/settings", get(|| async {
             page("Sign in to change settings", r#"<form action="/settings" method="post"><input type="password" name="pw"></form>"#)
@@ -142,6 +152,19 @@ pub fn site() -> Router {
         .route("/oauth-wall", get(|| async {
             redirect(StatusCode::FOUND, "https://idp.elsewhere.example/oauth2/authorize?client_id=shop&redirect_uri=https%3A%2F%2Fshop%2Fcb")
         }))
+        // A public story whose script hides the text behind "Sign in to keep reading": search
+        // engines run scripts, so for them this is a login page. Found with --render.
+        .route("/news/members-story", get(|| async {
+            page(
+                "How we price our shop",
+                "<article><h1>How we price our shop</h1><p>Every price in the shop starts with \
+                 what the maker asks, plus shipping, plus a small margin that keeps the lights \
+                 on. We publish the margin for every product, because customers asked us to, \
+                 and because it keeps us honest about what we add.</p></article>\
+                 <script src=\"/assets/paywall.js\"></script>",
+            )
+        }))
+        .route("/assets/paywall.js", get(|| async { script(PAYWALL) }))
         // Content replaced by a login form, at a path that does not look like a login page.
         .route("/members-area", get(|| async {
             page("Members", r#"<form action="/session" method="post"><input name="u"><input type="password" name="p"></form>"#)
@@ -163,6 +186,34 @@ async fn robots(headers: HeaderMap) -> String {
          Sitemap: {}/sitemap_index.xml\n",
         origin(&headers)
     )
+}
+
+/// The demo's billing app: Vite's generated index.html for a React app.
+const BILLING_SHELL: &str = include_str!("../../tests/data/shells/shells/vite-react.html");
+
+/// What the billing app's bundle does for an anonymous visitor: ask who is signed in, and
+/// draw a sign-in form when the API says nobody.
+const BILLING_APP: &str = r#"
+fetch("/api/billing/me").then(async (r) => {
+  const root = document.getElementById("root");
+  if (r.status === 401 || r.status === 403) {
+    root.innerHTML = '<h1>Sign in to billing</h1><form action="/api/billing/session" method="post">' +
+      '<input name="email" type="email"><input name="password" type="password"><button>Sign in</button></form>';
+    return;
+  }
+  const me = await r.json();
+  root.innerHTML = "<h1>Invoices of " + me.name + "</h1>";
+});
+"#;
+
+/// The public story's paywall: the text is replaced by a sign-in prompt.
+const PAYWALL: &str = r#"
+document.querySelector("article").innerHTML =
+  '<h1>How we price our shop</h1><p>Sign in to keep reading.</p><a href="/login?next=/news/members-story">Sign in</a>';
+"#;
+
+fn script(body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, "text/javascript")], body).into_response()
 }
 
 /// An XML document (a sitemap).
@@ -244,7 +295,7 @@ async fn home() -> Html<&'static str> {
 <li><a href="/to-hidden">Members' corner</a></li>
 <li><a href="/dashboard">Dashboard</a> <a href="/settings.html">Settings explained</a> <a href="/users-guide">Guide</a></li>
 <li><a href="/challenge">Protected by a CDN</a> <a href="/oauth-wall">Partner portal</a> <a href="/members-area">Members area</a></li>
-<li><a href="/login">Sign in</a></li>
+<li><a href="/login">Sign in</a> <a href="/news/members-story">How we price</a></li>
 <li><a href="/goodbye">Goodbye</a></li>
 <li><a href="/flaky">Flaky</a></li>
 <li><a href="/slow">Slow</a></li>

@@ -147,6 +147,29 @@ pub struct PageFacts {
     pub title: String,
     pub meta_robots: String,
     pub canonical: String,
+    pub shell: ShellSignals,
+}
+
+/// What an HTML page holds before any script runs: enough to tell an app shell (a page whose
+/// scripts draw everything, its own text nearly empty) from a page with content.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShellSignals {
+    /// Words of visible text (outside script, style, template, noscript), counted up to
+    /// [`ShellSignals::WORDS_COUNTED`].
+    pub words: u32,
+    /// Scripts that can draw the page: `<script src>` and inline scripts that are not data.
+    pub scripts: u32,
+    /// An element an app mounts into: an `id` of `root`, `app`, `__next`, `__nuxt`,
+    /// `___gatsby` …, or a custom element (`<app-root>`).
+    pub mount_point: bool,
+    /// Bytes of data the page carries for its scripts (`<script type="application/json">`,
+    /// `__NEXT_DATA__`, `window.__NUXT__`, `data-*-props`): its content is in the HTML.
+    pub inline_data: u32,
+}
+
+impl ShellSignals {
+    /// Visible words are counted up to here: past it a page is not a shell, whatever follows.
+    pub const WORDS_COUNTED: u32 = 20;
 }
 
 /// One redirect hop: the status that sent us on (`None` for a meta refresh) and where to.

@@ -10,7 +10,7 @@ use crate::audit::{Classification, Severity, Verdict, Visibility};
 use crate::model::{DiscoveredVia, ErrorKind, Kind, Record, RobotsVerdict, SkipReason, chain_text};
 
 /// Bumped whenever a column is added, removed or changes meaning.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// One row of the audit CSV: everything recorded about one URL.
 // Read by column name, so that a file of a later schema (columns added at the end, values

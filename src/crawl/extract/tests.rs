@@ -698,3 +698,44 @@ fn refresh_target_parser() {
     assert_eq!(refresh_target("0;\u{e9}\u{e9}"), Some(Some("\u{e9}\u{e9}")));
     assert_eq!(refresh_target("0;u\u{e9}"), Some(Some("u\u{e9}")));
 }
+
+/// The real generated shells and content pages in `tests/data/shells` (their README says where
+/// each comes from) fall on the right side of the line.
+#[test]
+fn real_app_shells_are_shells_and_real_content_pages_are_not() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/shells");
+    let url = Url::parse("https://example.com/admin/").expect("url");
+    let read = |dir: &str| {
+        let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
+            .expect("fixtures")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "html"))
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .map(|p| {
+                let html = std::fs::read_to_string(&p).expect("fixture");
+                (p, extract(&html, &url).shell)
+            })
+            .collect::<Vec<_>>()
+    };
+    let shells = read("shells");
+    assert!(shells.len() >= 8, "{shells:?}");
+    for (path, signals) in shells {
+        assert!(
+            crate::audit::is_app_shell(&signals),
+            "{}: {signals:?}",
+            path.display()
+        );
+    }
+    let pages = read("pages");
+    assert!(pages.len() >= 6, "{pages:?}");
+    for (path, signals) in pages {
+        assert!(
+            !crate::audit::is_app_shell(&signals),
+            "{}: {signals:?}",
+            path.display()
+        );
+    }
+}

@@ -160,6 +160,10 @@ fn assert_invariants(f: &Record, c: &Classification) {
             LoginOverHttp | BasicAuthOverHttp | HttpsDowngrade => {
                 assert_eq!(f.kind, Kind::Page, "{}", ctx());
             }
+            AppShell => {
+                assert_eq!(c.verdict, Verdict::AppShell, "{}", ctx());
+                assert_eq!(c.visibility, Visibility::Private, "{}", ctx());
+            }
         }
     }
     if c.verdict == Verdict::Leak {

@@ -1,6 +1,7 @@
 //! Private URLs: kept out, login pages, leaks, and what rides along.
 
 use super::*;
+use crate::model::ShellSignals;
 
 #[test]
 fn private_rules_fire_and_spare_protected_paths() {
@@ -206,4 +207,68 @@ fn private_link_and_sitemap_findings_ride_along() {
         .run();
     assert_eq!(sibling.note.as_deref(), Some(NOTE_SIBLING));
     assert_eq!(sibling.severity, Some(Severity::Critical));
+}
+
+#[test]
+fn an_app_shell_is_never_a_leak_on_its_html_alone() {
+    let shell = |words, scripts, inline_data| ShellSignals {
+        words,
+        scripts,
+        mount_point: false,
+        inline_data,
+    };
+    let with = |g: Given, signals: ShellSignals| {
+        let mut g = g;
+        let fetched = g.record.fetched.get_or_insert_default();
+        fetched.page.get_or_insert_default().shell = signals;
+        g
+    };
+    check(vec![
+        (
+            "private shell",
+            with(get("/admin/", 200).private(), shell(0, 1, 0)),
+            Verdict::AppShell,
+            &[AppShell],
+        ),
+        (
+            "private shell listed in a sitemap keeps the static findings",
+            with(get("/admin/", 200).private().sitemap(), shell(0, 1, 0)),
+            Verdict::AppShell,
+            &[SitemapPrivate, AppShell],
+        ),
+        (
+            "public shell: noted, no finding",
+            with(get("/app", 200).linked(), shell(3, 2, 0)),
+            Verdict::AppShell,
+            &[],
+        ),
+        (
+            "its data in the HTML: a leak",
+            with(get("/admin/", 200).private(), shell(0, 1, 4096)),
+            Verdict::Leak,
+            &[PrivateLeak, PrivateIndexable],
+        ),
+        (
+            "text of its own: a leak",
+            with(get("/admin/", 200).private(), shell(40, 1, 0)),
+            Verdict::Leak,
+            &[PrivateLeak, PrivateIndexable],
+        ),
+        (
+            "no script, no mount point: a leak (a nearly empty page is still served)",
+            with(get("/admin/", 200).private(), shell(2, 0, 0)),
+            Verdict::Leak,
+            &[PrivateLeak, PrivateIndexable],
+        ),
+        (
+            "a shell with a password form is a login page",
+            with(get("/admin/", 200).private().form(), shell(0, 1, 0)),
+            Verdict::PrivateLoginPage,
+            &[],
+        ),
+    ]);
+    let note = with(get("/admin/", 200).private(), shell(0, 1, 0))
+        .run()
+        .note;
+    assert!(note.is_some_and(|n| n.contains("--render")));
 }
