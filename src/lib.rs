@@ -36,7 +36,7 @@
 //!    verdict, findings, severity. No I/O.
 //! 6. **Report** ([`report`]): [`report::row::AuditRow::new`] is the only way from a record to
 //!    the CSV's text; [`report::format`] has one file per format (CSV, JSON Lines, text,
-//!    Markdown) and [`report::html`] the HTML report; [`report::diff`] compares with a
+//!    Markdown) and [`report::format::html`] the HTML report; [`report::diff`] compares with a
 //!    baseline, [`report::summary`] says what a run found and writes its run record.
 //!
 //! The layers only look back: `crawl` imports neither `audit`'s callers nor `report`, `audit`

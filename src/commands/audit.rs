@@ -183,7 +183,7 @@ pub async fn audit(
     }
     if let Some(path) = &config.report.report {
         let change_lines = comparison.as_ref().map(html_changes);
-        let html = report::html::render(&report::html::HtmlReport {
+        let html = report::format::html::render(&report::format::html::HtmlReport {
             origin: &facts.origin,
             verdict: &report.verdict(),
             exit_code: exit.code(),
@@ -209,25 +209,31 @@ pub async fn audit(
 }
 
 /// The "since last run" lines of the HTML report.
-fn html_changes(cmp: &report::diff::Comparison) -> Vec<report::html::ChangeLine> {
+fn html_changes(cmp: &report::diff::Comparison) -> Vec<report::format::html::ChangeLine> {
     use crate::model::label;
-    let findings = cmp.findings.iter().map(|f| report::html::ChangeLine {
-        change: label(&f.change).to_string(),
-        finding: label(&f.finding).to_string(),
-        url: f.url.clone(),
-        detail: label(&f.severity).to_string(),
-    });
+    let findings = cmp
+        .findings
+        .iter()
+        .map(|f| report::format::html::ChangeLine {
+            change: label(&f.change).to_string(),
+            finding: label(&f.finding).to_string(),
+            url: f.url.clone(),
+            detail: label(&f.severity).to_string(),
+        });
     let status = |s: Option<u16>| s.map_or("no response".to_string(), |s| s.to_string());
-    let statuses = cmp.status_changes.iter().map(|c| report::html::ChangeLine {
-        change: "status".to_string(),
-        finding: String::new(),
-        url: c.url.clone(),
-        detail: format!("{} → {}", status(c.old), status(c.new)),
-    });
+    let statuses = cmp
+        .status_changes
+        .iter()
+        .map(|c| report::format::html::ChangeLine {
+            change: "status".to_string(),
+            finding: String::new(),
+            url: c.url.clone(),
+            detail: format!("{} → {}", status(c.old), status(c.new)),
+        });
     // A huge site may change a lot: the report shows the first lines, the CSV has them all.
     findings
         .chain(statuses)
-        .take(report::html::ROW_CAP)
+        .take(report::format::html::ROW_CAP)
         .collect()
 }
 

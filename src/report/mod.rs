@@ -4,7 +4,6 @@
 pub mod baseline;
 pub mod diff;
 pub mod format;
-pub mod html;
 pub mod row;
 pub mod summary;
 
@@ -158,7 +157,7 @@ impl Tally {
                         severity,
                         depth: row.depth,
                         url: row.url.clone(),
-                        found: where_found(row),
+                        found: where_found_text(row),
                     },
                 );
             }
@@ -204,18 +203,33 @@ pub fn url_pattern(url: &str) -> String {
     pattern
 }
 
-/// Where a person finds the URL: the sitemap or page that listed it, or our probe.
-fn where_found(row: &AuditRow) -> String {
-    match row.discovered_via {
-        DiscoveredVia::Probe if row.referrer.is_empty() => {
-            "probed (no page links to it)".to_string()
-        }
-        DiscoveredVia::Probe => format!("probed; linked from {}", row.referrer),
-        DiscoveredVia::Seed if row.referrer.is_empty() => "the start URL".to_string(),
-        DiscoveredVia::Sitemap => format!("listed in {}", row.referrer),
-        _ if row.in_sitemap => format!("in a sitemap; linked from {}", row.referrer),
-        DiscoveredVia::Redirect => format!("redirect from {}", row.referrer),
-        _ => format!("linked from {}", row.referrer),
+/// Where a person finds the URL, in words, and the page those words point at: the sitemap or
+/// page that listed it, the URL that redirects to it, or our probe. One wording for every
+/// output (the text joins the two, the HTML report links the page).
+pub fn where_found(row: &AuditRow) -> (&'static str, Option<&str>) {
+    let referrer = (!row.referrer.is_empty()).then_some(row.referrer.as_str());
+    let listed = row.in_sitemap;
+    let phrase = match (row.discovered_via, referrer.is_some()) {
+        (DiscoveredVia::Probe, false) => "probed (no page links to it)",
+        (DiscoveredVia::Probe, true) => "probed; linked from",
+        (DiscoveredVia::Seed, false) => "the start URL",
+        (DiscoveredVia::Sitemap, true) => "listed in",
+        (DiscoveredVia::Sitemap, false) => "listed in a sitemap",
+        (_, true) if listed => "in a sitemap; linked from",
+        (DiscoveredVia::Redirect, true) => "redirect from",
+        (DiscoveredVia::Redirect, false) => "a redirect target",
+        (_, true) => "linked from",
+        (_, false) if listed => "in a sitemap",
+        (_, false) => "found by a link",
+    };
+    (phrase, referrer)
+}
+
+/// [`where_found`] as plain text.
+fn where_found_text(row: &AuditRow) -> String {
+    match where_found(row) {
+        (phrase, Some(page)) => format!("{phrase} {page}"),
+        (phrase, None) => phrase.to_string(),
     }
 }
 

@@ -1,9 +1,10 @@
 //! One file per output format. The rows stream as CSV ([`csv`]) or JSON Lines ([`jsonl`]);
 //! a person reads the summary as text ([`text`]) or Markdown ([`markdown`]), and the HTML
-//! report ([`crate::report::html`]). Each format owns its escaping: CSV neutralises formula-like
+//! report ([`html`]). Each format owns its escaping: CSV neutralises formula-like
 //! cells, Markdown escapes its syntax, HTML escapes by construction, text and JSON need none.
 
 pub mod csv;
+pub mod html;
 pub mod jsonl;
 pub mod markdown;
 pub mod text;

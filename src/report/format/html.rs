@@ -1,15 +1,18 @@
 //! The HTML report (`--report FILE.html`): one self-contained document, no external assets and
-//! no JavaScript. Everything that came from the audited site goes through [`esc`]; only
-//! `http:`/`https:` URLs become links (see [`link`]).
+//! no JavaScript. It is written with `maud::html!`, which escapes every value spliced into it;
+//! text from outside the program (the audited site, the command line) goes in as [`Text`], and
+//! only `http:`/`https:` URLs become links (see [`link`]). `PreEscaped` carries the style sheet
+//! and nothing else.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
-use super::Tally;
-use crate::audit::{Finding, Severity, Verdict};
-use crate::model::{DiscoveredVia, label};
-use crate::report::row::AuditRow;
+use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
 use strum::VariantArray;
+
+use crate::audit::{Finding, Severity, Verdict};
+use crate::model::label;
+use crate::report::Tally;
+use crate::report::row::AuditRow;
 
 /// Rows shown per table before the rest is left to the CSV.
 pub const ROW_CAP: usize = 2_000;
@@ -65,33 +68,32 @@ svg text{font-size:13px;fill:#1f2328}
 @media print{body{max-width:none}a{color:inherit}.verdict{background:none}details>*{display:block}}
 ";
 
-/// HTML-escape text for element content and attribute values: the one helper for all of it.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
+/// Nothing loads from elsewhere; only the inline style sheet applies.
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+/// Text spliced into the report as text: maud's own escaping (`&`, `<`, `>`, `"`), and `'` as
+/// `&#39;` as well, as the report always wrote it. maud quotes every attribute with `"`, so the
+/// `'` is belt and braces; it also keeps the CSP reading `&#39;none&#39;`.
+struct Text<'a>(&'a str);
+
+impl Render for Text<'_> {
+    fn render_to(&self, buffer: &mut String) {
+        for (i, part) in self.0.split('\'').enumerate() {
+            if i > 0 {
+                buffer.push_str("&#39;");
+            }
+            part.render_to(buffer);
         }
     }
-    out
 }
 
 /// A URL as a link when it is `http:`/`https:`, as plain text otherwise (`javascript:` …).
-fn link(text: &str) -> String {
+fn link(text: &str) -> Markup {
     match url::Url::parse(text.trim()) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => {
-            format!(
-                r#"<a class="url" href="{}">{}</a>"#,
-                esc(u.as_str()),
-                esc(text)
-            )
+            html! { a class="url" href=(Text(u.as_str())) { (Text(text)) } }
         }
-        _ => format!(r#"<span class="url">{}</span>"#, esc(text)),
+        _ => html! { span class="url" { (Text(text)) } },
     }
 }
 
@@ -119,35 +121,43 @@ fn exit_meaning(code: u8) -> &'static str {
 
 /// The whole report: one self-contained HTML document.
 pub fn render(r: &HtmlReport<'_>) -> String {
-    let mut s = String::with_capacity(16 * 1024 + r.rows.len() * 200);
-    let _ = write!(
-        s,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;; \
-         style-src &#39;unsafe-inline&#39;; img-src data:\">\
-         <meta name=\"referrer\" content=\"no-referrer\"><meta name=\"robots\" content=\"noindex\">\
-         <link rel=\"icon\" href=\"data:,\">\
-         <title>authwall audit of {}</title><style>{STYLE}</style></head><body>\n",
-        esc(r.origin)
-    );
-    banner(&mut s, r);
-    charts(&mut s, r);
-    findings(&mut s, r);
-    changes(&mut s, r);
-    not_checked(&mut s, r);
-    if !r.incomplete.is_empty() {
-        s.push_str("<section id=\"incomplete\"><h2>Why the run is incomplete</h2>");
-        list(&mut s, r.incomplete.iter().map(|why| esc(why)));
-        s.push_str("</section>\n");
-    }
-    settings(&mut s, r);
-    all_rows(&mut s, r);
-    s.push_str("</body></html>\n");
-    s
+    let page = html! {
+        (DOCTYPE) "\n"
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta http-equiv="Content-Security-Policy" content=(Text(CSP));
+                meta name="referrer" content="no-referrer";
+                meta name="robots" content="noindex";
+                link rel="icon" href="data:,";
+                title { "authwall audit of " (Text(r.origin)) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                "\n"
+                (banner(r))
+                (charts(r))
+                (findings(r))
+                (changes(r))
+                (not_checked(r))
+                @if !r.incomplete.is_empty() {
+                    section id="incomplete" {
+                        h2 { "Why the run is incomplete" }
+                        (list(r.incomplete.iter().map(|why| html! { (Text(why)) })))
+                    }
+                    "\n"
+                }
+                (settings(r))
+                (all_rows(r))
+            }
+        }
+        "\n"
+    };
+    page.into_string()
 }
 
-fn banner(s: &mut String, r: &HtmlReport<'_>) {
+fn banner(r: &HtmlReport<'_>) -> Markup {
     let failing = r.tally.at_or_above(r.fail_on);
     let class = outcome(r);
     let headline = match class {
@@ -159,54 +169,46 @@ fn banner(s: &mut String, r: &HtmlReport<'_>) {
         "clean" => format!("No findings at or above {}", label(&r.fail_on)),
         _ => "Incomplete: this audit cannot vouch for the site".to_string(),
     };
-    let _ = writeln!(
-        s,
-        "<header id=\"verdict\" class=\"verdict outcome-{class}\" data-exit=\"{}\">\
-         <h1>{}</h1><p><strong>Verdict:</strong> {}</p><p><strong>Site:</strong> {}</p>\
-         <p><strong>Generated:</strong> <time>{}</time></p>\
-         <p><strong>Exit code {}:</strong> {}</p></header>",
-        r.exit_code,
-        esc(&headline),
-        esc(r.verdict),
-        link(r.origin),
-        esc(r.generated_at),
-        r.exit_code,
-        esc(exit_meaning(r.exit_code)),
-    );
+    html! {
+        header id="verdict" class={ "verdict outcome-" (class) } data-exit=(r.exit_code) {
+            h1 { (headline) }
+            p { strong { "Verdict:" } " " (Text(r.verdict)) }
+            p { strong { "Site:" } " " (link(r.origin)) }
+            p { strong { "Generated:" } " " time { (Text(r.generated_at)) } }
+            p { strong { "Exit code " (r.exit_code) ":" } " " (exit_meaning(r.exit_code)) }
+        }
+        "\n"
+    }
 }
 
 /// A horizontal bar chart: label, bar, number (readable without colour).
-fn bar_chart(s: &mut String, id: &str, title: &str, class: &str, bars: &[(String, u64)]) {
+fn bar_chart(id: &str, title: &str, class: &str, bars: &[(String, u64)]) -> Markup {
     const ROW: usize = 26;
     const LABEL_W: u64 = 100;
     const BAR_W: u64 = 280;
     let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
     let height = bars.len() * ROW + 4;
-    let _ = write!(
-        s,
-        "<figure><svg id=\"{id}\" role=\"img\" aria-labelledby=\"{id}-title\" width=\"440\" \
-         height=\"{height}\" viewBox=\"0 0 440 {height}\"><title id=\"{id}-title\">{}</title>",
-        esc(title)
-    );
-    for (i, (name, count)) in bars.iter().enumerate() {
-        let (y, width) = (i * ROW, (count * BAR_W).div_ceil(max));
-        let _ = write!(
-            s,
-            "<g class=\"bar\" data-label=\"{n}\" data-count=\"{count}\">\
-             <text x=\"0\" y=\"{ty}\">{n}</text>\
-             <rect class=\"{class}-{c}\" x=\"{LABEL_W}\" y=\"{ry}\" width=\"{width}\" height=\"18\"/>\
-             <text x=\"{nx}\" y=\"{ty}\">{count}</text></g>",
-            n = esc(name),
-            c = esc(&name.replace(' ', "-")),
-            ty = y + 17,
-            ry = y + 3,
-            nx = LABEL_W + width + 6,
-        );
+    html! {
+        figure {
+            svg id=(id) role="img" aria-labelledby={ (id) "-title" } width="440" height=(height)
+                viewBox={ "0 0 440 " (height) } {
+                title id={ (id) "-title" } { (title) }
+                @for (i, (name, count)) in bars.iter().enumerate() {
+                    @let (y, width) = (i * ROW, (count * BAR_W).div_ceil(max));
+                    g class="bar" data-label=(name) data-count=(count) {
+                        text x="0" y=(y + 17) { (name) }
+                        rect class={ (class) "-" (name.replace(' ', "-")) } x=(LABEL_W) y=(y + 3)
+                            width=(width) height="18" {}
+                        text x=(LABEL_W + width + 6) y=(y + 17) { (count) }
+                    }
+                }
+            }
+            figcaption { (title) }
+        }
     }
-    let _ = write!(s, "</svg><figcaption>{}</figcaption></figure>", esc(title));
 }
 
-fn charts(s: &mut String, r: &HtmlReport<'_>) {
+fn charts(r: &HtmlReport<'_>) -> Markup {
     let t = r.tally;
     let classes = ["1xx", "2xx", "3xx", "4xx", "5xx"]
         .into_iter()
@@ -222,16 +224,16 @@ fn charts(s: &mut String, r: &HtmlReport<'_>) {
             )
         })
         .collect();
-    s.push_str("<section id=\"charts\"><h2>Overview</h2><div class=\"charts\">");
-    bar_chart(s, "chart-status", "URLs by status class", "s", &status);
-    bar_chart(
-        s,
-        "chart-severity",
-        "URLs by highest finding severity",
-        "v",
-        &severity,
-    );
-    s.push_str("</div></section>\n");
+    html! {
+        section id="charts" {
+            h2 { "Overview" }
+            div class="charts" {
+                (bar_chart("chart-status", "URLs by status class", "s", &status))
+                (bar_chart("chart-severity", "URLs by highest finding severity", "v", &severity))
+            }
+        }
+        "\n"
+    }
 }
 
 /// The findings each row carries, in the order of the CSV.
@@ -239,54 +241,50 @@ fn row_findings(row: &AuditRow) -> impl Iterator<Item = Finding> + '_ {
     row.finding.split(';').filter_map(Finding::from_label)
 }
 
-fn status_cell(row: &AuditRow) -> String {
+fn status_cell(row: &AuditRow) -> Markup {
     let code = |c: Option<u16>| c.map_or("—".to_string(), |c| c.to_string());
-    let mut out = match (row.status, row.error, row.skip_reason) {
-        (None, Some(e), _) => esc(label(&e)),
-        (None, None, Some(why)) => format!("not requested ({})", esc(label(&why))),
-        (status, ..) => code(status),
+    let status = match (row.status, row.error, row.skip_reason) {
+        (None, Some(e), _) => html! { (label(&e)) },
+        (None, None, Some(why)) => html! { "not requested (" (label(&why)) ")" },
+        (status, ..) => html! { (code(status)) },
     };
-    if !row.final_url.is_empty() && row.final_url != row.url {
-        let _ = write!(
-            out,
-            " → {}<br><small class=\"url\">{}</small>",
-            code(row.final_status),
-            esc(&row.final_url)
-        );
+    html! {
+        (status)
+        @if !row.final_url.is_empty() && row.final_url != row.url {
+            " → " (code(row.final_status)) br; small class="url" { (Text(&row.final_url)) }
+        }
     }
-    out
 }
 
-fn where_found(row: &AuditRow) -> String {
-    let from = |prefix: &str| match row.referrer.is_empty() {
-        true => esc(prefix.trim_end_matches([' ', ';'])),
-        false => format!("{}{}", esc(prefix), link(&row.referrer)),
-    };
-    match row.discovered_via {
-        DiscoveredVia::Probe => from("probe; linked from "),
-        DiscoveredVia::Sitemap => from("sitemap "),
-        DiscoveredVia::Seed if row.referrer.is_empty() => "start URL".to_string(),
-        DiscoveredVia::Redirect => from("redirect from "),
-        _ if row.in_sitemap => from("sitemap; linked from "),
-        _ => from("linked from "),
+fn where_found(row: &AuditRow) -> Markup {
+    match crate::report::where_found(row) {
+        (phrase, Some(page)) => html! { (phrase) " " (link(page)) },
+        (phrase, None) => html! { (phrase) },
     }
 }
 
 /// URL (and page title), status → final status, where found, note.
-fn finding_cells(row: &AuditRow) -> [String; 4] {
-    let mut page = link(&row.url);
-    if !row.title.is_empty() {
-        let _ = write!(page, "<br><small>{}</small>", esc(&row.title));
-    }
+fn finding_cells(row: &AuditRow) -> [Markup; 4] {
+    let page = html! {
+        (link(&row.url))
+        @if !row.title.is_empty() {
+            br; small { (Text(&row.title)) }
+        }
+    };
     let note = match row.error {
         Some(e) if !row.note.is_empty() => format!("{}: {}", label(&e), row.note),
         Some(e) => label(&e).to_string(),
         None => row.note.clone(),
     };
-    [page, status_cell(row), where_found(row), esc(&note)]
+    [
+        page,
+        status_cell(row),
+        where_found(row),
+        html! { (Text(&note)) },
+    ]
 }
 
-fn findings(s: &mut String, r: &HtmlReport<'_>) {
+fn findings(r: &HtmlReport<'_>) -> Markup {
     let mut by_finding: BTreeMap<Finding, (Severity, Vec<&AuditRow>)> = BTreeMap::new();
     for row in r.rows {
         for f in row_findings(row) {
@@ -297,152 +295,177 @@ fn findings(s: &mut String, r: &HtmlReport<'_>) {
     }
     let mut order: Vec<_> = by_finding.into_iter().collect();
     order.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
-    s.push_str("<section id=\"findings\"><h2>Findings</h2>");
-    if order.is_empty() {
-        s.push_str("<p>No findings.</p>");
+    let columns = ["URL", "Status → final status", "Where found", "Note"];
+    html! {
+        section id="findings" {
+            h2 { "Findings" }
+            @if order.is_empty() {
+                p { "No findings." }
+            }
+            @for (finding, (severity, rows)) in &order {
+                @let (name, sev) = (label(finding), label(severity));
+                h3 id={ "h-" (name) } {
+                    (sev) " · " (name) " × " (rows.len()) ": " (finding.title())
+                }
+                p class="advice" { "Fix: " (finding.advice()) }
+                table id={ "findings-" (name) } class="findings" data-finding=(name)
+                    data-severity=(sev) {
+                    (table_parts(columns, rows.iter().take(ROW_CAP).map(|r| finding_cells(r))))
+                }
+                (capped_note(rows.len()))
+            }
+        }
+        "\n"
     }
-    for (finding, (severity, rows)) in order {
-        let (name, sev) = (esc(label(&finding)), esc(label(&severity)));
-        let _ = write!(
-            s,
-            "<h3 id=\"h-{name}\">{sev} · {name} × {}: {}</h3><p class=\"advice\">Fix: {}</p>",
-            rows.len(),
-            esc(finding.title()),
-            esc(finding.advice()),
-        );
-        let attrs = format!(
-            "id=\"findings-{name}\" class=\"findings\" data-finding=\"{name}\" \
-             data-severity=\"{sev}\""
-        );
-        let columns = ["URL", "Status → final status", "Where found", "Note"];
-        table(
-            s,
-            &attrs,
-            columns,
-            rows.iter().take(ROW_CAP).map(|r| finding_cells(r)),
-        );
-        capped_note(s, rows.len());
-    }
-    s.push_str("</section>\n");
 }
 
-/// A table with `<th scope="col">` headers; the cells are already HTML (escaped by their maker).
-fn table<const N: usize>(
-    s: &mut String,
-    attrs: &str,
+/// A table's `<thead>` (`<th scope="col">` headers) and `<tbody>`, for the caller's `<table>`.
+fn table_parts<const N: usize>(
     columns: [&str; N],
-    rows: impl IntoIterator<Item = [String; N]>,
-) {
-    let _ = write!(s, "<table {attrs}><thead><tr>");
-    for c in columns {
-        let _ = write!(s, "<th scope=\"col\">{}</th>", esc(c));
-    }
-    s.push_str("</tr></thead><tbody>");
-    for cells in rows {
-        s.push_str("<tr>");
-        cells
-            .iter()
-            .for_each(|c| s.push_str(&format!("<td>{c}</td>")));
-        s.push_str("</tr>");
-    }
-    s.push_str("</tbody></table>");
-}
-
-/// A bulleted list of items that are already HTML.
-fn list(s: &mut String, items: impl IntoIterator<Item = String>) {
-    s.push_str("<ul>");
-    items
-        .into_iter()
-        .for_each(|i| s.push_str(&format!("<li>{i}</li>")));
-    s.push_str("</ul>");
-}
-
-fn capped_note(s: &mut String, total: usize) {
-    if total > ROW_CAP {
-        let _ = write!(
-            s,
-            "<p class=\"capped\">Showing the first {ROW_CAP} of {total} rows; the CSV has all \
-             of them.</p>"
-        );
+    rows: impl IntoIterator<Item = [Markup; N]>,
+) -> Markup {
+    html! {
+        thead {
+            tr {
+                @for column in columns {
+                    th scope="col" { (column) }
+                }
+            }
+        }
+        tbody {
+            @for cells in rows {
+                tr {
+                    @for cell in cells {
+                        td { (cell) }
+                    }
+                }
+            }
+        }
     }
 }
 
-fn changes(s: &mut String, r: &HtmlReport<'_>) {
+/// A bulleted list.
+fn list(items: impl IntoIterator<Item = Markup>) -> Markup {
+    html! {
+        ul {
+            @for item in items {
+                li { (item) }
+            }
+        }
+    }
+}
+
+fn capped_note(total: usize) -> Markup {
+    html! {
+        @if total > ROW_CAP {
+            p class="capped" {
+                "Showing the first " (ROW_CAP) " of " (total) " rows; the CSV has all of them."
+            }
+        }
+    }
+}
+
+fn changes(r: &HtmlReport<'_>) -> Markup {
     if r.first_run {
-        s.push_str(
-            "<section id=\"changes\"><h2>Since last run</h2><p>First run: no baseline yet. \
-             The next run compares against this one.</p></section>\n",
-        );
-        return;
+        return html! {
+            section id="changes" {
+                h2 { "Since last run" }
+                p { "First run: no baseline yet. The next run compares against this one." }
+            }
+            "\n"
+        };
     }
-    let Some(lines) = r.changes else { return };
-    s.push_str("<section id=\"changes\"><h2>Since last run</h2>");
-    if lines.is_empty() {
-        s.push_str("<p>Nothing changed since the last run.</p></section>\n");
-        return;
-    }
+    let Some(lines) = r.changes else {
+        return html! {};
+    };
     let cells = lines.iter().map(|c| {
-        let change = format!("<strong>{}</strong>", esc(&c.change));
-        [change, esc(&c.finding), link(&c.url), esc(&c.detail)]
+        [
+            html! { strong { (Text(&c.change)) } },
+            html! { (Text(&c.finding)) },
+            link(&c.url),
+            html! { (Text(&c.detail)) },
+        ]
     });
-    table(
-        s,
-        "id=\"changes-table\"",
-        ["Change", "Finding", "URL", "Detail"],
-        cells,
-    );
-    s.push_str("</section>\n");
+    html! {
+        section id="changes" {
+            h2 { "Since last run" }
+            @if lines.is_empty() {
+                p { "Nothing changed since the last run." }
+            } @else {
+                table id="changes-table" {
+                    (table_parts(["Change", "Finding", "URL", "Detail"], cells))
+                }
+            }
+        }
+        "\n"
+    }
 }
 
-fn not_checked(s: &mut String, r: &HtmlReport<'_>) {
+fn not_checked(r: &HtmlReport<'_>) -> Markup {
     let probes = &r.tally.probes_blocked_by_robots;
     if probes.is_empty() {
-        return;
+        return html! {};
     }
-    s.push_str(
-        "<section id=\"not-checked\"><h2>Private paths not checked</h2><p>robots.txt keeps \
-         authwall out of these conventional private paths, so it cannot tell whether they leak. \
-         On a site you own, re-run with <code>--ignore-robots</code> to check them.</p>",
-    );
-    list(s, probes.iter().map(|url| link(url)));
-    s.push_str("</section>\n");
+    html! {
+        section id="not-checked" {
+            h2 { "Private paths not checked" }
+            p {
+                "robots.txt keeps authwall out of these conventional private paths, so it cannot \
+                 tell whether they leak. On a site you own, re-run with "
+                code { "--ignore-robots" }
+                " to check them."
+            }
+            (list(probes.iter().map(|url| link(url))))
+        }
+        "\n"
+    }
 }
 
-fn settings(s: &mut String, r: &HtmlReport<'_>) {
-    s.push_str("<section id=\"settings-section\"><h2>Audit settings</h2>");
-    let cells = r
-        .settings
-        .iter()
-        .map(|(name, value)| [esc(name), esc(value)]);
-    table(s, "id=\"settings\"", ["Setting", "Value"], cells);
-    s.push_str("</section>\n");
+fn settings(r: &HtmlReport<'_>) -> Markup {
+    let cells =
+        (r.settings.iter()).map(|(name, value)| [html! { (Text(name)) }, html! { (Text(value)) }]);
+    html! {
+        section id="settings-section" {
+            h2 { "Audit settings" }
+            table id="settings" {
+                (table_parts(["Setting", "Value"], cells))
+            }
+        }
+        "\n"
+    }
 }
 
-fn all_rows(s: &mut String, r: &HtmlReport<'_>) {
+fn all_rows(r: &HtmlReport<'_>) -> Markup {
     let rows: Vec<(&AuditRow, Verdict)> = r
         .rows
         .iter()
         .filter_map(|row| row.verdict.filter(|v| *v != Verdict::Ok).map(|v| (row, v)))
         .collect();
-    let _ = write!(
-        s,
-        "<details id=\"all-rows\"><summary>All {} rows with a verdict other than ok</summary>\
-",
-        rows.len()
-    );
     let cells = rows.iter().take(ROW_CAP);
-    let cells = cells.map(|(row, v)| [link(&row.url), status_cell(row), esc(label(v))]);
-    table(s, "id=\"rows\"", ["URL", "Status", "Verdict"], cells);
-    capped_note(s, rows.len());
-    s.push_str("</details>\n");
+    let cells = cells.map(|(row, v)| [link(&row.url), status_cell(row), html! { (label(v)) }]);
+    html! {
+        details id="all-rows" {
+            summary { "All " (rows.len()) " rows with a verdict other than ok" }
+            table id="rows" {
+                (table_parts(["URL", "Status", "Verdict"], cells))
+            }
+            (capped_note(rows.len()))
+        }
+        "\n"
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::SkipReason;
+    use crate::model::{DiscoveredVia, SkipReason};
 
     const SITE: &str = "https://site.test/";
+
+    /// [`super::link`] as the HTML it renders to (it returns maud `Markup` now).
+    fn link(text: &str) -> String {
+        super::link(text).into_string()
+    }
 
     /// A row for `https://site.test/{path}` carrying `finding` (`;`-separated, may be empty).
     fn row(path: &str, status: u16, finding: &str) -> AuditRow {
