@@ -208,24 +208,24 @@ fn a_later_schema_is_read_as_far_as_known_and_an_earlier_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("old.csv");
     let header = authwall::report::row::header();
-    let ours = header.split(',').count();
     let row = |schema: u32, verdict: &str| {
+        let schema = schema.to_string();
         let cells: Vec<&str> = header
             .split(',')
-            .take(ours - 1)
             .map(|column| match column {
                 "url" => "https://a/",
                 "verdict" => verdict,
                 "depth" | "inlinks" | "retries" => "0",
                 "in_sitemap" => "false",
+                "schema" => schema.as_str(),
                 _ => "",
             })
             .collect();
-        format!("{},{schema}", cells.join(","))
+        cells.join(",")
     };
     // A later version: a column added at the end, a value this version does not know.
     let later = format!(
-        "{header},rendered_title\n{},Hello\n{},\n",
+        "{header},future_column\n{},Hello\n{},\n",
         row(9, "ok"),
         row(9, "a_verdict_of_schema_9")
     );

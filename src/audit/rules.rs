@@ -24,7 +24,9 @@ use url::Url;
 use super::signals::is_noindex;
 use super::signals::{is_app_shell, is_login_page_url, is_login_url};
 use super::values::{Finding, Severity, Verdict, Visibility};
-use crate::model::{CatchAll, Context, DiscoveredVia, ErrorKind, Kind, Record, SkipReason};
+use crate::model::{
+    CatchAll, Context, DiscoveredVia, ErrorKind, Kind, Record, Rendered, SkipReason,
+};
 
 /// What the rules concluded about one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +63,7 @@ pub fn classify(r: &Record) -> Classification {
     // is neither ours to protect nor ours to expose.
     let visibility = if !in_scope {
         Visibility::Unknown
-    } else if f.private {
+    } else if f.private || f.private_api {
         Visibility::Private
     } else if f.exposed {
         Visibility::Public
@@ -217,6 +219,7 @@ const NOTE_PRIVATE_SHELL: &str = "an app shell: its scripts draw the page, the H
                                   private data; --render shows what an anonymous visitor gets";
 const NOTE_PUBLIC_SHELL: &str = "an app shell: its scripts draw the page; --render shows what \
                                  visitors and search engines get";
+const NOTE_RENDERED_LEAK: &str = "rendered: its scripts show the content to an anonymous visitor";
 const NOTE_UNCALIBRATED: &str =
     "not judged: the catch-all check did not finish before the run stopped";
 
@@ -259,6 +262,10 @@ fn judge(r: &Record, visibility: Visibility, in_scope: bool) -> Out {
     match r.kind {
         Kind::RobotsTxt | Kind::Sitemap => return document(r, &a),
         Kind::Page => {}
+    }
+    if f.private_api && !a.redirects && a.end_success() {
+        // Whatever its path: a private page's data, served to anyone.
+        return Out::new(Verdict::Leak).with(&[Finding::PrivateApiLeak]);
     }
     let mut out = match visibility {
         Visibility::Private => private(r, &a),
@@ -360,6 +367,21 @@ fn private_content(r: &Record, a: &Answer<'_>) -> Out {
     if f.final_login_form || f.final_is_login_target || a.is_login_entry() {
         return Out::new(Verdict::PrivateLoginPage);
     }
+    if let Some(view) = &r.rendered {
+        match seen(r, view) {
+            Seen::SignIn(why) => {
+                return Out::new(Verdict::Protected).note(format!("rendered: {why}"));
+            }
+            Seen::Content => {
+                let mut out = Out::new(Verdict::Leak).with(&[Finding::PrivateLeak]);
+                if !f.noindex && !f.index_disallowed {
+                    out.findings.push(Finding::PrivateIndexable);
+                }
+                return out.note(NOTE_RENDERED_LEAK);
+            }
+            Seen::Nothing => {}
+        }
+    }
     // The page holds no private data itself: what its scripts show is for `--render` to say.
     if shell(r) {
         return Out::new(Verdict::AppShell)
@@ -439,12 +461,76 @@ fn open(r: &Record, a: &Answer<'_>, public: bool) -> Out {
         if f.final_login_form || f.final_is_login_target {
             return Out::new(Verdict::LoginPage);
         }
-        if shell(r) {
+        if let Some(view) = &r.rendered
+            && let Seen::SignIn(why) = seen(r, view)
+        {
+            if !public {
+                return Out::new(Verdict::Protected).note(format!("rendered: {why}"));
+            }
+            return Out::new(Verdict::Walled)
+                .with(&[Finding::PublicScriptWall])
+                .note(format!("rendered: {why}"));
+        }
+        if shell(r) && r.rendered.is_none() {
             return Out::new(Verdict::AppShell).note(NOTE_PUBLIC_SHELL);
         }
         return Out::new(Verdict::Ok);
     }
     Out::new(Verdict::Error)
+}
+
+/// What a browser showed an anonymous visitor.
+enum Seen {
+    /// A sign-in, in these words.
+    SignIn(String),
+    /// The page's content.
+    Content,
+    /// Nothing to judge by (a blank page, a render that failed).
+    Nothing,
+}
+
+/// Characters of visible text below which a page with a sign-in link or button is a sign-in
+/// prompt (a navigation bar with "Log in" on a page of content is not).
+const PROMPT_MAX_TEXT: u32 = 500;
+/// Characters of visible text from which a rendered page shows content of its own.
+const CONTENT_MIN_TEXT: u32 = 200;
+
+fn seen(r: &Record, view: &Rendered) -> Seen {
+    let api = |statuses: &[u16]| {
+        view.api
+            .iter()
+            .filter(|call| call.status.is_some_and(|s| statuses.contains(&s)))
+            .map(|call| call.url.path().to_string())
+            .collect::<Vec<_>>()
+    };
+    let walled = api(&[401, 403]);
+    if view.password_input {
+        return Seen::SignIn("the page shows a password form".to_string());
+    }
+    if let Some(to) = &view.final_url
+        && Some(to) != r.url.url()
+        && is_login_url(to)
+    {
+        return Seen::SignIn(format!("the page's script sends the visitor to {to}"));
+    }
+    if view.sign_in && view.text_chars < PROMPT_MAX_TEXT {
+        return Seen::SignIn("the page shows a sign-in prompt instead of its content".to_string());
+    }
+    if !walled.is_empty() {
+        return Seen::SignIn(format!(
+            "the API it depends on answers 401/403 ({})",
+            walled.join(", ")
+        ));
+    }
+    let data = view
+        .api
+        .iter()
+        .any(|c| c.json && c.status.is_some_and(|s| (200..300).contains(&s)));
+    if view.text_chars >= CONTENT_MIN_TEXT || data {
+        Seen::Content
+    } else {
+        Seen::Nothing
+    }
 }
 
 /// The URL's own HTML is an app shell.

@@ -182,6 +182,16 @@ closed_list! {
         #[serde(rename = "app_shell")]
         #[strum(serialize = "app_shell")]
         AppShell,
+        /// A public page whose scripts, once run, show a sign-in instead of its content or send
+        /// the visitor to a login page (`--render`): search engines run scripts too.
+        #[serde(rename = "public_script_wall")]
+        #[strum(serialize = "public_script_wall")]
+        PublicScriptWall,
+        /// A URL a private page's scripts asked answers anyone with 2xx JSON, while the page
+        /// showed no sign-in (`--render`): the private data itself.
+        #[serde(rename = "private_api_leak")]
+        #[strum(serialize = "private_api_leak")]
+        PrivateApiLeak,
     }
 }
 
@@ -212,7 +222,9 @@ impl Finding {
     /// that the site itself submits for indexing (a sitemap entry) is the worst case.
     pub fn severity(self, in_sitemap: bool) -> Severity {
         match self {
-            Finding::Public401 if in_sitemap => Severity::Critical,
+            Finding::Public401 | Finding::PublicScriptWall if in_sitemap => Severity::Critical,
+            Finding::PublicScriptWall => Severity::High,
+            Finding::PrivateApiLeak => Severity::Critical,
             Finding::Public401 | Finding::Public403 | Finding::PublicLoginRedirect => {
                 Severity::High
             }
@@ -248,6 +260,8 @@ impl Finding {
             Finding::BasicAuthOverHttp => "Basic auth challenge over plain HTTP",
             Finding::HttpsDowngrade => "HTTPS page downgrades to HTTP",
             Finding::AppShell => "Private path serves an app shell",
+            Finding::PublicScriptWall => "Public page hidden by a script",
+            Finding::PrivateApiLeak => "Private API answers anyone",
         }
     }
 
@@ -321,6 +335,15 @@ impl Finding {
                 "the page holds no private data itself, its scripts draw it; re-run with \
                  `--render` to see what they show an anonymous visitor, and make sure the API \
                  behind it answers 401 or 403 without a session"
+            }
+            Finding::PublicScriptWall => {
+                "search engines run the page's scripts and see a sign-in instead of the content, \
+                 as they would for a 401; serve the content to anonymous visitors (a preview is \
+                 fine), or take the URL out of the sitemap and links"
+            }
+            Finding::PrivateApiLeak => {
+                "the data behind a private page is served to anyone who asks its API; make the \
+                 API answer 401 or 403 without a session, whatever the page shows"
             }
         }
     }
@@ -404,7 +427,8 @@ mod tests {
             "public_401,public_403,public_login_redirect,public_login_page,\
              missing_www_authenticate,private_leak,private_indexable,private_linked_publicly,\
              sitemap_non_200,sitemap_redirect,sitemap_private,sitemap_disallowed,\
-             login_over_http,basic_auth_over_http,https_downgrade,app_shell"
+             login_over_http,basic_auth_over_http,https_downgrade,app_shell,\
+             public_script_wall,private_api_leak"
         );
     }
 
@@ -443,14 +467,17 @@ mod tests {
     }
 
     #[test]
-    fn only_public_401_depends_on_the_sitemap() {
+    fn only_the_public_walls_depend_on_the_sitemap() {
+        let walls = [Finding::Public401, Finding::PublicScriptWall];
         for &f in Finding::VARIANTS {
-            if f != Finding::Public401 {
+            if !walls.contains(&f) {
                 assert_eq!(f.severity(true), f.severity(false), "{f}");
             }
         }
-        assert_eq!(Finding::Public401.severity(false), Severity::High);
-        assert_eq!(Finding::Public401.severity(true), Severity::Critical);
+        for wall in walls {
+            assert_eq!(wall.severity(false), Severity::High);
+            assert_eq!(wall.severity(true), Severity::Critical);
+        }
     }
 
     #[test]

@@ -217,6 +217,7 @@ impl<'a> Evidence<'a> {
             login_form: flags.login_form,
             form_posts_http: flags.form_posts_http,
             links_http_login: flags.links_http_login,
+            private_api: flags.private_api,
         }
     }
 }

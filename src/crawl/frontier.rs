@@ -79,6 +79,8 @@ pub struct Flags {
     pub challenge: bool,
     /// Answered during a refusal storm: the answer says nothing about the page.
     pub refused: bool,
+    /// A private page's scripts got 2xx JSON from it while the page showed no sign-in.
+    pub private_api: bool,
 }
 
 /// The lanes, in dispatch order: redirect targets first (a row waits on them), then pages.

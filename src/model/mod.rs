@@ -79,6 +79,8 @@ closed_list! {
         Redirect,
         /// Requested because it is a conventional private path (audit rules).
         Probe,
+        /// Requested by a page's scripts while it was rendered (`--render`).
+        Render,
     }
 }
 
@@ -220,7 +222,7 @@ pub(crate) mod tests {
         assert_eq!(pinned(Kind::VARIANTS), "page,robots_txt,sitemap");
         assert_eq!(
             pinned(DiscoveredVia::VARIANTS),
-            "seed,sitemap,link,redirect,probe"
+            "seed,sitemap,link,redirect,probe,render"
         );
         assert_eq!(pinned(RobotsVerdict::VARIANTS), "allowed,disallowed");
         assert_eq!(label(&None::<Kind>), "");

@@ -24,6 +24,8 @@ pub struct Record {
     /// same URL through other eyes (rendered by a browser, asked as a member) is an
     /// observation of its own, next to this one.
     pub fetched: Option<Fetched>,
+    /// The page as a browser showed it to an anonymous visitor, scripts run (`--render`).
+    pub rendered: Option<Rendered>,
     /// The redirect hops from this URL on (HTTP 3xx and meta refresh), in order; empty when
     /// it answered itself.
     pub hops: Vec<Hop>,
@@ -49,6 +51,7 @@ impl Record {
             robots: None,
             skip: None,
             fetched: None,
+            rendered: None,
             hops: Vec::new(),
             final_status: None,
             error: None,
@@ -172,6 +175,35 @@ impl ShellSignals {
     pub const WORDS_COUNTED: u32 = 20;
 }
 
+/// What a page looked like to an anonymous visitor once its scripts ran.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rendered {
+    /// Where the page ended, after client-side navigation.
+    pub final_url: Option<Url>,
+    pub title: String,
+    /// Characters of visible text.
+    pub text_chars: u32,
+    /// A visible password input.
+    pub password_input: bool,
+    /// A visible link or button that asks to sign in (a login or identity-provider URL, a
+    /// "Sign in" button).
+    pub sign_in: bool,
+    /// Same-origin requests its scripts made (fetch, XHR), with what they got.
+    pub api: Vec<ApiCall>,
+    /// Why the render did not finish (timeout, too many navigations, the browser crashed).
+    pub error: Option<String>,
+}
+
+/// One request a page's scripts made while it was rendered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiCall {
+    pub url: Url,
+    /// `None`: refused (another origin, robots.txt, not a GET).
+    pub status: Option<u16>,
+    /// It answered JSON.
+    pub json: bool,
+}
+
 /// One redirect hop: the status that sent us on (`None` for a meta refresh) and where to.
 /// Written `301 https://…` (`meta https://…`), as in the CSV's `redirect_chain`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,6 +313,9 @@ pub struct Context {
     pub form_posts_http: bool,
     /// The page (served over https) links a login page over `http://`.
     pub links_http_login: bool,
+    /// A private page's scripts asked this URL and got 2xx JSON while the page showed no
+    /// sign-in: the data behind the page, served to anyone.
+    pub private_api: bool,
 }
 
 #[cfg(test)]

@@ -7,6 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{Classification, Severity, Verdict, Visibility};
+use url::Url;
+
+use crate::model::Rendered;
 use crate::model::{DiscoveredVia, ErrorKind, Kind, Record, RobotsVerdict, SkipReason, chain_text};
 
 /// Bumped whenever a column is added, removed or changes meaning.
@@ -76,13 +79,29 @@ pub struct AuditRow {
     /// The schema version of this file ([`SCHEMA_VERSION`]), on every row so that a file of
     /// another version is recognised whatever tool produced or cut it.
     pub schema: u32,
+    /// With `--render`: where the page ended once its scripts ran (client-side navigation).
+    pub rendered_url: String,
+    /// With `--render`: the title the page showed.
+    pub rendered_title: String,
+    /// With `--render`: characters of visible text the page showed.
+    pub rendered_text: Option<u32>,
+    /// With `--render`: the page showed a sign-in (a password form, a sign-in prompt, a
+    /// redirect to a login page by script).
+    pub rendered_sign_in: Option<bool>,
+    /// With `--render`: what the page's scripts asked of the site and got, `;`-separated
+    /// (`401 /api/me;200 /api/users`); `refused` for requests authwall did not send.
+    pub api_calls: String,
 }
+
+/// API calls listed in a row; the rest are counted.
+const API_CALLS_LISTED: usize = 10;
 
 impl AuditRow {
     /// The row of a record and what the rules concluded about it: the only way from the
     /// crawl's typed record to the CSV's text.
     pub fn new(record: &Record, verdict: &Classification) -> Self {
         let fetched = record.fetched.as_ref();
+        let rendered = record.rendered.as_ref();
         let page = fetched.and_then(|f| f.page.as_ref());
         let text = |value: Option<&String>| value.cloned().unwrap_or_default();
         let mut note = record.note.clone();
@@ -132,12 +151,22 @@ impl AuditRow {
             severity: verdict.severity,
             change: String::new(),
             schema: SCHEMA_VERSION,
+            rendered_url: text(
+                rendered
+                    .and_then(|v| v.final_url.as_ref())
+                    .map(Url::to_string)
+                    .as_ref(),
+            ),
+            rendered_title: text(rendered.map(|v| &v.title)),
+            rendered_text: rendered.map(|v| v.text_chars),
+            rendered_sign_in: rendered.map(|v| v.password_input || v.sign_in),
+            api_calls: rendered.map(api_calls).unwrap_or_default(),
         }
     }
 
     /// The cells whose text can come from the audited site (spreadsheets must not take them
     /// for formulas).
-    pub fn site_text_mut(&mut self) -> [&mut String; 11] {
+    pub fn site_text_mut(&mut self) -> [&mut String; 14] {
         [
             &mut self.url,
             &mut self.final_url,
@@ -150,8 +179,35 @@ impl AuditRow {
             &mut self.referrer,
             &mut self.title,
             &mut self.note,
+            &mut self.rendered_url,
+            &mut self.rendered_title,
+            &mut self.api_calls,
         ]
     }
+}
+
+/// The `api_calls` cell: what each call got, and its path (the URL when on another origin).
+fn api_calls(view: &Rendered) -> String {
+    let origin = view.final_url.as_ref().map(Url::origin);
+    let mut cells: Vec<String> = view
+        .api
+        .iter()
+        .take(API_CALLS_LISTED)
+        .map(|call| {
+            let got = call.status.map_or("refused".to_string(), |s| s.to_string());
+            let on_site = origin.as_ref() == Some(&call.url.origin());
+            let url = if on_site {
+                &call.url[url::Position::BeforePath..]
+            } else {
+                call.url.as_str()
+            };
+            format!("{got} {url}")
+        })
+        .collect();
+    if view.api.len() > API_CALLS_LISTED {
+        cells.push(format!("… {} more", view.api.len() - API_CALLS_LISTED));
+    }
+    cells.join(";")
 }
 
 /// A member of a closed list; `None` when the cell is empty or holds a value this version
@@ -202,7 +258,8 @@ mod tests {
             "url,status,final_url,final_status,redirect_chain,content_type,www_authenticate,\
              x_robots_tag,meta_robots,canonical,depth,discovered_via,in_sitemap,referrer,inlinks,\
              robots,skip_reason,error,response_ms,bytes,title,retries,kind,note,visibility,verdict,\
-             finding,severity,change,schema"
+             finding,severity,change,schema,rendered_url,rendered_title,rendered_text,\
+             rendered_sign_in,api_calls"
         );
     }
 }

@@ -4,6 +4,7 @@
 mod documents;
 mod invariants;
 mod private;
+mod rendered;
 
 use super::*;
 use crate::model::{Address, Discovery, Fetched, Hop, PageFacts};

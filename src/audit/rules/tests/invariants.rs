@@ -115,7 +115,17 @@ fn invariants_hold_on_odd_and_ordinary_inputs() {
             login_form: next(2) == 1,
             form_posts_http: next(4) == 0,
             links_http_login: next(4) == 0,
+            private_api: next(8) == 0,
         };
+        if next(3) == 0 {
+            r.rendered = Some(crate::model::Rendered {
+                final_url: Url::parse(urls[next(urls.len())]).ok(),
+                text_chars: [0, 100, 5000][next(3)],
+                password_input: next(4) == 0,
+                sign_in: next(3) == 0,
+                ..crate::model::Rendered::default()
+            });
+        }
         let f = r;
         assert_invariants(&f, &classify(&f));
     }
@@ -164,6 +174,11 @@ fn assert_invariants(f: &Record, c: &Classification) {
                 assert_eq!(c.verdict, Verdict::AppShell, "{}", ctx());
                 assert_eq!(c.visibility, Visibility::Private, "{}", ctx());
             }
+            PublicScriptWall => {
+                assert_eq!(c.visibility, Visibility::Public, "{}", ctx());
+                assert_eq!(c.verdict, Verdict::Walled, "{}", ctx());
+            }
+            PrivateApiLeak => assert_eq!(c.verdict, Verdict::Leak, "{}", ctx()),
         }
     }
     if c.verdict == Verdict::Leak {
