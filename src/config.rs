@@ -76,6 +76,34 @@ pub struct CrawlConfig {
     pub resolve: Vec<(String, std::net::IpAddr)>,
     pub max_body: u64,
     pub traps: TrapLimits,
+    /// `--render`: pages shown in a headless browser too.
+    pub render: Option<RenderConfig>,
+}
+
+/// `--render` and the browser's bounds.
+#[derive(Debug, Clone, Serialize)]
+pub struct RenderConfig {
+    pub which: RenderScope,
+    /// `--browser`: the Chromium binary; `None`: `chromium` on PATH.
+    pub browser: Option<PathBuf>,
+    /// `--browser-no-sandbox`: Chromium without its sandbox (as root).
+    pub no_sandbox: bool,
+    pub timeout: Duration,
+    /// Pages rendered at once, one tab each.
+    pub tabs: u32,
+}
+
+/// Which pages `--render` shows in the browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, EnumString, VariantNames)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum RenderScope {
+    /// Private pages that answered 2xx without a password form, and app shells: the pages
+    /// whose verdict depends on what their scripts show.
+    Needed,
+    /// Every HTML page, as a search engine renders them; links that only appear once the
+    /// scripts ran are followed too.
+    All,
 }
 
 /// What the outputs and the exit code need.
@@ -194,6 +222,7 @@ struct Settings<'a> {
     quiet: bool,
     max_body: u64,
     traps: TrapLimits,
+    render: Option<&'a RenderConfig>,
 }
 
 impl Serialize for Config {
@@ -241,6 +270,7 @@ impl Serialize for Config {
             quiet: r.quiet,
             max_body: c.max_body,
             traps: c.traps,
+            render: c.render.as_ref(),
         }
         .serialize(s)
     }

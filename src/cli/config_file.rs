@@ -27,6 +27,7 @@ pub const BOOL_KEYS: &[(&str, bool)] = &[
     ("quiet", false),
     ("insecure", false),
     ("fail-on-new", false),
+    ("browser-sandbox", true),
 ];
 
 /// Options that make no sense in the file (they choose the file).

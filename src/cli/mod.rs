@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{RowFormat, SummaryFormat};
+use crate::config::{RenderScope, RowFormat, SummaryFormat};
 
 pub mod config_file;
 mod validate;
@@ -266,6 +266,43 @@ pub struct AuditArgs {
     /// Crawler-trap guard: consecutive repeats of a run of path segments (`/a/b/a/b/a/b` is 3).
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub max_segment_repeats: u32,
+
+    /// Also show pages in a headless Chromium (Debian's `chromium`), to see what their scripts
+    /// show an anonymous visitor: `needed` (the default) renders private pages that answered 2xx
+    /// without a password form and app shells; `all` renders every HTML page, as a search
+    /// engine does, and follows the links that only appear then.
+    #[arg(
+        long,
+        value_name = "WHICH",
+        num_args = 0..=1,
+        default_missing_value = "needed",
+        value_parser = one_of::<RenderScope>()
+    )]
+    pub render: Option<RenderScope>,
+
+    /// The Chromium binary for --render (default: `chromium` on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub browser: Option<std::path::PathBuf>,
+
+    /// Run Chromium without its sandbox, which running as root needs (containers, CI).
+    #[arg(
+        long = "no-browser-sandbox",
+        visible_alias = "browser-no-sandbox",
+        overrides_with = "browser_sandbox"
+    )]
+    pub no_browser_sandbox: bool,
+
+    /// Run Chromium in its sandbox, the default (undoes `--browser-no-sandbox`).
+    #[arg(long, overrides_with = "no_browser_sandbox")]
+    pub browser_sandbox: bool,
+
+    /// Longest one page may take to render.
+    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = parse_duration)]
+    pub render_timeout: Duration,
+
+    /// Pages rendered at once, one browser tab each.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=16))]
+    pub render_tabs: u32,
 
     /// Crawler-trap guard: characters in a URL.
     #[arg(long, value_name = "N", default_value_t = 2000)]

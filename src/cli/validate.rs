@@ -10,7 +10,9 @@ use url::Url;
 
 use super::AuditArgs;
 use crate::audit::PrivateMatcher;
-use crate::config::{Config, CrawlConfig, Output, ReportConfig, RowFormat, TrapLimits};
+use crate::config::{
+    Config, CrawlConfig, Output, RenderConfig, ReportConfig, RowFormat, TrapLimits,
+};
 use crate::crawl::urlnorm;
 
 impl Config {
@@ -95,6 +97,13 @@ impl Config {
                 .map(|r| parse_resolve(r))
                 .collect::<Result<_>>()?,
             max_body: args.max_body,
+            render: args.render.map(|which| RenderConfig {
+                which,
+                browser: args.browser.clone(),
+                no_sandbox: args.no_browser_sandbox,
+                timeout: args.render_timeout,
+                tabs: args.render_tabs,
+            }),
             traps: TrapLimits {
                 max_query_variants: args.max_query_variants,
                 max_path_segments: args.max_path_segments,
