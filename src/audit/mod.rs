@@ -23,9 +23,9 @@ mod values;
 
 pub use fingerprint::{Fingerprint, MAX_TEXT as FINGERPRINT_BYTES, fingerprint, similar};
 pub use private::{DEFAULT_PRIVATE, PrivateMatcher};
-pub use rules::{Classification, classify};
+pub use rules::{Classification, classify, sign_in_shown};
 pub use signals::{
     SHELL_MAX_INLINE_DATA, SHELL_MAX_WORDS, is_app_shell, is_challenge, is_login_page_url,
-    is_login_url, is_noindex, is_noindex_for,
+    is_login_url, is_noindex, is_noindex_for, is_sign_in_prompt,
 };
 pub use values::{Finding, Severity, UnknownSeverity, Verdict, Visibility};

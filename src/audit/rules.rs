@@ -496,31 +496,8 @@ const PROMPT_MAX_TEXT: u32 = 500;
 const CONTENT_MIN_TEXT: u32 = 200;
 
 fn seen(r: &Record, view: &Rendered) -> Seen {
-    let api = |statuses: &[u16]| {
-        view.api
-            .iter()
-            .filter(|call| call.status.is_some_and(|s| statuses.contains(&s)))
-            .map(|call| call.url.path().to_string())
-            .collect::<Vec<_>>()
-    };
-    let walled = api(&[401, 403]);
-    if view.password_input {
-        return Seen::SignIn("the page shows a password form".to_string());
-    }
-    if let Some(to) = &view.final_url
-        && Some(to) != r.url.url()
-        && is_login_url(to)
-    {
-        return Seen::SignIn(format!("the page's script sends the visitor to {to}"));
-    }
-    if view.sign_in && view.text_chars < PROMPT_MAX_TEXT {
-        return Seen::SignIn("the page shows a sign-in prompt instead of its content".to_string());
-    }
-    if !walled.is_empty() {
-        return Seen::SignIn(format!(
-            "the API it depends on answers 401/403 ({})",
-            walled.join(", ")
-        ));
+    if let Some(why) = sign_in_shown(r.url.url(), view) {
+        return Seen::SignIn(why);
     }
     let data = view
         .api
@@ -531,6 +508,37 @@ fn seen(r: &Record, view: &Rendered) -> Seen {
     } else {
         Seen::Nothing
     }
+}
+
+/// Whether a browser's view of the page at `url` asks the visitor to sign in, and how (for a
+/// note): a password form, a script that sends it to a login page, a sign-in prompt on a page
+/// with little else, or an API it depends on that answers 401/403.
+pub fn sign_in_shown(url: Option<&Url>, view: &Rendered) -> Option<String> {
+    if view.password_input {
+        return Some("the page shows a password form".to_string());
+    }
+    if let Some(to) = &view.final_url
+        && Some(to) != url
+        && is_login_url(to)
+    {
+        return Some(format!("the page's script sends the visitor to {to}"));
+    }
+    if view.sign_in && view.text_chars < PROMPT_MAX_TEXT {
+        return Some("the page shows a sign-in prompt instead of its content".to_string());
+    }
+    let walled: Vec<&str> = view
+        .api
+        .iter()
+        .filter(|call| call.status.is_some_and(|s| s == 401 || s == 403))
+        .map(|call| call.url.path())
+        .collect();
+    if !walled.is_empty() {
+        return Some(format!(
+            "the API it depends on answers 401/403 ({})",
+            walled.join(", ")
+        ));
+    }
+    None
 }
 
 /// The URL's own HTML is an app shell.

@@ -242,6 +242,24 @@ pub(crate) fn prefix(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// The words of a button or short link that ask the visitor to sign in ("Sign in", "Log in",
+/// "Login with Netlify Identity", "Continue with GitHub"); "Log out" is not.
+pub fn is_sign_in_prompt(text: &str) -> bool {
+    let text = text.to_lowercase();
+    const ASKS: [&str; 9] = [
+        "sign in",
+        "sign-in",
+        "signin",
+        "log in",
+        "log-in",
+        "login",
+        "sign on",
+        "continue with",
+        "authenticate",
+    ];
+    ASKS.iter().any(|ask| text.contains(ask))
+}
+
 /// Visible words an app shell has at most. Every real shell measured (Vite, Angular, Decap,
 /// Ghost, Strapi, Directus: `tests/data/shells`) has none; the smallest content page that loads
 /// scripts has 68.
@@ -436,5 +454,21 @@ mod tests {
         assert_eq!(prefix("héllo", 2), "h");
         assert_eq!(prefix("abc", 10), "abc");
         assert_eq!(prefix("", 3), "");
+    }
+
+    #[test]
+    fn sign_in_prompts_are_told_from_sign_outs_and_content() {
+        for ask in [
+            "Sign in",
+            "Log in to continue",
+            "Login with Netlify Identity",
+            "Continue with GitHub",
+            "SIGN-IN",
+        ] {
+            assert!(is_sign_in_prompt(ask), "{ask}");
+        }
+        for other in ["Log out", "Sign up", "Read more", "Pricing", "Blog"] {
+            assert!(!is_sign_in_prompt(other), "{other}");
+        }
     }
 }
