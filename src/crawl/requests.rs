@@ -5,12 +5,12 @@
 //! resumed run writes what an uninterrupted one would have. Live answers are journaled as
 //! they arrive.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Result;
 use bytes::BytesMut;
-use foldhash::{HashMap, HashMapExt};
+use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -134,7 +134,8 @@ const CHALLENGE_HEAD_BYTES: usize = 4096;
 /// The requests in flight, the pacer of each origin, and the journal.
 pub struct Requests {
     fetcher: Fetcher,
-    pacers: HashMap<String, Arc<Pacer>>,
+    /// The pacer of each origin; shared with the browser's requests (`--render`).
+    pacers: Arc<Mutex<HashMap<String, Arc<Pacer>>>>,
     tasks: JoinSet<Result<Arrival>>,
     journal: Journal,
     delay: Duration,
@@ -148,7 +149,7 @@ impl Requests {
     pub fn new(config: &CrawlConfig, journal: Journal) -> Result<Self> {
         Ok(Self {
             fetcher: Fetcher::new(config)?,
-            pacers: HashMap::new(),
+            pacers: Arc::default(),
             tasks: JoinSet::new(),
             journal,
             delay: config.delay,
@@ -174,7 +175,7 @@ impl Requests {
 
     /// Origins with a pacer: `--concurrency` holds for each.
     pub fn origins(&self) -> usize {
-        self.pacers.len()
+        self.lock_pacers().len()
     }
 
     /// The next answer, in the order they arrive; `None` when nothing is in flight.
@@ -225,13 +226,24 @@ impl Requests {
         });
     }
 
+    fn lock_pacers(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Pacer>>> {
+        // Never held across an await: a poisoned lock still holds good pacers.
+        self.pacers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The pacers, for the browser's requests to share.
+    pub fn pacers(&self) -> Arc<Mutex<HashMap<String, Arc<Pacer>>>> {
+        self.pacers.clone()
+    }
+
     fn pacer(&mut self, origin: &str) -> Arc<Pacer> {
+        let (delay, concurrency) = (self.delay, self.concurrency);
+        let mut pacers = self.lock_pacers();
         // Every request asks: the key is copied only the first time.
-        if let Some(pacer) = self.pacers.get(origin) {
+        if let Some(pacer) = pacers.get(origin) {
             return pacer.clone();
         }
-        let (delay, concurrency) = (self.delay, self.concurrency);
-        self.pacers
+        pacers
             .entry(origin.to_string())
             .or_insert_with(|| Arc::new(Pacer::new(delay, concurrency)))
             .clone()
@@ -243,7 +255,7 @@ impl Requests {
     pub fn pace(&mut self, origin: &str, interval: Duration, concurrency: u32) {
         let pacer = Arc::new(Pacer::new(interval, concurrency));
         pacer.hold_until(Instant::now() + interval);
-        self.pacers.insert(origin.to_string(), pacer);
+        self.lock_pacers().insert(origin.to_string(), pacer);
     }
 
     /// Ask for a page or a sitemap of `origin`. A private page's 2xx is fingerprinted for

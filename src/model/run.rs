@@ -40,7 +40,22 @@ pub struct CrawlFacts {
     pub certificate: Option<Certificate>,
     /// The start URL could not be reached at all (connection, DNS, TLS): the audit did not run.
     pub start_unreachable: Option<String>,
+    /// With `--render`: what the browser did.
+    pub rendered: Option<RenderFacts>,
     pub elapsed: Duration,
+}
+
+/// What the browser did (`--render`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenderFacts {
+    /// Pages shown in the browser.
+    pub pages: u64,
+    /// Requests the pages made that authwall sent for them (retries included).
+    pub requests: u64,
+    /// Requests the pages made that authwall refused: another origin, robots.txt, not a GET.
+    pub refused: u64,
+    /// Browsers started (1, plus one per restart).
+    pub browsers: u32,
 }
 
 /// A certificate that expires sooner than this is announced in the summary.

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::Tally;
 use crate::audit::{Finding, Severity};
 use crate::config::Config;
-use crate::model::{Certificate, CrawlFacts, StopCause};
+use crate::model::{Certificate, CrawlFacts, RenderFacts, StopCause};
 use crate::report::row::SCHEMA_VERSION;
 
 /// Everything the summary and the run record say about one run.
@@ -109,6 +109,7 @@ impl RunReport<'_> {
             certificate: self.facts.certificate.clone(),
             rows: self.tally.rows,
             settings: self.config,
+            rendered: self.facts.rendered,
         }
     }
 }
@@ -136,6 +137,8 @@ pub struct RunRecord<S = IgnoredAny> {
     pub certificate: Option<Certificate>,
     pub rows: u64,
     pub settings: S,
+    /// With `--render`: pages rendered, the requests they made that were sent or refused.
+    pub rendered: Option<RenderFacts>,
 }
 
 impl<S: Default> Default for RunRecord<S> {
@@ -156,6 +159,7 @@ impl<S: Default> Default for RunRecord<S> {
             certificate: None,
             rows: 0,
             settings: S::default(),
+            rendered: None,
         }
     }
 }
