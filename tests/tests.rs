@@ -9,6 +9,7 @@ mod crawl;
 mod hostile;
 mod politeness;
 mod props;
+mod render;
 mod report;
 mod resume;
 mod scope;

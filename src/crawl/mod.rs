@@ -27,6 +27,7 @@ pub mod html;
 pub mod journal;
 pub mod pacer;
 pub mod refusals;
+pub mod render;
 pub mod requests;
 pub mod robots;
 pub mod robots_cache;
