@@ -13,5 +13,6 @@ mod render;
 mod report;
 mod resume;
 mod scope;
+mod scripts;
 mod tls;
 mod weekly;

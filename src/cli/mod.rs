@@ -362,6 +362,25 @@ pub struct DemoArgs {
     /// findings are planted).
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<String>,
+
+    /// Also show pages in a headless Chromium, as `audit --render` does: the demo's billing
+    /// app and its paywalled story are judged by what their scripts show.
+    #[arg(
+        long,
+        value_name = "WHICH",
+        num_args = 0..=1,
+        default_missing_value = "needed",
+        value_parser = one_of::<RenderScope>()
+    )]
+    pub render: Option<RenderScope>,
+
+    /// The Chromium binary for --render (default: `chromium` on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub browser: Option<std::path::PathBuf>,
+
+    /// Run Chromium without its sandbox, which running as root needs.
+    #[arg(long = "no-browser-sandbox", visible_alias = "browser-no-sandbox")]
+    pub no_browser_sandbox: bool,
 }
 
 #[derive(Debug, Args)]

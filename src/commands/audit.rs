@@ -49,6 +49,10 @@ pub async fn audit(
     stop: impl Future<Output = StopCause>,
 ) -> Result<AuditResult> {
     let started = SystemTime::now();
+    // A browser that is not there must stop the run before any request or file.
+    if let Some(render) = &config.crawl.render {
+        crawl::check_browser(render)?;
+    }
     // Read the baseline first: a refused baseline must stop the run before any request.
     let baseline = config
         .report

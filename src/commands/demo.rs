@@ -25,6 +25,9 @@ pub async fn run(args: DemoArgs) -> Result<Exit> {
         quiet: args.quiet,
         report: Some(args.report.clone()),
         fail_on: args.fail_on.clone().unwrap_or_else(|| "high".to_string()),
+        render: args.render,
+        browser: args.browser.clone(),
+        no_browser_sandbox: args.no_browser_sandbox,
         ..default_audit_args()
     };
     let mut config = Config::from_args(&audit)?;

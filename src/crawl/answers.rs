@@ -70,6 +70,11 @@ impl Engine<'_> {
             None => note,
         };
         record.hops = hops;
+        let rules = std::sync::Arc::new(rules);
+        if self.rendering.is_some() {
+            let mut shared = self.shared_rules.lock().unwrap_or_else(|e| e.into_inner());
+            shared.insert(origin.clone(), rules.clone());
+        }
         let waiting = self.robots.arrived(&origin, rules);
         self.frontier.get_mut(id).outcome = Outcome::Terminal {
             status: response.status,
@@ -263,8 +268,14 @@ impl Engine<'_> {
                 }
             }
         }
+        let mut render = false;
+        let mut html_links = Vec::new();
         if let Some(page) = page {
             self.note_login_signals(id, url, &page);
+            render = self.wants_render(id, &page, status);
+            if render && self.renders_everything() {
+                html_links = page.links.iter().map(|l| l.url.clone()).collect();
+            }
             if let Some(fetched) = &mut record.fetched {
                 fetched.page = Some(PageFacts {
                     title: page.title.unwrap_or_default(),
@@ -292,6 +303,12 @@ impl Engine<'_> {
             }
         }
         self.frontier.get_mut(id).outcome = outcome;
+        // A page that redirects (meta refresh) is judged where it lands.
+        if render && matches!(outcome, Outcome::Terminal { .. }) {
+            // The record waits for the browser's view (see `handle_render`).
+            self.render(id, url.clone(), record, html_links);
+            return Ok(());
+        }
         self.settle(id, record)
     }
 

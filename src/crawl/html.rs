@@ -135,7 +135,7 @@ pub trait Sink {
     /// Called once a start tag's name is read: whether to keep its attributes.
     fn wants_attrs(&mut self, name: &Name) -> bool;
     /// A start tag. Returns whether to report the text of the element, when it is one whose
-    /// content is text (`<title>`, `<textarea>`, `<style>` …).
+    /// content is text (`<title>`, `<textarea>`, `<style>`, `<script>` …).
     fn start_tag(&mut self, tag: &Tag<'_>) -> bool;
     /// An end tag, with the namespace the tokenizer was in when it came.
     fn end_tag(&mut self, name: &Name, ns: Namespace);
@@ -609,13 +609,22 @@ impl Tokenizer {
                     self.state = State::Text;
                     continue;
                 }
-                State::ScriptData => match memchr(b'<', &chunk[i..]) {
-                    Some(at) => {
-                        i += at;
-                        self.state = State::ScriptLessThan;
+                State::ScriptData => {
+                    let at = memchr(b'<', &chunk[i..]);
+                    // A script's text, when the sink asked (the parts that can hide markup,
+                    // the escaped states, are not reported).
+                    let run = at.unwrap_or(chunk.len() - i);
+                    if self.text_report && run > 0 {
+                        sink.text(&chunk[i..i + run]);
                     }
-                    None => return,
-                },
+                    match at {
+                        Some(at) => {
+                            i += at;
+                            self.state = State::ScriptLessThan;
+                        }
+                        None => return,
+                    }
+                }
                 State::ScriptLessThan => match b {
                     b'/' => {
                         self.candidate.clear();
@@ -914,7 +923,7 @@ impl Tokenizer {
         ];
         if self.name.is("script") {
             self.text_end = self.name;
-            self.text_report = false;
+            self.text_report = report;
             self.state = State::ScriptData;
             return;
         }

@@ -28,6 +28,7 @@ pub mod journal;
 pub mod pacer;
 pub mod refusals;
 pub mod render;
+mod rendering;
 pub mod requests;
 pub mod robots;
 pub mod robots_cache;
@@ -53,6 +54,7 @@ use frontier::{Frontier, Lane, NewEntry, State, UrlId};
 use hold::{Chain, RowHold, Wait};
 pub use refusals::REFUSAL_STORM;
 use refusals::RefusalWatch;
+pub use rendering::check_browser;
 pub use requests::Journal;
 use requests::{Answer, Requests};
 use robots_cache::{Parked, RobotsCache};
@@ -128,6 +130,10 @@ pub struct Engine<'a> {
     level: u32,
     /// Answers of pages one level deeper, waiting for the current level to end.
     early: Vec<Answer>,
+    /// `--render`: the browser, and the records that wait for it.
+    rendering: Option<rendering::Rendering>,
+    /// robots.txt per origin, for the browser's requests.
+    shared_rules: rendering::SharedRules,
 }
 
 impl<'a> Engine<'a> {
@@ -159,6 +165,8 @@ impl<'a> Engine<'a> {
             sink,
             level: 0,
             early: Vec::new(),
+            rendering: None,
+            shared_rules: Default::default(),
             cfg,
         })
     }
@@ -169,6 +177,11 @@ impl<'a> Engine<'a> {
         stop: impl Future<Output = StopCause>,
     ) -> Result<(CrawlFacts, Finished)> {
         let started = Instant::now();
+        if let Some(render) = &self.cfg.render {
+            let (pacers, rules) = (self.requests.pacers(), self.shared_rules.clone());
+            let rendering = rendering::Rendering::start(&self.cfg, render, pacers, rules).await?;
+            self.rendering = Some(rendering);
+        }
         self.seed_start();
         // One handshake of our own: the certificate's faults and expiry, whatever --insecure says.
         self.facts.certificate = tls::inspect(&self.cfg.start, &self.cfg).await;
@@ -226,6 +239,10 @@ impl<'a> Engine<'a> {
         self.finish()?;
         self.requests.flush()?;
         self.facts.requests = self.requests.made();
+        if let Some(rendering) = self.rendering.take() {
+            self.facts.rendered = Some(rendering.facts());
+            rendering.close().await;
+        }
         self.facts.elapsed = started.elapsed();
         let finished = Finished {
             frontier: self.frontier,
@@ -275,6 +292,7 @@ impl<'a> Engine<'a> {
             self.handle(answer)?;
         }
         self.requests.abort_all();
+        self.drop_renders()?;
         let reason = match cause {
             StopCause::MaxDuration => SkipReason::MaxDuration,
             StopCause::Refused => SkipReason::Refused,
@@ -497,6 +515,7 @@ impl<'a> Engine<'a> {
         match answer {
             Answer::Robots(answer) => self.handle_robots(answer),
             Answer::Fetch(answer) => self.handle_fetch(answer),
+            Answer::Render(answer) => self.handle_render(answer),
             Answer::Calibration(answer) => {
                 self.calibrations.done(answer.key, answer.fingerprint);
                 // The records that waited for it are judged again.

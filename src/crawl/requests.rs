@@ -21,6 +21,8 @@ use super::fetch::{self, Body, BodySink, Fetcher, Response};
 use super::frontier::UrlId;
 use super::journal;
 use super::pacer::Pacer;
+use super::render::Browser;
+use super::rendering::{self, RenderAnswer};
 use super::robots;
 use super::scope::{self, Scope};
 use super::sitemap::{self, Sitemap};
@@ -41,6 +43,8 @@ pub enum Answer {
     Fetch(FetchAnswer),
     Robots(RobotsAnswer),
     Calibration(CalibrationAnswer),
+    /// A page as the browser showed it (`--render`).
+    Render(RenderAnswer),
 }
 
 /// A page or a sitemap: its response and what its body held.
@@ -99,6 +103,7 @@ impl Answer {
             Answer::Fetch(a) => fetch_key(a.url.as_str()),
             Answer::Robots(a) => robots_key(&a.origin),
             Answer::Calibration(a) => calibration_key(&a.key),
+            Answer::Render(a) => render_key(a.url.as_str()),
         }
     }
 }
@@ -113,6 +118,10 @@ fn robots_key(origin: &str) -> String {
 
 fn calibration_key(key: &str) -> String {
     format!("c {key}")
+}
+
+fn render_key(url: &str) -> String {
+    format!("v {url}")
 }
 
 /// The resume journal of a run: where to record, and what to replay.
@@ -143,6 +152,9 @@ pub struct Requests {
     max_body: u64,
     /// Requests made or replayed, retries included.
     made: u64,
+    /// Renders in flight (they hold no request slot: the browser's requests are paced as
+    /// they are made).
+    renders: usize,
 }
 
 impl Requests {
@@ -156,6 +168,7 @@ impl Requests {
             concurrency: config.concurrency,
             max_body: config.max_body,
             made: 0,
+            renders: 0,
         })
     }
 
@@ -164,9 +177,9 @@ impl Requests {
         self.made
     }
 
-    /// Requests in flight.
+    /// Requests in flight (renders aside).
     pub fn len(&self) -> usize {
-        self.tasks.len()
+        self.tasks.len() - self.renders
     }
 
     pub fn is_empty(&self) -> bool {
@@ -185,8 +198,10 @@ impl Requests {
             Ok(Err(e)) => return Some(Err(e)),
             Err(e) => return Some(Err(anyhow::anyhow!("a crawl task failed: {e}"))),
         };
-        if let Answer::Fetch(answer) = &arrival.answer {
-            self.made += u64::from(answer.response.retries);
+        match &arrival.answer {
+            Answer::Fetch(answer) => self.made += u64::from(answer.response.retries),
+            Answer::Render(_) => self.renders -= 1,
+            _ => {}
         }
         if arrival.live
             && let Some(writer) = &mut self.journal.writer
@@ -333,6 +348,27 @@ impl Requests {
             };
             Ok(Arrival {
                 answer: Answer::Calibration(CalibrationAnswer { key, fingerprint }),
+                live: true,
+            })
+        });
+    }
+}
+
+impl Requests {
+    /// Show a page in the browser; its own requests go through the crawl (see
+    /// [`super::rendering::CrawlServe`]).
+    pub fn render(&mut self, id: UrlId, url: Url, browser: Arc<Browser>, scope: Scope) {
+        self.renders += 1;
+        if let Some(Answer::Render(mut answer)) = self.replayed(&render_key(url.as_str())) {
+            answer.id = id;
+            self.spawn_replayed(Answer::Render(answer));
+            return;
+        }
+        self.tasks.spawn(async move {
+            let rendered = browser.render(&url).await;
+            let answer = rendering::answer(id, url, rendered, &scope);
+            Ok(Arrival {
+                answer: Answer::Render(answer),
                 live: true,
             })
         });

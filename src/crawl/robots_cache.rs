@@ -135,8 +135,8 @@ impl RobotsCache {
 
     /// robots.txt of `key`'s origin has arrived: the URLs that waited for it, in the order
     /// they were parked.
-    pub fn arrived(&mut self, key: &str, robots: Robots) -> Vec<(UrlId, Lane)> {
-        match self.slots.insert(key.into(), Slot::Ready(Arc::new(robots))) {
+    pub fn arrived(&mut self, key: &str, robots: Arc<Robots>) -> Vec<(UrlId, Lane)> {
+        match self.slots.insert(key.into(), Slot::Ready(robots)) {
             Some(Slot::Loading(waiting)) => waiting,
             _ => Vec::new(),
         }
@@ -184,7 +184,7 @@ mod tests {
         assert!(cache.any_parked(|id| id == 4));
         let body = b"User-agent: Googlebot\nDisallow: /private\n\nUser-agent: *\nDisallow: /\n";
         let (robots, _) = robots::interpret(Some(200), body);
-        let waiting = cache.arrived(&key, robots);
+        let waiting = cache.arrived(&key, Arc::new(robots));
         assert_eq!(waiting, [(3, Lane::Normal), (4, Lane::Priority)]);
         assert!(!cache.any_parked(|_| true));
         let verdict = |url: &Url, agent| cache.verdict(url, agent);

@@ -94,3 +94,17 @@ pub async fn audit_url(url: &str, extra: &[&str]) -> Run {
 pub fn requested(server: &Server) -> Vec<String> {
     server.hits().into_iter().map(|h| h.target).collect()
 }
+
+/// Debian's Chromium, or None (and a note) where it is not installed and this is not CI.
+pub fn chromium() -> Option<PathBuf> {
+    const CHROMIUM: &str = "/usr/bin/chromium";
+    if std::path::Path::new(CHROMIUM).exists() {
+        return Some(PathBuf::from(CHROMIUM));
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but Chromium is missing: .ci/run must install it"
+    );
+    eprintln!("skipped: Chromium not installed (apt-get install chromium)");
+    None
+}

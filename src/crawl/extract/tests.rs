@@ -739,3 +739,35 @@ fn real_app_shells_are_shells_and_real_content_pages_are_not() {
         );
     }
 }
+
+#[test]
+fn data_handed_to_scripts_is_measured_and_code_is_not_data() {
+    let url = Url::parse("https://a/").expect("url");
+    let shell = |html: &str| extract(html, &url).shell;
+    let json = r#"<div id="__next"></div><script id="__NEXT_DATA__" type="application/json">{"users":[1,2,3]}</script><script src="/main.js"></script>"#;
+    let s = shell(json);
+    assert_eq!((s.words, s.scripts, s.mount_point), (0, 1, true));
+    assert_eq!(s.inline_data, 17, "the JSON's bytes");
+    let nuxt =
+        r#"<div id="__nuxt"></div><script>window.__NUXT__=(function(a){return {a:a}}(1))</script>"#;
+    assert!(
+        shell(nuxt).inline_data > 0,
+        "server state in a classic script"
+    );
+    let code = r#"<div id="app"></div><script>import("/app.js")</script>"#;
+    let s = shell(code);
+    assert_eq!(
+        (s.scripts, s.inline_data),
+        (1, 0),
+        "an inline script that runs code"
+    );
+    let props = r#"<div data-react-class="App" data-react-props="{&quot;u&quot;:1}"></div>"#;
+    assert!(shell(props).inline_data > 0, "props in data-*-props");
+    let ld =
+        r#"<script type="application/ld+json">{"@type":"Article"}</script><div id="root"></div>"#;
+    assert_eq!(
+        shell(ld).inline_data,
+        0,
+        "structured data for search engines is not app data"
+    );
+}

@@ -382,7 +382,7 @@ fn catch_all() -> fetch::EnableParams {
 }
 
 /// The browser binary: the one asked for, or the first candidate on PATH.
-pub(super) fn find_browser(asked: Option<&Path>) -> anyhow::Result<PathBuf> {
+pub fn find_browser(asked: Option<&Path>) -> anyhow::Result<PathBuf> {
     if let Some(path) = asked {
         if path.is_file() {
             return Ok(path.to_path_buf());

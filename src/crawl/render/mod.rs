@@ -35,6 +35,7 @@ use tokio::sync::{RwLock, Semaphore};
 use url::Url;
 
 use launch::Instance;
+pub use launch::find_browser;
 
 /// Top-level navigations one render may make (the first load included); the next is refused
 /// and the render ends with an error.

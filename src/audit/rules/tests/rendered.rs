@@ -21,6 +21,18 @@ fn shell(g: Given) -> Given {
     g
 }
 
+fn words(g: Given, words: u32) -> Given {
+    let mut g = g;
+    let page = g
+        .record
+        .fetched
+        .get_or_insert_default()
+        .page
+        .get_or_insert_default();
+    page.shell.words = words;
+    g
+}
+
 fn rendered(g: Given, view: Rendered) -> Given {
     let mut g = g;
     g.record.rendered = Some(view);
@@ -115,6 +127,19 @@ fn a_private_shell_is_judged_by_what_the_browser_showed() {
             &[PrivateLeak, PrivateIndexable],
         ),
         (
+            "a dashboard full of data with a change-password form",
+            rendered(
+                admin(),
+                Rendered {
+                    password_input: true,
+                    text_chars: 5000,
+                    ..Rendered::default()
+                },
+            ),
+            Verdict::Leak,
+            &[PrivateLeak, PrivateIndexable],
+        ),
+        (
             "shows nothing: still a shell",
             rendered(
                 admin(),
@@ -141,7 +166,13 @@ fn a_private_shell_is_judged_by_what_the_browser_showed() {
 
 #[test]
 fn a_public_page_hidden_by_a_script_is_a_wall_and_its_look_alikes_are_not() {
-    let story = || get("/news/story", 200).linked();
+    // The story's HTML holds its text; the script replaces it.
+    let story = || {
+        words(
+            get("/news/story", 200).linked(),
+            ShellSignals::WORDS_COUNTED,
+        )
+    };
     check(vec![
         (
             "a sign-in prompt instead of the story",
@@ -187,6 +218,19 @@ fn a_public_page_hidden_by_a_script_is_a_wall_and_its_look_alikes_are_not() {
                 story(),
                 Rendered {
                     text_chars: 4000,
+                    ..Rendered::default()
+                },
+            ),
+            Verdict::Ok,
+            &[],
+        ),
+        (
+            "a page that never held more than its sign-in link",
+            rendered(
+                words(get("/start", 200).linked(), 4),
+                Rendered {
+                    sign_in: true,
+                    text_chars: 30,
                     ..Rendered::default()
                 },
             ),
