@@ -15,7 +15,7 @@ use crate::crawl::{self, Engine, RecordSink};
 use crate::model::{CrawlFacts, Record, SkipReason, StopCause};
 use crate::progress::Progress;
 use crate::report::baseline::{Baseline, WrittenBy};
-use crate::report::format::RowWriter;
+use crate::report::format::{Replacement, RowWriter};
 use crate::report::row::AuditRow;
 use crate::report::summary::RunReport;
 use crate::report::{self, Tally};
@@ -95,8 +95,7 @@ pub async fn audit(
         progress,
         rows: Vec::new(),
         keep_rows: baseline.is_some() && !final_pass,
-        records: Vec::new(),
-        keep_records: final_pass,
+        records: final_pass.then(Vec::new),
     };
     let engine = Engine::new(Arc::new(config.crawl.clone()), &mut sink, journal)?;
     let (facts, finished) = engine.run(stop).await?;
@@ -114,37 +113,45 @@ pub async fn audit(
     let csv_path = match &config.report.output {
         // A device such as /dev/null cannot be read back: no final pass there.
         Output::File(path) if !path.is_file() => None,
-        Output::File(path) => {
-            // The final pass: inlinks and verdicts with everything the crawl learned. The
-            // summary counts the final rows.
-            rows = sink
-                .records
-                .into_iter()
-                .map(|mut record| {
-                    finished.refresh(&mut record);
-                    AuditRow::new(&record, &classify(&record))
-                })
-                .collect();
-            Some(path.clone())
-        }
+        Output::File(path) => Some(path.clone()),
         Output::Stdout => None,
     };
+    // The final pass: inlinks and verdicts with everything the crawl learned, row by row from
+    // the records as they streamed. The summary counts the final rows. The comparison with a
+    // baseline needs every row first; without one, rows go straight to the file.
+    let mut rewrite = match (&csv_path, &sink.records) {
+        (Some(path), Some(_)) => Some(Replacement::new(path, config.report.format)?),
+        _ => None,
+    };
+    if let (Some(file), Some(records)) = (&mut rewrite, sink.records.take()) {
+        tally = Tally::default();
+        // Each record is dropped as soon as its row is written: the pass needs no more memory
+        // than the crawl held.
+        for mut record in records {
+            finished.refresh(&mut record);
+            let row = AuditRow::new(&record, &classify(&record));
+            if baseline.is_some() {
+                rows.push(row);
+            } else {
+                tally.add(&row);
+                file.write(&row)?;
+            }
+        }
+    }
     let comparison = baseline.as_ref().map(|b| {
         let this = WrittenBy::this();
         let rules = WrittenBy::rules(b.written_by.as_ref(), Some(&this));
         report::diff::compare(&b.rows, &b.origin, &rows, &facts.origin, rules)
     });
-    if let Some(path) = &csv_path {
+    if let Some(mut file) = rewrite {
         if let Some(cmp) = &comparison {
             for row in &mut rows {
                 row.change = cmp.change_cell(row, &facts.origin);
+                tally.add(row);
+                file.write(row)?;
             }
         }
-        tally = Tally::default();
-        for row in &rows {
-            tally.add(row);
-        }
-        report::format::replace(path, config.report.format, &rows)?;
+        file.commit()?;
     }
     drop(rows);
     let incomplete = incomplete_reasons(config, &facts, &tally);
@@ -310,8 +317,7 @@ struct AuditSink {
     rows: Vec<AuditRow>,
     keep_rows: bool,
     /// Records as they streamed, for the final pass.
-    records: Vec<Record>,
-    keep_records: bool,
+    records: Option<Vec<Record>>,
 }
 
 impl RecordSink for AuditSink {
@@ -323,8 +329,8 @@ impl RecordSink for AuditSink {
         if self.keep_rows {
             self.rows.push(row);
         }
-        if self.keep_records {
-            self.records.push(record);
+        if let Some(records) = &mut self.records {
+            records.push(record);
         }
         Ok(())
     }

@@ -345,9 +345,7 @@ impl Engine<'_> {
             via: entry.via,
             depth: entry.depth,
             in_sitemap: entry.in_sitemap,
-            referrer: entry
-                .referrer
-                .and_then(|r| self.scope.reparse(&self.frontier.get(r).url)),
+            referrer: entry.referrer.map(|r| self.frontier.get(r).url.clone()),
             inlinks: entry.inlinks,
         };
         let mut record = Record::new(url, entry.kind, found);
@@ -358,7 +356,7 @@ impl Engine<'_> {
     /// The record of a URL that answered (or failed to).
     fn answered(&self, id: UrlId, response: &Response) -> Record {
         let mut record = self.skeleton(id);
-        record.fetched = Some(Fetched {
+        record.fetched = Some(Box::new(Fetched {
             status: response.status,
             content_type: response.content_type.clone(),
             www_authenticate: response.www_authenticate.clone(),
@@ -367,7 +365,7 @@ impl Engine<'_> {
             bytes: response.body_len.or(response.content_length),
             retries: response.retries,
             page: None,
-        });
+        }));
         record.final_status = response.status;
         if let Some((kind, detail)) = &response.error {
             record.error = Some(*kind);

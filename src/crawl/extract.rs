@@ -330,21 +330,17 @@ impl Sink for Raw {
 
     fn text(&mut self, text: &[u8]) {
         if let Some((bytes, data)) = &mut self.script {
+            let seen = *bytes as usize;
             let len = u32::try_from(text.len()).unwrap_or(u32::MAX);
             *bytes = bytes.saturating_add(len);
-            if !*data {
-                // Server state handed to the app in a classic script (`window.__NUXT__=…`).
+            // Server state handed to the app in a classic script starts it
+            // (`window.__NUXT__=…`): only the first bytes are looked at.
+            if !*data && seen < MARKER_WINDOW {
                 let tail = &mut self.script_tail;
-                let keep = text.len().min(MARKER_TAIL);
-                tail.extend_from_slice(&text[..keep]);
-                let found = |hay: &[u8]| {
-                    DATA_MARKERS
-                        .iter()
-                        .any(|m| memchr::memmem::find(hay, m.as_bytes()).is_some())
-                };
-                *data = found(tail) || found(text);
-                tail.clear();
-                tail.extend_from_slice(&text[text.len() - keep..]);
+                tail.extend_from_slice(&text[..text.len().min(MARKER_WINDOW - seen)]);
+                *data = DATA_MARKERS
+                    .iter()
+                    .any(|m| memchr::memmem::find(tail, m.as_bytes()).is_some());
             }
             return;
         }
@@ -371,8 +367,8 @@ const MOUNT_IDS: [&str; 10] = [
 ];
 
 /// Names of the server state a script hands to the app, in inline scripts.
-/// Bytes of one piece of script text kept to find a marker cut at the piece's end.
-const MARKER_TAIL: usize = 20;
+/// Bytes at the start of an inline script where the server state it hands the app is named.
+const MARKER_WINDOW: usize = 64;
 
 const DATA_MARKERS: [&str; 6] = [
     "__NUXT__",

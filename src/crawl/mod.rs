@@ -78,7 +78,6 @@ pub struct Finished {
     robots: RobotsCache,
     calibrations: Calibrations,
     cfg: Arc<CrawlConfig>,
-    scope: Scope,
 }
 
 impl Finished {
@@ -92,7 +91,7 @@ impl Finished {
             record.found.depth = entry.depth;
             record.found.via = entry.via;
             if let Some(referrer) = entry.referrer {
-                record.found.referrer = self.scope.reparse(&self.frontier.get(referrer).url);
+                record.found.referrer = Some(self.frontier.get(referrer).url.clone());
             }
         }
         let matcher = &self.cfg.private_matcher;
@@ -249,7 +248,6 @@ impl<'a> Engine<'a> {
             robots: self.robots,
             calibrations: self.calibrations,
             cfg: self.cfg,
-            scope: self.scope,
         };
         Ok((self.facts, finished))
     }

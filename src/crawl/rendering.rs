@@ -289,7 +289,7 @@ impl Engine<'_> {
                 .collect();
             self.follow_links(id, depth, links)?;
         }
-        record.rendered = Some(answer.view);
+        record.rendered = Some(Box::new(answer.view));
         self.settle(id, record)
     }
 
@@ -320,7 +320,7 @@ impl Engine<'_> {
             status: call.status,
         };
         let mut record = self.skeleton(id);
-        record.fetched = Some(Fetched {
+        record.fetched = Some(Box::new(Fetched {
             status: call.status,
             content_type: if call.json {
                 "application/json".to_string()
@@ -328,7 +328,7 @@ impl Engine<'_> {
                 String::new()
             },
             ..Fetched::default()
-        });
+        }));
         record.final_status = call.status;
         record.note = "asked by the page's scripts while it was rendered".to_string();
         self.settle(id, record)

@@ -161,7 +161,12 @@ async fn depth_and_referrer_do_not_depend_on_which_answer_came_first() {
     let (got, _) = crawl(site, &["--no-probe", "--no-sitemaps"]).await;
     let deep = got.path("/deep");
     assert_eq!(deep.found.depth, 2);
-    assert_eq!(deep.found.referrer.as_ref().map(|u| u.path()), Some("/a"));
+    assert!(
+        deep.found
+            .referrer
+            .as_deref()
+            .is_some_and(|u| u.ends_with("/a"))
+    );
     assert_eq!(deep.found.inlinks, 2);
 }
 

@@ -4,6 +4,7 @@
 //! ([`crate::report::row::AuditRow::new`]).
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use url::Url;
@@ -23,9 +24,9 @@ pub struct Record {
     /// The plain anonymous request: the observation every requested URL has. A view of the
     /// same URL through other eyes (rendered by a browser, asked as a member) is an
     /// observation of its own, next to this one.
-    pub fetched: Option<Fetched>,
+    pub fetched: Option<Box<Fetched>>,
     /// The page as a browser showed it to an anonymous visitor, scripts run (`--render`).
-    pub rendered: Option<Rendered>,
+    pub rendered: Option<Box<Rendered>>,
     /// The redirect hops from this URL on (HTTP 3xx and meta refresh), in order; empty when
     /// it answered itself.
     pub hops: Vec<Hop>,
@@ -120,8 +121,9 @@ pub struct Discovery {
     /// Shortest link distance from a seed (start URL, sitemap entries).
     pub depth: u32,
     pub in_sitemap: bool,
-    /// The first page (or sitemap, or redirecting URL) that led to this URL.
-    pub referrer: Option<Url>,
+    /// The first page (or sitemap, or redirecting URL) that led to this URL: the crawl's own
+    /// text of that URL, shared (a record is kept until the run ends, for each URL met).
+    pub referrer: Option<Arc<str>>,
     /// How many pages link to it.
     pub inlinks: u32,
 }

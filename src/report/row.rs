@@ -100,8 +100,8 @@ impl AuditRow {
     /// The row of a record and what the rules concluded about it: the only way from the
     /// crawl's typed record to the CSV's text.
     pub fn new(record: &Record, verdict: &Classification) -> Self {
-        let fetched = record.fetched.as_ref();
-        let rendered = record.rendered.as_ref();
+        let fetched = record.fetched.as_deref();
+        let rendered = record.rendered.as_deref();
         let page = fetched.and_then(|f| f.page.as_ref());
         let text = |value: Option<&String>| value.cloned().unwrap_or_default();
         let mut note = record.note.clone();

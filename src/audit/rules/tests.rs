@@ -40,10 +40,10 @@ fn answered(url: &str, status: Option<u16>) -> Record {
             ..Discovery::default()
         },
     );
-    record.fetched = Some(Fetched {
+    record.fetched = Some(Box::new(Fetched {
         status,
         ..Fetched::default()
-    });
+    }));
     record.final_status = status;
     record
 }
@@ -105,14 +105,14 @@ impl Given {
     /// A redirect target of a public URL, and nothing else.
     fn hop_of_public(mut self, from: &str) -> Self {
         self.record.found.via = DiscoveredVia::Redirect;
-        self.record.found.referrer = Some(url(&abs(from)));
+        self.record.found.referrer = Some(abs(from).into());
         self.ctx().exposed = true;
         self
     }
     /// A redirect target, passed as not exposed.
     fn hop(mut self, from: &str) -> Self {
         self.record.found.via = DiscoveredVia::Redirect;
-        self.record.found.referrer = Some(url(&abs(from)));
+        self.record.found.referrer = Some(abs(from).into());
         self
     }
     fn form(mut self) -> Self {

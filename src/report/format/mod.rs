@@ -119,29 +119,57 @@ pub fn read_rows(path: &Path) -> Result<Vec<AuditRow>> {
     }
 }
 
-/// Replace the file with `rows`, atomically (temp file + rename), so that a reader never sees
-/// a half-written file. The final pass uses it once every row is complete.
-pub fn replace(path: &Path, format: RowFormat, rows: &[AuditRow]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    {
-        let mut writer = RowWriter::to_writer(Box::new(BufWriter::new(tmp.reopen()?)), format)?;
-        for row in rows {
-            writer.write(row)?;
+/// A file rewritten whole and atomically (temporary file + rename), so that a reader never
+/// sees it half-written: the final pass writes its rows here, then [`Replacement::commit`].
+pub struct Replacement {
+    path: std::path::PathBuf,
+    tmp: tempfile::NamedTempFile,
+    rows: RowWriter,
+}
+
+impl Replacement {
+    pub fn new(path: &Path, format: RowFormat) -> Result<Self> {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let tmp = tempfile::NamedTempFile::new_in(dir)
+            .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        let rows = RowWriter::to_writer(Box::new(BufWriter::new(tmp.reopen()?)), format)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            tmp,
+            rows,
+        })
+    }
+
+    pub fn write(&mut self, row: &AuditRow) -> Result<()> {
+        self.rows.write(row)
+    }
+
+    /// Put the new file in place of the old one.
+    pub fn commit(mut self) -> Result<()> {
+        self.rows.flush()?;
+        drop(self.rows);
+        // The temporary file is created private (0600); the file keeps the mode it was made
+        // with.
+        if let Ok(meta) = std::fs::metadata(&self.path) {
+            self.tmp.as_file().set_permissions(meta.permissions())?;
         }
-        writer.flush()?;
+        self.tmp
+            .persist(&self.path)
+            .with_context(|| format!("cannot replace {}", self.path.display()))?;
+        Ok(())
     }
-    // The temporary file is created private (0600); the file keeps the mode it was made with.
-    if let Ok(meta) = std::fs::metadata(path) {
-        tmp.as_file().set_permissions(meta.permissions())?;
+}
+
+/// Replace the file with `rows` (see [`Replacement`]).
+pub fn replace(path: &Path, format: RowFormat, rows: &[AuditRow]) -> Result<()> {
+    let mut file = Replacement::new(path, format)?;
+    for row in rows {
+        file.write(row)?;
     }
-    tmp.persist(path)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
-    Ok(())
+    file.commit()
 }
 
 #[cfg(test)]

@@ -84,7 +84,7 @@ fn invariants_hold_on_odd_and_ordinary_inputs() {
             },
         );
         let meta_robots = ["", "noindex"][next(2)].to_string();
-        r.fetched = Some(Fetched {
+        r.fetched = Some(Box::new(Fetched {
             status,
             www_authenticate: ["", "Basic"][next(2)].to_string(),
             page: Some(PageFacts {
@@ -92,7 +92,7 @@ fn invariants_hold_on_odd_and_ordinary_inputs() {
                 ..PageFacts::default()
             }),
             ..Fetched::default()
-        });
+        }));
         r.final_status = statuses[next(statuses.len())];
         r.hops = chains[next(chains.len())]
             .split(" -> ")
@@ -118,13 +118,13 @@ fn invariants_hold_on_odd_and_ordinary_inputs() {
             private_api: next(8) == 0,
         };
         if next(3) == 0 {
-            r.rendered = Some(crate::model::Rendered {
+            r.rendered = Some(Box::new(crate::model::Rendered {
                 final_url: Url::parse(urls[next(urls.len())]).ok(),
                 text_chars: [0, 100, 5000][next(3)],
                 password_input: next(4) == 0,
                 sign_in: next(3) == 0,
                 ..crate::model::Rendered::default()
-            });
+            }));
         }
         let f = r;
         assert_invariants(&f, &classify(&f));

@@ -35,7 +35,7 @@ fn words(g: Given, words: u32) -> Given {
 
 fn rendered(g: Given, view: Rendered) -> Given {
     let mut g = g;
-    g.record.rendered = Some(view);
+    g.record.rendered = Some(Box::new(view));
     g
 }
 
