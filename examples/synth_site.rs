@@ -20,6 +20,11 @@
 //! - `/admin/` and `/admin/users` answer 200 (a private area leaking publicly; linked from page 1
 //!   only).
 //! - Anything else answers 404.
+//!
+//! With `--spa` every page is instead a single-page app: the same small shell at every path
+//! (`<div id="root">` and `/app.js`), whose script asks `/api/page/{i}` for the page's title,
+//! text and links and draws them. A crawler without a browser sees a shell and no links;
+//! `authwall audit --render all` renders each page and crawls the links the script draws.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -36,6 +41,8 @@ const PARAGRAPHS: usize = 16;
 
 struct Site {
     pages: u64,
+    /// Pages are app shells drawn by a script (see the module docs).
+    spa: bool,
     base: String,
     /// Pre-rendered `<p>…</p>` blocks (~820 bytes each).
     filler: Vec<String>,
@@ -44,19 +51,24 @@ struct Site {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: synth_site [--pages N] [--port P] [--threads T]");
+    eprintln!("usage: synth_site [--pages N] [--port P] [--threads T] [--spa]");
     eprintln!("  --pages N    number of pages (default 10000; e.g. 10000, 100000, 1000000)");
     eprintln!("  --port P     port on 127.0.0.1 (default 0: a free port)");
     eprintln!("  --threads T  tokio worker threads (default 1)");
+    eprintln!("  --spa        pages are app shells drawn by a script from a JSON API");
     std::process::exit(2)
 }
 
-fn parse_args() -> (u64, u16, usize) {
-    let (mut pages, mut port, mut threads) = (10_000u64, 0u16, 1usize);
+fn parse_args() -> (u64, u16, usize, bool) {
+    let (mut pages, mut port, mut threads, mut spa) = (10_000u64, 0u16, 1usize, false);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = match arg.as_str() {
             "-h" | "--help" => usage(),
+            "--spa" => {
+                spa = true;
+                continue;
+            }
             "--pages" | "--port" | "--threads" => args.next().unwrap_or_else(|| usage()),
             _ => {
                 eprintln!("synth_site: unknown argument {arg:?}");
@@ -76,7 +88,38 @@ fn parse_args() -> (u64, u16, usize) {
     if pages < 2 || threads == 0 {
         usage()
     }
-    (pages, port, threads)
+    (pages, port, threads, spa)
+}
+
+/// The shell every path of the single-page app answers with.
+const SPA_SHELL: &str = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n\
+    <title>Synthetic app</title>\n<script type=\"module\" src=\"/app.js\"></script>\n\
+    </head><body><div id=\"root\"></div></body></html>\n";
+
+/// The app: ask the API for the page at this path, draw its title, text and links.
+const SPA_APP: &str = "const path = location.pathname === '/' ? '/page/0' : location.pathname;\n\
+    fetch('/api' + path).then((r) => r.json()).then((page) => {\n\
+      document.title = page.title;\n\
+      const root = document.getElementById('root');\n\
+      root.innerHTML = '<h1>' + page.title + '</h1><p>' + page.text + '</p><ul>' +\n\
+        page.links.map((l) => '<li><a href=\"' + l + '\">' + l + '</a></li>').join('') + '</ul>';\n\
+    });\n";
+
+/// What the app's API says about page i: its title, some text, its content links.
+fn spa_page(site: &Site, i: u64) -> String {
+    let text = &site.filler[i as usize % PARAGRAPHS];
+    let text = text
+        .trim_start_matches("<p>")
+        .trim_end()
+        .trim_end_matches("</p>");
+    let links: Vec<String> = content_links(i, site.pages)
+        .iter()
+        .map(|&t| format!("\"{}\"", page_path(t)))
+        .collect();
+    format!(
+        "{{\"title\":\"Page {i}\",\"text\":\"{text}\",\"links\":[{}]}}",
+        links.join(",")
+    )
 }
 
 /// Deterministic pseudo-random words (xorshift), so every run serves the same bytes.
@@ -328,6 +371,26 @@ fn sitemap(site: &Site, k: u64) -> Option<String> {
 
 async fn handle(State(site): State<Arc<Site>>, uri: Uri) -> Response {
     let path = uri.path();
+    if site.spa {
+        if let Some(rest) = path.strip_prefix("/api/page/") {
+            return match rest.parse::<u64>() {
+                Ok(i) if i < site.pages => (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    spa_page(&site, i),
+                )
+                    .into_response(),
+                _ => not_found(),
+            };
+        }
+        match path {
+            "/app.js" => {
+                return ([(header::CONTENT_TYPE, "text/javascript")], SPA_APP).into_response();
+            }
+            "/" => return html(StatusCode::OK, SPA_SHELL.to_string()),
+            p if p.starts_with("/page/") => return html(StatusCode::OK, SPA_SHELL.to_string()),
+            _ => {}
+        }
+    }
     if path == "/" {
         return html(StatusCode::OK, render_page(&site, 0));
     }
@@ -383,7 +446,7 @@ async fn handle(State(site): State<Arc<Site>>, uri: Uri) -> Response {
 }
 
 fn main() -> std::io::Result<()> {
-    let (pages, port, threads) = parse_args();
+    let (pages, port, threads, spa) = parse_args();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
@@ -394,6 +457,7 @@ fn main() -> std::io::Result<()> {
         let base = format!("http://127.0.0.1:{}", addr.port());
         let site = Arc::new(Site {
             pages,
+            spa,
             base: base.clone(),
             filler: build_filler(),
             nav: build_nav(pages),
