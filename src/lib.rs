@@ -30,9 +30,10 @@
 //!      [`crawl::refusals`]): each answer becomes one [`model::Record`], held back until it is
 //!      as final as it can be (sitemaps read, redirect chain resolved, catch-all calibration
 //!      back, refusal streak over).
-//!    - render ([`crawl::render`]): a page as headless Chromium shows it once its scripts ran
-//!      (prompts, password inputs, links, the requests it made), every request answered by
-//!      the crawl's own fetcher through [`crawl::render::Serve`]; not called by the engine yet.
+//!    - render (`--render`: [`crawl::render`], and `rendering.rs` for which pages and what a
+//!      render adds): a page as headless Chromium shows it once its scripts ran (prompts,
+//!      password inputs, links, the requests it made), every request answered by the crawl's
+//!      own fetcher through [`crawl::render::Serve`]; a second observation on the record.
 //! 4. **Model** ([`model`]): what the stages hand each other: the [`model::Record`] of a URL,
 //!    the closed value lists, what the crawl knows of the run ([`model::CrawlFacts`]).
 //! 5. **Audit** ([`mod@audit`]): pure rules, [`audit::classify`] over a record: visibility,

@@ -111,6 +111,16 @@ impl Summary for Text {
                 let _ = writeln!(s, "                   {note}");
             }
         }
+        if let Some(r) = &f.rendered {
+            let _ = writeln!(
+                s,
+                "  rendered         {} page{} in Chromium ({} requests sent for them, {} refused)",
+                r.pages,
+                if r.pages == 1 { "" } else { "s" },
+                r.requests,
+                r.refused
+            );
+        }
         let secs = f.elapsed.as_secs_f64();
         let _ = writeln!(
             s,
