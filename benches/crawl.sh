@@ -63,7 +63,8 @@ fi
 say "building release binaries (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
 (cd "$ROOT" && cargo build --release --quiet --bin authwall --example synth_site) ||
     die "cargo build failed"
-AUTHWALL=$CARGO_TARGET_DIR/release/authwall
+# AUTHWALL=path/to/binary benchmarks another build (e.g. the one before a change).
+AUTHWALL=${AUTHWALL:-$CARGO_TARGET_DIR/release/authwall}
 SYNTH=$CARGO_TARGET_DIR/release/examples/synth_site
 [ -x "$AUTHWALL" ] && [ -x "$SYNTH" ] || die "binaries not found under $CARGO_TARGET_DIR/release"
 

@@ -14,5 +14,6 @@ mod report;
 mod resume;
 mod scope;
 mod scripts;
+mod stacks;
 mod tls;
 mod weekly;

@@ -2,11 +2,12 @@
 //! cannot exist?
 //!
 //! The measure: the body is percent-decoded, lower-cased, stripped of the echoed request
-//! paths, and cut into word tokens (runs of letters and digits, markup included, so two
-//! different single-page-app shells still differ by their bundle names). Tokens that look
-//! random — holding a digit and at least 6 characters long (nonces, CSRF tokens, timestamps,
-//! request ids), or longer than 32 characters — are dropped, because they change on every
-//! response. The distinct word pairs (2-shingles) form a set; a 128-slot MinHash of that set
+//! paths, stripped of the ids, times and dates a server prints per response ([`scrub`]: UUIDs,
+//! hex and base64-like runs, clock times, dates), and cut into word tokens (runs of letters and
+//! digits, markup included, so two different single-page-app shells still differ by their
+//! bundle names). Tokens that still look random — holding a digit and at least 6 characters
+//! long (nonces, CSRF tokens, timestamps), or longer than 32 characters — are dropped, because
+//! they change on every response. The distinct word pairs (2-shingles) form a set; a 128-slot MinHash of that set
 //! (16 bits kept per slot, 260 bytes in all) estimates the Jaccard similarity of two sets.
 //! Two bodies are near-identical when at least 116 of the 128 slots agree (estimated
 //! Jaccard ≥ 0.9) and their shingle counts are within 20% of each other. Two empty bodies
@@ -15,8 +16,12 @@
 //! The status is not part of the fingerprint: callers compare fingerprints of responses with
 //! the same status only.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex};
 
 use super::signals::prefix;
 
@@ -50,9 +55,8 @@ impl fmt::Debug for Fingerprint {
 /// wherever it appears as a whole path, raw, percent-encoded or JSON-escaped (`\/`). `/`
 /// alone is ignored.
 pub fn fingerprint(body: &str, echoes: &[&str]) -> Fingerprint {
-    let mut text = percent_decode(prefix(body, MAX_TEXT))
-        .to_lowercase()
-        .replace("\\/", "/");
+    let decoded = percent_decode(prefix(body, MAX_TEXT));
+    let mut text = scrub(&decoded).to_lowercase().replace("\\/", "/");
     let mut echo_words: HashSet<String> = HashSet::new();
     for echo in echoes {
         let echo = percent_decode(echo.trim()).to_lowercase();
@@ -137,6 +141,59 @@ fn ends_path(after: &str) -> bool {
         None => true,
         Some('.') => !chars.next().is_some_and(char::is_alphanumeric),
         Some(c) => !(c.is_alphanumeric() || matches!(c, '-' | '_' | '~' | '/' | '%')),
+    }
+}
+
+/// Ids, clock times and dates: what error pages print per response (`Request id: 3f2b…`,
+/// `Generated at 16:04:05`). Word tokens cannot catch them: a UUID splits into 4-hex-digit
+/// groups and a time into two-digit numbers, which look like ordinary words and numbers.
+static STAMPS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)
+        \b[[:xdigit:]]{8}-[[:xdigit:]]{4}-[[:xdigit:]]{4}-[[:xdigit:]]{4}-[[:xdigit:]]{12}\b
+        | \b\d{4}-\d{2}-\d{2}(?:[T\ ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b
+        | \b\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\b
+        | \b\d{1,2}/\d{1,2}/\d{2,4}\b",
+    )
+    .expect("valid pattern")
+});
+/// Hex runs of 8+ characters; they count as ids only when they hold a digit and a letter, so
+/// `decade` and `facade` stay words.
+static HEX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[[:xdigit:]]{8,}\b").expect("valid pattern"));
+/// Base64-like runs of 16+ characters (`+`, `/`, `-`, `_` split them into word tokens that
+/// survive one by one); ids only when they mix a digit, a capital and a small letter, which
+/// prose and most paths do not.
+static BASE64: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/_-]{16,}={0,2}").expect("valid pattern"));
+
+/// `text` without the per-response ids, times and dates (each replaced by a space).
+fn scrub(text: &str) -> Cow<'_, str> {
+    let id_if = |test: fn(&str) -> bool| {
+        move |c: &Captures<'_>| {
+            if test(&c[0]) {
+                " ".to_string()
+            } else {
+                c[0].to_string()
+            }
+        }
+    };
+    let hex_id = |s: &str| {
+        s.bytes().any(|b| b.is_ascii_digit()) && s.bytes().any(|b| b.is_ascii_alphabetic())
+    };
+    let base64_id = |s: &str| {
+        s.bytes().any(|b| b.is_ascii_digit())
+            && s.bytes().any(|b| b.is_ascii_uppercase())
+            && s.bytes().any(|b| b.is_ascii_lowercase())
+    };
+    let text = STAMPS.replace_all(text, " ");
+    let text = match HEX.replace_all(&text, id_if(hex_id)) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(owned) => Cow::Owned(owned),
+    };
+    match BASE64.replace_all(&text, id_if(base64_id)) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(owned) => Cow::Owned(owned),
     }
 }
 
@@ -360,6 +417,103 @@ mod tests {
         let huge = "word ".repeat(300_000);
         let f = fingerprint(&huge, &["/word"]);
         assert!(f.shingles >= 1);
+    }
+
+    /// A small "page not found" page (about 50 words, as real soft-404s are) that prints
+    /// `stamp` — whatever the server writes per response.
+    fn small_not_found(path: &str, stamp: &str) -> String {
+        format!(
+            "<html><head><title>Page not found</title></head><body><nav><a href=/>Home</a> \
+             <a href=/blog/>Blog</a></nav><h1>Page not found</h1><p>We could not find {path}. \
+             It may have moved, or the link you followed may be broken. Check the address or \
+             start again from the home page.</p><p>If you think this is a mistake, contact \
+             support and quote this line:</p><p><small>{stamp}</small></p></body></html>"
+        )
+    }
+
+    /// Two answers of one catch-all for two paths: the same template, different stamps.
+    fn same_catch_all(stamp_a: &str, stamp_b: &str) -> bool {
+        let (a, b) = ("/admin", "/authwall-3f9c2a7b11d04e55");
+        similar(
+            &fingerprint(&small_not_found(a, stamp_a), &[a]),
+            &fingerprint(&small_not_found(b, stamp_b), &[b]),
+        )
+    }
+
+    #[test]
+    fn per_response_ids_times_and_dates_do_not_tell_a_small_catch_all_apart() {
+        let stamps = [
+            (
+                "Request id: 3f2b9c1e-4d5a-4b6c-8d7e-9f0a1b2c3d4e",
+                "Request id: a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d",
+            ),
+            ("Trace 9f86d081884c7d65", "Trace 2c26b46b68ffc68f"),
+            (
+                "ref 5QWk+3lPzX/9aB2c-Ye_1Q==",
+                "ref Zm9vYmFy+Q2x/LkP7uW-3tR_",
+            ),
+            ("Served at 16:04:05.123", "Served at 16:04:07.981"),
+            ("on 2026-12-03T16:04:05Z", "on 2026-12-04T09:13:44+01:00"),
+            ("on 12/3/2026 at 4:05", "on 12/4/2026 at 9:13"),
+        ];
+        for (a, b) in stamps {
+            assert!(same_catch_all(a, b), "{a} vs {b}");
+        }
+        // All together, as an Azure or Rails error page prints them.
+        let all = |i: usize| {
+            stamps
+                .iter()
+                .map(|s| if i == 0 { s.0 } else { s.1 })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert!(same_catch_all(&all(0), &all(1)));
+    }
+
+    #[test]
+    fn words_that_look_like_hex_or_base64_stay() {
+        for word in [
+            "decade",
+            "facade",
+            "deadbeef",
+            "internationalization",
+            "/docs/getting-started",
+        ] {
+            assert_eq!(scrub(word), word, "{word}");
+        }
+        assert_eq!(scrub("id 3f2b9c1e-4d5a-4b6c-8d7e-9f0a1b2c3d4e."), "id  .");
+        assert_eq!(scrub("sha deadbeef42 end"), "sha   end");
+        assert_eq!(scrub("at 16:04 on 2026-12-03"), "at   on  ");
+    }
+
+    #[test]
+    fn dashboards_full_of_numbers_stay_different() {
+        let dashboard = |rows: &[(&str, &str, &str)]| {
+            let rows: String = rows
+                .iter()
+                .map(|(a, b, c)| format!("<tr><td>{a}</td><td>{b}</td><td>{c}</td></tr>"))
+                .collect();
+            format!(
+                "<html><body><h1>Dashboard</h1><p>Updated 16:04:05</p>\
+                 <table><tr><th>Metric</th><th>Today</th><th>Week</th></tr>{rows}</table></body></html>"
+            )
+        };
+        let sales = dashboard(&[
+            ("orders", "1,204", "8,311"),
+            ("revenue", "42,118.50", "290,004.10"),
+            ("refunds", "12", "97"),
+            ("visitors", "18,220", "131,907"),
+        ]);
+        let servers = dashboard(&[
+            ("cpu", "71%", "64%"),
+            ("memory", "12.4 GB", "11.9 GB"),
+            ("requests", "3,401,228", "22,918,004"),
+            ("errors", "0.02%", "0.05%"),
+        ]);
+        assert!(!similar(
+            &fingerprint(&sales, &["/admin"]),
+            &fingerprint(&servers, &["/dashboard"])
+        ));
     }
 
     #[test]
