@@ -148,24 +148,29 @@ fn ends_path(after: &str) -> bool {
 /// `Generated at 16:04:05`). Word tokens cannot catch them: a UUID splits into 4-hex-digit
 /// groups and a time into two-digit numbers, which look like ordinary words and numbers.
 static STAMPS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    regex(
         r"(?x)
         \b[[:xdigit:]]{8}-[[:xdigit:]]{4}-[[:xdigit:]]{4}-[[:xdigit:]]{4}-[[:xdigit:]]{12}\b
         | \b\d{4}-\d{2}-\d{2}(?:[T\ ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b
         | \b\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\b
         | \b\d{1,2}/\d{1,2}/\d{2,4}\b",
     )
-    .expect("valid pattern")
 });
 /// Hex runs of 8+ characters; they count as ids only when they hold a digit and a letter, so
 /// `decade` and `facade` stay words.
-static HEX: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b[[:xdigit:]]{8,}\b").expect("valid pattern"));
+static HEX: LazyLock<Regex> = LazyLock::new(|| regex(r"\b[[:xdigit:]]{8,}\b"));
 /// Base64-like runs of 16+ characters (`+`, `/`, `-`, `_` split them into word tokens that
 /// survive one by one); ids only when they mix a digit, a capital and a small letter, which
 /// prose and most paths do not.
-static BASE64: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/_-]{16,}={0,2}").expect("valid pattern"));
+static BASE64: LazyLock<Regex> = LazyLock::new(|| regex(r"[A-Za-z0-9+/_-]{16,}={0,2}"));
+
+#[expect(
+    clippy::expect_used,
+    reason = "constant patterns, compiled by every test that fingerprints"
+)]
+fn regex(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("valid pattern")
+}
 
 /// `text` without the per-response ids, times and dates (each replaced by a space).
 fn scrub(text: &str) -> Cow<'_, str> {
