@@ -104,3 +104,49 @@ async fn a_catch_all_that_prints_a_request_id_is_still_a_catch_all() {
     );
     assert_eq!(run.result.exit, Exit::Findings);
 }
+
+/// A site whose robots.txt names no sitemap, with `/sitemap.xml` answered by `sitemap`.
+async fn audit_without_sitemap(sitemap: Router) -> Run {
+    let site = Router::new()
+        .route("/robots.txt", get(|| async { "User-agent: *\nAllow: /\n" }))
+        .route("/", get(|| async { Html("<h1>Home</h1>") }))
+        .merge(sitemap)
+        .fallback(|| async {
+            Html("<html><body><h1>Page not found</h1><p>Try the home page.</p></body></html>")
+        });
+    let server = Server::start(site).await.unwrap();
+    audit_site(&server, "/", &["--no-default-private"]).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undeclared_sitemap_that_is_not_there_is_no_error() {
+    // Answered by the catch-all's HTML, then by a plain 404.
+    for sitemap in [
+        Router::new(),
+        Router::new().route("/sitemap.xml", get(|| async { StatusCode::NOT_FOUND })),
+    ] {
+        let run = audit_without_sitemap(sitemap).await;
+        let row = run.row("/sitemap.xml");
+        assert_eq!(row.verdict, Some(Verdict::Ok), "{row:?}");
+        assert!(row.error.is_none(), "{row:?}");
+        assert!(row.note.contains("no sitemap"), "{row:?}");
+        let summary = &run.result.summary;
+        assert!(!summary.contains("errors"), "{summary}");
+        assert!(summary.contains("none: robots.txt names none"), "{summary}");
+        assert_eq!(run.result.exit, Exit::Clean, "{summary}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_sitemap_at_the_usual_address_is_still_an_error() {
+    let broken = Router::new().route(
+        "/sitemap.xml",
+        get(|| async {
+            "<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\
+             <url><loc>/relative</loc></url><url><loc>"
+        }),
+    );
+    let run = audit_without_sitemap(broken).await;
+    let row = run.row("/sitemap.xml");
+    assert_eq!(row.verdict, Some(Verdict::Error), "{row:?}");
+}

@@ -220,6 +220,8 @@ const NOTE_PRIVATE_SHELL: &str = "an app shell: its scripts draw the page, the H
 const NOTE_PUBLIC_SHELL: &str = "an app shell: its scripts draw the page; --render shows what \
                                  visitors and search engines get";
 const NOTE_RENDERED_LEAK: &str = "rendered: its scripts show the content to an anonymous visitor";
+const NOTE_NO_SITEMAP: &str = "no sitemap: robots.txt names none, and this usual address \
+                               holds none (a guess, not an error)";
 const NOTE_UNCALIBRATED: &str =
     "not judged: the catch-all check did not finish before the run stopped";
 
@@ -322,6 +324,9 @@ fn static_findings(r: &Record, visibility: Visibility, out: &mut Out) {
 /// robots.txt and sitemap documents: usable or not. robots.txt answering 4xx is fine
 /// (RFC 9309: no restrictions); a sitemap must answer 2xx and parse.
 fn document(r: &Record, a: &Answer<'_>) -> Out {
+    if r.context.absent_guess {
+        return Out::new(Verdict::Ok).note(NOTE_NO_SITEMAP);
+    }
     let parsed = r.error.is_none_or(|e| e == ErrorKind::BodyTruncated);
     let usable = match r.kind {
         Kind::RobotsTxt => a

@@ -150,7 +150,25 @@ impl Engine<'_> {
                 target,
             };
         }
-        if let Some(map) = map {
+        let nothing = match &map {
+            None => true,
+            Some(map) => map.not_a_sitemap,
+        };
+        let absent = self.frontier.get(id).flags.guessed
+            && ((400..500).contains(&status) || ((200..300).contains(&status) && nothing));
+        if absent {
+            // The site has no sitemap: say so once, as a fact, not as an error.
+            self.frontier.get_mut(id).flags.absent_guess = true;
+            let what = if (200..300).contains(&status) {
+                "holds no sitemap".to_string()
+            } else {
+                format!("answers {status}")
+            };
+            self.facts.sitemap_notes.push(format!(
+                "none: robots.txt names none, and {} {what}",
+                url.path()
+            ));
+        } else if let Some(map) = map {
             self.read_sitemap(id, &mut record, map)?;
         }
         self.frontier.get_mut(id).outcome = outcome;

@@ -31,17 +31,30 @@ impl Engine<'_> {
             .iter()
             .map(|s| base.join(s.trim()).map_err(|_| s.clone()))
             .collect();
-        if seeds.is_empty() {
+        let guess = seeds.is_empty();
+        if guess {
             seeds.push(Ok(base.join("/sitemap.xml")?));
         }
         seeds.extend(self.cfg.sitemaps.iter().cloned().map(Ok));
+        let mut ids = Vec::with_capacity(seeds.len());
         for seed in seeds {
             match seed {
                 Ok(url) => {
-                    self.discover(url, Kind::Sitemap, DiscoveredVia::Seed, 0, referrer, 0)?;
+                    ids.push(self.discover(
+                        url,
+                        Kind::Sitemap,
+                        DiscoveredVia::Seed,
+                        0,
+                        referrer,
+                        0,
+                    )?);
                 }
                 Err(raw) => self.record_invalid(&raw, referrer, "Sitemap: line is not a URL")?,
             }
+        }
+        // The guess is one only if `--sitemap` did not name the same URL.
+        if guess && let Some(&first) = ids.first() {
+            self.frontier.get_mut(first).flags.guessed = !ids[1..].contains(&first);
         }
         Ok(())
     }

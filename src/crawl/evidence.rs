@@ -218,6 +218,7 @@ impl<'a> Evidence<'a> {
             form_posts_http: flags.form_posts_http,
             links_http_login: flags.links_http_login,
             private_api: flags.private_api,
+            absent_guess: flags.absent_guess,
         }
     }
 }

@@ -81,6 +81,13 @@ pub struct Flags {
     pub refused: bool,
     /// A private page's scripts got 2xx JSON from it while the page showed no sign-in.
     pub private_api: bool,
+    /// Requested only because such a URL usually exists (`/sitemap.xml` when robots.txt names
+    /// no sitemap).
+    pub guessed: bool,
+    /// Requested only because such a URL usually exists (`/sitemap.xml` when robots.txt names
+    /// no sitemap), and nothing is there: a 4xx, or a page that is no sitemap at all (a
+    /// catch-all's HTML). No error: the site has no sitemap.
+    pub absent_guess: bool,
 }
 
 /// The lanes, in dispatch order: redirect targets first (a row waits on them), then pages.

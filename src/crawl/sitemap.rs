@@ -51,6 +51,10 @@ pub struct Sitemap {
     pub gzipped: bool,
     /// Malformed XML / bad gzip / not a sitemap; entries parsed before the error are still returned.
     pub error: Option<String>,
+    /// The body is no sitemap at all: XML (or HTML) whose root is not a sitemap's, or no
+    /// root element. A sitemap that breaks halfway is not this.
+    #[serde(default)]
+    pub not_a_sitemap: bool,
 }
 
 /// Parse a sitemap body. Never panics; the decompressed document is streamed through a
@@ -66,6 +70,7 @@ pub fn parse(body: &[u8], max_urls: usize, max_bytes: usize) -> Sitemap {
         byte_cap_hit: false,
         gzipped,
         error: None,
+        not_a_sitemap: false,
     };
     // Servers mislabel gzip both ways, so the magic bytes are the only signal trusted.
     let source: Box<dyn Read + '_> = if gzipped {
@@ -191,6 +196,7 @@ fn parse_xml<R: Read>(r: &mut BufReader<Capped<R>>, max_urls: usize, out: &mut S
                         entry_name = "sitemap";
                     } else if !name.eq_ignore_ascii_case("urlset") {
                         let shown: String = name.chars().take(64).collect();
+                        out.not_a_sitemap = true;
                         return out.error = Some(format!("not a sitemap: root element <{shown}>"));
                     }
                 }
@@ -236,6 +242,7 @@ fn parse_xml<R: Read>(r: &mut BufReader<Capped<R>>, max_urls: usize, out: &mut S
             },
             Event::Eof => {
                 if !saw_root {
+                    out.not_a_sitemap = true;
                     out.error = Some("malformed XML: no root element".to_owned());
                 } else if depth > 0 {
                     out.error =
@@ -446,6 +453,9 @@ mod tests {
         let want = "not a sitemap: root element <html>";
         assert_eq!(s.error.as_deref(), Some(want));
         assert!(s.entries.is_empty());
+        assert!(s.not_a_sitemap);
+        let broken = p(b"<urlset><url><loc>https://a.io/</loc></url><url><loc>");
+        assert!(broken.error.is_some() && !broken.not_a_sitemap);
     }
 
     #[test]

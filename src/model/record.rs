@@ -318,6 +318,10 @@ pub struct Context {
     /// A private page's scripts asked this URL and got 2xx JSON while the page showed no
     /// sign-in: the data behind the page, served to anyone.
     pub private_api: bool,
+    /// Requested only because such a URL usually exists (`/sitemap.xml` when robots.txt names
+    /// no sitemap), and nothing is there: a 4xx, or a page that is no sitemap at all (a
+    /// catch-all's HTML). No error: the site has no sitemap.
+    pub absent_guess: bool,
 }
 
 #[cfg(test)]

@@ -116,6 +116,7 @@ fn invariants_hold_on_odd_and_ordinary_inputs() {
             form_posts_http: next(4) == 0,
             links_http_login: next(4) == 0,
             private_api: next(8) == 0,
+            absent_guess: next(16) == 0,
         };
         if next(3) == 0 {
             r.rendered = Some(Box::new(crate::model::Rendered {
