@@ -57,6 +57,8 @@ pub struct CrawlConfig {
     pub include_subdomains: bool,
     /// User private patterns (`--private` and `--private-file`).
     pub private: Vec<String>,
+    /// User public patterns (`--public`).
+    pub public: Vec<String>,
     pub default_private: bool,
     pub private_matcher: PrivateMatcher,
     pub probe: bool,
@@ -201,6 +203,8 @@ struct Settings<'a> {
     exclude: &'a [String],
     include_subdomains: bool,
     private: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    public: &'a [String],
     default_private: bool,
     probe: bool,
     index_agent: &'a str,
@@ -246,6 +250,7 @@ impl Serialize for Config {
             exclude: &c.exclude,
             include_subdomains: c.include_subdomains,
             private: &c.private,
+            public: &c.public,
             default_private: c.default_private,
             probe: c.probe,
             index_agent: &c.index_agent,

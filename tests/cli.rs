@@ -59,7 +59,7 @@ async fn clean_site_exits_0_and_writes_csv_and_run_record() {
     assert!(csv.starts_with(&authwall::report::row::header()));
     assert_eq!(
         csv.lines().count(),
-        1 + 4 + authwall::audit::DEFAULT_PRIVATE.len(),
+        1 + 4 + authwall::audit::DEFAULT_PRIVATE.len() + authwall::audit::DEFAULT_AMBIGUOUS.len(),
         "robots.txt, /, /a, the default /sitemap.xml and one probe per default private path"
     );
     let record: serde_json::Value = serde_json::from_str(

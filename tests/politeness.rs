@@ -244,7 +244,9 @@ async fn relative_links_that_grow_paths_are_stopped() {
             .iter()
             .any(|r| r.skip_reason == Some(SkipReason::TrapRepeat))
     );
-    assert!(requested(&server).len() < 200, "the crawl must stay small");
+    // Bounded: each probe two segments deep (`/accounts/profile`, `/users/edit` …) starts a
+    // tree of its own (`/accounts/more/…`), each cut off by the same rule (about 400 in all).
+    assert!(requested(&server).len() < 500, "the crawl must stay small");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -150,3 +150,106 @@ async fn a_broken_sitemap_at_the_usual_address_is_still_an_error() {
     let row = run.row("/sitemap.xml");
     assert_eq!(row.verdict, Some(Verdict::Error), "{row:?}");
 }
+
+/// A Django-style blog: posts link their author's public page under `/user/<name>/`, the
+/// footer links the admin's login, and `/user/` itself is an unlinked settings page that leaks.
+fn django_blog() -> Router {
+    const LOGIN_FORM: &str = "<form method=post><input name=username>\
+                              <input type=password name=password><button>Log in</button></form>";
+    Router::new()
+        .route("/robots.txt", get(|| async { "User-agent: *\nAllow: /\n" }))
+        .route(
+            "/",
+            get(|| async {
+                Html(
+                    "<h1>Blog</h1><a href=/posts/tea/>Tea</a> <a href=/posts/cake/>Cake</a>\
+                     <footer><a href=/admin/login/>Staff login</a></footer>",
+                )
+            }),
+        )
+        .route(
+            "/posts/{slug}/",
+            get(|| async {
+                Html(
+                    "<h1>A post</h1><p>By <a href=/user/alice/>Alice</a> and \
+                     <a href=/user/bob/>Bob</a>.</p><p>Long text about tea and cake.</p>",
+                )
+            }),
+        )
+        .route(
+            "/user/{name}/",
+            get(|| async {
+                Html(
+                    "<h1>Author</h1><p>Alice writes about tea, gardens and the cakes of \
+                     her grandmother's village, every week since 2019.</p>",
+                )
+            }),
+        )
+        .route(
+            "/user",
+            get(|| async {
+                Html(
+                    "<h1>Your settings</h1><form><input name=email value=ada@example.com>\
+                     <input name=phone value=555-0100></form>",
+                )
+            }),
+        )
+        .route("/admin/login/", get(|| async { Html(LOGIN_FORM) }))
+        // Django's APPEND_SLASH.
+        .route(
+            "/accounts/profile",
+            get(|| async { axum::response::Redirect::permanent("/accounts/profile/") }),
+        )
+        .route(
+            "/accounts/profile/",
+            get(|| async { Html("<h1>Profile</h1><p>ada@example.com · order history</p>") }),
+        )
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_author_pages_are_public_while_an_unlinked_settings_page_still_leaks() {
+    let server = Server::start(django_blog()).await.unwrap();
+    let run = audit_site(&server, "/", &[]).await;
+    let alice = run.row("/user/alice/");
+    assert_eq!(alice.verdict, Some(Verdict::Ok), "{alice:?}");
+    assert_eq!(findings(alice), [Finding::AssumedPublic]);
+    assert!(alice.note.contains("--private"), "{alice:?}");
+    // Probed, unlinked, and full of someone's data: a leak as before.
+    assert!(findings(run.row("/user")).contains(&Finding::PrivateLeak));
+    // Django's default landing page after login, a new built-in probe.
+    assert!(findings(run.row("/accounts/profile/")).contains(&Finding::PrivateLeak));
+    // The footer's staff login is a login page, meant to be linked.
+    let staff = run.row("/admin/login/");
+    assert!(
+        findings(staff).iter().all(|f| *f == Finding::LoginOverHttp),
+        "{staff:?}"
+    );
+    let serious: Vec<(String, String)> = flagged(&run)
+        .into_iter()
+        .filter(|(path, finding)| {
+            !matches!(path.as_str(), "/user" | "/accounts/profile/")
+                && finding != "assumed_public"
+                && finding != "login_over_http"
+        })
+        .collect();
+    assert!(serious.is_empty(), "false alarms: {serious:?}");
+    let summary = &run.result.summary;
+    assert!(summary.contains("info     assumed_public × 2"), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_patterns_override_the_built_in_ones_but_not_the_users_own() {
+    let server = Server::start(django_blog()).await.unwrap();
+    let run = audit_site(
+        &server,
+        "/",
+        &["--public", "/user/**", "--private", "/user/bob/**"],
+    )
+    .await;
+    assert!(findings(run.row("/user/alice/")).is_empty());
+    assert!(!run.has_row("/user"), "a path marked public is not probed");
+    // The user's own private pattern wins over their public one.
+    let bob = run.row("/user/bob/");
+    assert!(findings(bob).contains(&Finding::PrivateLeak), "{bob:?}");
+}

@@ -39,6 +39,12 @@ pub struct Fingerprint {
     mins: [u16; SLOTS],
     /// Distinct shingles seen (0 for an empty page).
     shingles: u32,
+    /// The same page with the echoed paths' words kept, when dropping them changed anything.
+    /// Dropping is right for breadcrumbs built from the path (`/admin/page/2`), but a tiny
+    /// page whose own words happen to be in the path (`more/` linked from `/a/more/`) loses
+    /// most of itself on one side only; pages are compared both ways.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    verbatim: Option<Box<Fingerprint>>,
 }
 
 impl fmt::Debug for Fingerprint {
@@ -69,12 +75,23 @@ pub fn fingerprint(body: &str, echoes: &[&str]) -> Fingerprint {
             );
         }
     }
+    let words = || {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty() && !volatile(t))
+    };
     // Catch-alls also build links and breadcrumbs from the path (`/admin/0`, `/admin/page/2`):
     // the words of the echoed path say nothing about the page either.
-    let tokens: Vec<&str> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty() && !volatile(t) && !echo_words.contains(*t))
-        .collect();
+    let tokens: Vec<&str> = words().filter(|t| !echo_words.contains(*t)).collect();
+    let mut fingerprint = sketch(&tokens);
+    if words().any(|t| echo_words.contains(t)) {
+        let all: Vec<&str> = words().collect();
+        fingerprint.verbatim = Some(Box::new(sketch(&all)));
+    }
+    fingerprint
+}
+
+/// The MinHash of a token sequence's 2-shingles.
+fn sketch(tokens: &[&str]) -> Fingerprint {
     let mut set: HashSet<u64> = HashSet::new();
     if tokens.len() < 2 {
         set.extend(tokens.iter().map(|t| hash(&[t])));
@@ -93,11 +110,23 @@ pub fn fingerprint(body: &str, echoes: &[&str]) -> Fingerprint {
         // probability 2^-16, far below the 0.9 threshold's margin.
         mins: mins.map(|m| m as u16),
         shingles: u32::try_from(set.len()).unwrap_or(u32::MAX),
+        verbatim: None,
     }
 }
 
-/// Near-identical bodies (see the module doc for the measure).
+/// Near-identical bodies (see the module doc for the measure): with the echoed paths' words
+/// dropped, or with them kept.
 pub fn similar(a: &Fingerprint, b: &Fingerprint) -> bool {
+    close(a, b) || {
+        let (va, vb) = (
+            a.verbatim.as_deref().unwrap_or(a),
+            b.verbatim.as_deref().unwrap_or(b),
+        );
+        (a.verbatim.is_some() || b.verbatim.is_some()) && close(va, vb)
+    }
+}
+
+fn close(a: &Fingerprint, b: &Fingerprint) -> bool {
     if a.shingles == 0 || b.shingles == 0 {
         return a.shingles == b.shingles;
     }
@@ -414,6 +443,16 @@ mod tests {
     #[test]
     fn fingerprint_is_compact_and_total() {
         assert!(std::mem::size_of::<Fingerprint>() <= 300);
+        assert!(
+            fingerprint("<a href=x>more</a>", &["/a/more/"])
+                .verbatim
+                .is_some()
+        );
+        assert!(
+            fingerprint("<a href=x>less</a>", &["/b/more/"])
+                .verbatim
+                .is_none()
+        );
         for body in [
             "%", "%z", "%e9%", "%ff%fe", "é", "\u{0}", "%2F%2f", "\\/\\/",
         ] {
@@ -519,6 +558,14 @@ mod tests {
             &fingerprint(&sales, &["/admin"]),
             &fingerprint(&servers, &["/dashboard"])
         ));
+    }
+
+    #[test]
+    fn a_tiny_page_made_of_the_paths_words_is_still_a_catch_all() {
+        let body = r#"<a href="more/">deeper</a> <a href="x/more/">x</a>"#;
+        let page = fingerprint(body, &["/accounts/more/x/more/"]);
+        let random = fingerprint(body, &["/accounts/authwall-3f9c2a7b11d04e55"]);
+        assert!(similar(&page, &random) && similar(&random, &page));
     }
 
     #[test]

@@ -22,7 +22,7 @@ mod signals;
 mod values;
 
 pub use fingerprint::{Fingerprint, MAX_TEXT as FINGERPRINT_BYTES, fingerprint, similar};
-pub use private::{DEFAULT_PRIVATE, PrivateMatcher};
+pub use private::{DEFAULT_AMBIGUOUS, DEFAULT_PRIVATE, PathClass, PrivateMatcher};
 pub use rules::{Classification, classify, sign_in_shown};
 pub use signals::{
     SHELL_MAX_INLINE_DATA, SHELL_MAX_WORDS, is_app_shell, is_challenge, is_login_page_url,

@@ -22,7 +22,7 @@ use url::Url;
 
 #[cfg(test)]
 use super::signals::is_noindex;
-use super::signals::{is_app_shell, is_login_page_url, is_login_url};
+use super::signals::{is_app_shell, is_login_page_url, is_login_url, is_logout_url};
 use super::values::{Finding, Severity, Verdict, Visibility};
 use crate::model::{
     CatchAll, Context, DiscoveredVia, ErrorKind, Kind, Record, Rendered, ShellSignals, SkipReason,
@@ -61,16 +61,24 @@ pub fn classify(r: &Record) -> Classification {
     );
     // Private patterns and exposure describe the audited site; another origin's `/admin`
     // is neither ours to protect nor ours to expose.
+    // An ambiguous built-in path (`/user/alice`) that the site itself offers to anyone and
+    // that serves content is a public profile, not a private area.
+    let assumed_public = in_scope && f.private && f.ambiguous && !f.private_api && offered(r);
     let visibility = if !in_scope {
         Visibility::Unknown
-    } else if f.private || f.private_api {
+    } else if (f.private && !assumed_public) || f.private_api {
         Visibility::Private
-    } else if f.exposed {
+    } else if f.exposed || assumed_public {
         Visibility::Public
     } else {
         Visibility::Unknown
     };
     let mut out = judge(r, visibility, in_scope);
+    if assumed_public && out.verdict == Verdict::Ok {
+        out.findings.push(Finding::AssumedPublic);
+        out.note
+            .get_or_insert_with(|| NOTE_ASSUMED_PUBLIC.to_string());
+    }
     let trusted = !matches!(out.verdict, Verdict::Unverified | Verdict::BotChallenge);
     let refused = f.refused || f.uncalibrated;
     if in_scope && r.kind == Kind::Page && r.skip.is_none() && !refused && trusted {
@@ -90,6 +98,19 @@ pub fn classify(r: &Record) -> Classification {
         severity,
         note: out.note,
     }
+}
+
+/// The site offers the URL to anyone (links or lists it, or its login page links it) and the
+/// URL answers 2xx with a page of its own: no redirect, no login form.
+fn offered(r: &Record) -> bool {
+    let f = &r.context;
+    let own = r.status().is_some_and(|s| (200..300).contains(&s));
+    (f.exposed || f.linked_from_login)
+        && r.skip.is_none()
+        && r.hops.is_empty()
+        && own
+        && !f.login_form
+        && !r.url.url().is_some_and(is_login_page_url)
 }
 
 /// Credentials in clear (issue 7): independent of visibility, since a password sent over
@@ -222,6 +243,9 @@ const NOTE_PUBLIC_SHELL: &str = "an app shell: its scripts draw the page; --rend
 const NOTE_RENDERED_LEAK: &str = "rendered: its scripts show the content to an anonymous visitor";
 const NOTE_NO_SITEMAP: &str = "no sitemap: robots.txt names none, and this usual address \
                                holds none (a guess, not an error)";
+const NOTE_ASSUMED_PUBLIC: &str = "public: a built-in private path (like /user/…), but the site \
+                                   links or lists it; if it should be private, add it with \
+                                   --private";
 const NOTE_UNCALIBRATED: &str =
     "not judged: the catch-all check did not finish before the run stopped";
 
@@ -310,15 +334,31 @@ fn judge(r: &Record, visibility: Visibility, in_scope: bool) -> Out {
 fn static_findings(r: &Record, visibility: Visibility, out: &mut Out) {
     let (f, in_sitemap) = (&r.context, r.found.in_sitemap);
     let private = visibility == Visibility::Private;
-    if in_sitemap && private {
+    // Listing or linking an ambiguous path (`/user/alice`) is what sites with public profiles
+    // do; and login pages are meant to be linked ("Staff login", "Log out").
+    let advertised = private && !f.ambiguous;
+    if in_sitemap && advertised {
         out.findings.push(Finding::SitemapPrivate);
     }
     if in_sitemap && f.index_disallowed {
         out.findings.push(Finding::SitemapDisallowed);
     }
-    if private && f.linked_from_public {
+    if advertised && f.linked_from_public && !session_door(r) {
         out.findings.push(Finding::PrivateLinkedPublicly);
     }
+}
+
+/// A way in or out of a session: a login or logout URL, or a page holding or leading to a
+/// login form.
+fn session_door(r: &Record) -> bool {
+    let f = &r.context;
+    r.url
+        .url()
+        .is_some_and(|u| is_login_page_url(u) || is_logout_url(u))
+        || f.login_form
+        || f.final_login_form
+        || f.final_is_login_target
+        || r.final_url().is_some_and(is_login_url)
 }
 
 /// robots.txt and sitemap documents: usable or not. robots.txt answering 4xx is fine

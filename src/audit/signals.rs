@@ -10,6 +10,12 @@ const LOGIN_STEMS: &[&str] = &[
     "signon", "sign-on", "sign_on", "wp-login", "sso", "saml",
 ];
 
+/// Last path segments of a logout URL.
+const LOGOUT_STEMS: &[&str] = &[
+    "logout", "log-out", "log_out", "signout", "sign-out", "sign_out", "logoff", "log-off",
+    "log_off",
+];
+
 /// Query keys that carry "where to go after logging in", compared lower-cased with `_` and
 /// `-` removed (`return_to`, `returnTo`, `ReturnUrl` …).
 const RETURN_KEYS: &[&str] = &[
@@ -100,6 +106,13 @@ pub fn is_login_page_url(url: &Url) -> bool {
             .next()
             .is_some_and(|label| IDP_HOST_LABELS.contains(&label) && host.contains('.'));
     login_word || new_session || idp_path || strs.contains(&"saml2") || idp_host
+}
+
+/// The URL ends a session by its path (`/logout`, `/accounts/logout/`, `/sign_out`).
+pub fn is_logout_url(url: &Url) -> bool {
+    segments(url)
+        .last()
+        .is_some_and(|last| LOGOUT_STEMS.contains(&stem(last)))
 }
 
 /// Non-empty path segments, lower-cased.

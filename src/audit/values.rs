@@ -192,6 +192,11 @@ closed_list! {
         #[serde(rename = "private_api_leak")]
         #[strum(serialize = "private_api_leak")]
         PrivateApiLeak,
+        /// A URL under an ambiguous built-in private path (`/user`, `/profile` …) that the
+        /// site itself links or lists and that answers with content: taken as public (info).
+        #[serde(rename = "assumed_public")]
+        #[strum(serialize = "assumed_public")]
+        AssumedPublic,
     }
 }
 
@@ -225,6 +230,7 @@ impl Finding {
             Finding::Public401 | Finding::PublicScriptWall if in_sitemap => Severity::Critical,
             Finding::PublicScriptWall => Severity::High,
             Finding::PrivateApiLeak => Severity::Critical,
+            Finding::AssumedPublic => Severity::Info,
             Finding::Public401 | Finding::Public403 | Finding::PublicLoginRedirect => {
                 Severity::High
             }
@@ -262,6 +268,7 @@ impl Finding {
             Finding::AppShell => "Private path serves an app shell",
             Finding::PublicScriptWall => "Public page hidden by a script",
             Finding::PrivateApiLeak => "Private API answers anyone",
+            Finding::AssumedPublic => "Public page under a built-in private path",
         }
     }
 
@@ -344,6 +351,11 @@ impl Finding {
             Finding::PrivateApiLeak => {
                 "the data behind a private page is served to anyone who asks its API; make the \
                  API answer 401 or 403 without a session, whatever the page shows"
+            }
+            Finding::AssumedPublic => {
+                "paths like /user/… are public profiles on many sites, and this site links or \
+                 lists this one, so it is taken as public; if it should be private, say so with \
+                 `--private` (e.g. --private '/user/**') and authwall will call it a leak"
             }
         }
     }
@@ -428,7 +440,7 @@ mod tests {
              missing_www_authenticate,private_leak,private_indexable,private_linked_publicly,\
              sitemap_non_200,sitemap_redirect,sitemap_private,sitemap_disallowed,\
              login_over_http,basic_auth_over_http,https_downgrade,app_shell,\
-             public_script_wall,private_api_leak"
+             public_script_wall,private_api_leak,assumed_public"
         );
     }
 

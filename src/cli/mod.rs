@@ -143,6 +143,12 @@ pub struct AuditArgs {
     #[arg(long = "private", value_name = "GLOB")]
     pub private: Vec<String>,
 
+    /// A public URL-path pattern (repeatable), written like `--private`: paths that a built-in
+    /// private pattern matches but that are public on this site (`/user/**` for public
+    /// profiles). A `--private` pattern still wins.
+    #[arg(long = "public", value_name = "GLOB")]
+    pub public: Vec<String>,
+
     /// A file of private patterns, one glob per line (`#` comments).
     #[arg(long, value_name = "FILE")]
     pub private_file: Option<std::path::PathBuf>,

@@ -12,6 +12,7 @@ use super::frontier::{Lane, NewEntry, Outcome, UrlId};
 use super::robots_cache::Agent;
 use super::scope::{self, Scope};
 use super::{Engine, Phase, extract, urlnorm};
+use crate::audit::PathClass;
 use crate::config::MAX_REDIRECTS;
 use crate::model::{Address, DiscoveredVia, Kind, RobotsVerdict, SkipReason};
 
@@ -102,10 +103,11 @@ impl Engine<'_> {
                 redirect_hops,
             },
         );
-        let private = self.cfg.private_matcher.is_private(url.path());
+        let class = self.cfg.private_matcher.class(url.path());
         let entry = self.frontier.get_mut(id);
         entry.in_sitemap = listed;
-        entry.flags.private = private;
+        entry.flags.private = class != PathClass::Public;
+        entry.flags.ambiguous = class == PathClass::Ambiguous;
         // The start URL and sitemap entries are what the site exposes in the first place.
         entry.flags.exposed = listed || (via == DiscoveredVia::Seed && kind == Kind::Page);
         self.sink.discovered(self.frontier.len());
@@ -251,8 +253,10 @@ impl Engine<'_> {
         links: Vec<extract::Link>,
     ) -> Result<()> {
         let flags = self.frontier.get(id).flags;
-        // A public page exposes what it links to (search engines follow those links).
-        let public = !flags.private && (flags.exposed || flags.hop_of_public);
+        // A public page exposes what it links to (search engines follow those links). A login
+        // page does not: its links lead into the app behind it.
+        let login = flags.login_form;
+        let public = !login && !flags.private && (flags.exposed || flags.hop_of_public);
         // The pages linked, each counted once below: sorting ids is cheaper than a set.
         let mut linked = Vec::with_capacity(links.len());
         for link in links {
@@ -280,12 +284,13 @@ impl Engine<'_> {
             }
             let entry = self.frontier.get_mut(child);
             let child_flags = &mut entry.flags;
+            let anchor = matches!(
+                link.kind,
+                extract::LinkKind::Anchor | extract::LinkKind::Area
+            );
             child_flags.exposed |= public;
-            child_flags.linked_from_public |= public
-                && matches!(
-                    link.kind,
-                    extract::LinkKind::Anchor | extract::LinkKind::Area
-                );
+            child_flags.linked_from_public |= public && anchor;
+            child_flags.linked_from_login |= login && anchor;
             linked.push(child);
         }
         linked.sort_unstable();

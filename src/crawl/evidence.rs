@@ -201,10 +201,12 @@ impl<'a> Evidence<'a> {
         let x_robots_tag = fetched.map_or("", |f| f.x_robots_tag.as_str());
         Context {
             private: flags.private,
+            ambiguous: flags.ambiguous,
             // A redirect target of a public URL is public; the rules keep its findings on the
             // URL that the site links to.
             exposed: flags.exposed || flags.hop_of_public,
             linked_from_public: flags.linked_from_public,
+            linked_from_login: flags.linked_from_login,
             final_login_form: final_flags.login_form,
             final_is_login_target: final_flags.redirect_target
                 && (final_flags.login_form || final_url.is_some_and(audit::is_login_url)),

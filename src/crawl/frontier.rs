@@ -61,10 +61,15 @@ pub struct Entry {
 pub struct Flags {
     /// Its path matches a private pattern.
     pub private: bool,
+    /// Only an ambiguous built-in pattern makes it private (`/user`, `/profile` …).
+    pub ambiguous: bool,
     /// The site exposes it: the start URL, a sitemap entry, or linked from a public page.
     pub exposed: bool,
     /// An `<a>`/`<area>` on a public page links to it.
     pub linked_from_public: bool,
+    /// An `<a>`/`<area>` on a login page links to it: anyone sees the link, but a login
+    /// page's links say nothing about what is public (its logo leads into the app).
+    pub linked_from_login: bool,
     /// A redirect from a public URL leads here (public, but findings stay on the source).
     pub hop_of_public: bool,
     /// Some redirect chain ends here.

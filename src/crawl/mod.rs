@@ -268,7 +268,9 @@ impl<'a> Engine<'a> {
         debug_assert_eq!(id, START_ID);
         let flags = &mut self.frontier.get_mut(id).flags;
         flags.exposed = true;
-        flags.private = self.cfg.private_matcher.is_private(start.path());
+        let class = self.cfg.private_matcher.class(start.path());
+        flags.private = class != crate::audit::PathClass::Public;
+        flags.ambiguous = class == crate::audit::PathClass::Ambiguous;
         self.frontier.push(id, Lane::Priority);
         self.start_head = Some(id);
     }

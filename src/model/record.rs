@@ -284,6 +284,9 @@ pub enum CatchAll {
 pub struct Context {
     /// The URL matches a private pattern.
     pub private: bool,
+    /// Only an ambiguous built-in pattern makes it private (`/user`, `/profile` …): public
+    /// where the site itself offers it to anyone and it answers with content.
+    pub ambiguous: bool,
     /// The site exposes it publicly: the start URL, listed in a sitemap, linked from a public
     /// page, or a redirect target of a public URL. A record that is exposed only as a
     /// redirect target (`via = redirect`, not in a sitemap, not linked from a public page) is
@@ -291,6 +294,8 @@ pub struct Context {
     pub exposed: bool,
     /// Some public page links to it (`<a>`, `<area>`; not only canonical).
     pub linked_from_public: bool,
+    /// Some login page links to it.
+    pub linked_from_login: bool,
     /// The page at the end of its chain (the URL itself when it does not redirect) holds a
     /// password input.
     pub final_login_form: bool,

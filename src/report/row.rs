@@ -12,8 +12,9 @@ use url::Url;
 use crate::model::Rendered;
 use crate::model::{DiscoveredVia, ErrorKind, Kind, Record, RobotsVerdict, SkipReason, chain_text};
 
-/// Bumped whenever a column is added, removed or changes meaning.
-pub const SCHEMA_VERSION: u32 = 4;
+/// Bumped whenever a column is added, removed or changes meaning, or a value is added
+/// (5: the `assumed_public` finding).
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// One row of the audit CSV: everything recorded about one URL.
 // Read by column name, so that a file of a later schema (columns added at the end, values

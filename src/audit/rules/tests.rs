@@ -81,6 +81,17 @@ impl Given {
         self.ctx().private = true;
         self
     }
+    /// Private only by an ambiguous built-in pattern (`/user`, `/profile` …).
+    fn ambiguous(mut self) -> Self {
+        self.ctx().private = true;
+        self.ctx().ambiguous = true;
+        self
+    }
+    /// Linked from a login page.
+    fn linked_by_login(mut self) -> Self {
+        self.ctx().linked_from_login = true;
+        self
+    }
     /// Linked from a public page.
     fn linked(mut self) -> Self {
         self.ctx().linked_from_public = true;

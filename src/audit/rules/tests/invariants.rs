@@ -102,8 +102,10 @@ fn invariants_hold_on_odd_and_ordinary_inputs() {
         r.skip = skips[next(skips.len())];
         r.context = Context {
             private: next(2) == 1,
+            ambiguous: next(3) == 0,
             exposed: next(2) == 1,
             linked_from_public: next(2) == 1,
+            linked_from_login: next(4) == 0,
             final_login_form: next(2) == 1,
             final_is_login_target: next(2) == 1,
             challenge: next(2) == 1,
@@ -180,6 +182,11 @@ fn assert_invariants(f: &Record, c: &Classification) {
                 assert_eq!(c.verdict, Verdict::Walled, "{}", ctx());
             }
             PrivateApiLeak => assert_eq!(c.verdict, Verdict::Leak, "{}", ctx()),
+            AssumedPublic => {
+                assert!(f.context.ambiguous, "{}", ctx());
+                assert_eq!(c.visibility, Visibility::Public, "{}", ctx());
+                assert_eq!(c.verdict, Verdict::Ok, "{}", ctx());
+            }
         }
     }
     if c.verdict == Verdict::Leak {

@@ -272,3 +272,105 @@ fn an_app_shell_is_never_a_leak_on_its_html_alone() {
         .note;
     assert!(note.is_some_and(|n| n.contains("--render")));
 }
+
+#[test]
+fn an_ambiguous_path_the_site_offers_with_content_is_public() {
+    check(vec![
+        (
+            "an author page linked from posts",
+            get("/user/alice/", 200).ambiguous().linked(),
+            Verdict::Ok,
+            &[AssumedPublic],
+        ),
+        (
+            "a profile listed in the sitemap",
+            get("/profile/bob", 200).ambiguous().sitemap(),
+            Verdict::Ok,
+            &[AssumedPublic],
+        ),
+        (
+            "Django's reset form, linked from its login page",
+            get("/accounts/password/reset/", 200)
+                .ambiguous()
+                .linked_by_login(),
+            Verdict::Ok,
+            &[AssumedPublic],
+        ),
+        (
+            "probed but unlinked: checked as today",
+            get("/user", 200).ambiguous().probe(),
+            Verdict::Leak,
+            &[PrivateLeak, PrivateIndexable],
+        ),
+        (
+            "linked but walled: protected, and the link is no finding",
+            get("/user/alice/", 401).ambiguous().linked().www(REALM),
+            Verdict::Protected,
+            &[],
+        ),
+        (
+            "linked, redirecting to a login: protected",
+            chain(
+                "/user/alice/",
+                &[(Some(302), "/login?next=/user/alice/")],
+                Some(200),
+            )
+            .ambiguous()
+            .linked(),
+            Verdict::Protected,
+            &[],
+        ),
+        (
+            "linked, a login form: a login page",
+            get("/user/login", 200).ambiguous().linked().form(),
+            Verdict::PrivateLoginPage,
+            &[],
+        ),
+        (
+            "a confident private path linked with content is still a leak",
+            get("/admin/", 200).private().linked(),
+            Verdict::Leak,
+            &[PrivateLeak, PrivateIndexable, PrivateLinkedPublicly],
+        ),
+    ]);
+    let note = get("/user/alice/", 200).ambiguous().linked().run().note;
+    assert!(note.is_some_and(|n| n.contains("--private")));
+}
+
+#[test]
+fn links_to_login_and_logout_pages_are_not_private_links() {
+    check(vec![
+        (
+            "a footer's staff login",
+            get("/admin/login/", 200).private().linked().form(),
+            Verdict::PrivateLoginPage,
+            &[],
+        ),
+        (
+            "a log-out link under a private area",
+            chain("/account/logout", &[(Some(302), "/")], Some(200))
+                .private()
+                .linked(),
+            Verdict::Redirect,
+            &[],
+        ),
+        (
+            "a link into the admin that redirects to its login",
+            chain(
+                "/admin/",
+                &[(Some(302), "/admin/login/?next=/admin/")],
+                Some(200),
+            )
+            .private()
+            .linked(),
+            Verdict::Protected,
+            &[],
+        ),
+        (
+            "a link to a private page that is no door stays a finding",
+            get("/admin/reports", 401).private().linked().www(REALM),
+            Verdict::Protected,
+            &[PrivateLinkedPublicly],
+        ),
+    ]);
+}
