@@ -253,3 +253,50 @@ async fn public_patterns_override_the_built_in_ones_but_not_the_users_own() {
     let bob = run.row("/user/bob/");
     assert!(findings(bob).contains(&Finding::PrivateLeak), "{bob:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_please_log_in_page_without_a_form_is_a_login_wall_but_a_page_of_content_is_not() {
+    // Flask-Login's `unauthorized` message page, and a leaking page in the same template.
+    fn layout(path: &str, main: &str) -> String {
+        format!(
+            "<html><body><header><nav><a href=/>Home</a> <a href=/blog>Blog</a> \
+             <a href=\"/login?next={path}\">Log in</a></nav></header><main>{main}</main>\
+             <footer>© Example Ltd · Terms · Privacy · Cookies</footer></body></html>"
+        )
+    }
+    let site = Router::new()
+        .route("/robots.txt", get(|| async { "User-agent: *\nAllow: /\n" }))
+        .route("/", get(|| async { Html(layout("/", "<h1>Home</h1>")) }))
+        .route(
+            "/account",
+            get(|| async {
+                Html(layout(
+                    "/account",
+                    "<p>You need to be logged in to see this page.</p>",
+                ))
+            }),
+        )
+        .route(
+            "/settings",
+            get(|| async {
+                let rows: String = (1..=30)
+                    .map(|i| format!("<tr><td>customer {i}</td><td>c{i}@example.com</td></tr>"))
+                    .collect();
+                Html(layout(
+                    "/settings",
+                    &format!("<h1>Team settings</h1><table>{rows}</table>"),
+                ))
+            }),
+        )
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found") });
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(&server, "/", &[]).await;
+    let account = run.row("/account");
+    assert_eq!(account.verdict, Some(Verdict::Protected), "{account:?}");
+    assert!(account.note.contains("sign-in prompt"), "{account:?}");
+    let settings = run.row("/settings");
+    assert!(
+        findings(settings).contains(&Finding::PrivateLeak),
+        "{settings:?}"
+    );
+}

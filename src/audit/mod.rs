@@ -26,6 +26,6 @@ pub use private::{DEFAULT_AMBIGUOUS, DEFAULT_PRIVATE, PathClass, PrivateMatcher}
 pub use rules::{Classification, classify, sign_in_shown};
 pub use signals::{
     SHELL_MAX_INLINE_DATA, SHELL_MAX_WORDS, is_app_shell, is_challenge, is_login_page_url,
-    is_login_url, is_noindex, is_noindex_for, is_sign_in_prompt,
+    is_login_url, is_noindex, is_noindex_for, is_sign_in_back_to, is_sign_in_prompt,
 };
 pub use values::{Finding, Severity, UnknownSeverity, Verdict, Visibility};

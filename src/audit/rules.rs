@@ -243,6 +243,8 @@ const NOTE_PUBLIC_SHELL: &str = "an app shell: its scripts draw the page; --rend
 const NOTE_RENDERED_LEAK: &str = "rendered: its scripts show the content to an anonymous visitor";
 const NOTE_NO_SITEMAP: &str = "no sitemap: robots.txt names none, and this usual address \
                                holds none (a guess, not an error)";
+const NOTE_SOFT_WALL: &str = "a sign-in prompt that links to the login and back here: a login \
+                              wall without a form";
 const NOTE_ASSUMED_PUBLIC: &str = "public: a built-in private path (like /user/…), but the site \
                                    links or lists it; if it should be private, add it with \
                                    --private";
@@ -411,6 +413,9 @@ fn private_content(r: &Record, a: &Answer<'_>) -> Out {
     let f = &r.context;
     if f.final_login_form || f.final_is_login_target || a.is_login_entry() {
         return Out::new(Verdict::PrivateLoginPage);
+    }
+    if soft_wall(r) {
+        return Out::new(Verdict::Protected).note(NOTE_SOFT_WALL);
     }
     if let Some(view) = &r.rendered {
         match seen(r, view) {
@@ -592,6 +597,17 @@ pub fn sign_in_shown(url: Option<&Url>, view: &Rendered) -> Option<String> {
         ));
     }
     None
+}
+
+/// Words outside `nav`, `header` and `footer` below which a page whose sign-in link brings the
+/// visitor back to it is a sign-in prompt ("You need to be logged in to see this page"); many
+/// templates put such a link in the navigation of every page, so a page of content is not.
+const SOFT_WALL_MAX_WORDS: u32 = 80;
+
+/// A "please log in" page without a form: little to say, and a sign-in link back to itself.
+fn soft_wall(r: &Record) -> bool {
+    let page = r.fetched.as_ref().and_then(|f| f.page.as_ref());
+    page.is_some_and(|p| p.sign_in_back && p.main_words < SOFT_WALL_MAX_WORDS)
 }
 
 /// The URL's own HTML has words enough to be content (more than an app shell holds).

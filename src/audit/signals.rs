@@ -132,6 +132,26 @@ fn stem(segment: &str) -> &str {
 }
 
 /// A return address: a path or an absolute URL, not a page number or cursor.
+/// `link` is a sign-in link that brings the visitor back to `page` afterwards: a login page
+/// (by its path) whose return parameter (`next`, `returnTo` …) names the page's path
+/// (`/login?next=/a/b`).
+pub fn is_sign_in_back_to(link: &Url, page: &Url) -> bool {
+    if !is_login_page_url(link) {
+        return false;
+    }
+    link.query_pairs().any(|(key, value)| {
+        let key: String = key
+            .chars()
+            .filter(|c| !matches!(c, '_' | '-'))
+            .flat_map(char::to_lowercase)
+            .collect();
+        RETURN_KEYS.contains(&key.as_str())
+            && page.join(value.trim()).is_ok_and(|back| {
+                back.path().trim_end_matches('/') == page.path().trim_end_matches('/')
+            })
+    })
+}
+
 fn is_address(value: &str) -> bool {
     let value = value.trim();
     value.starts_with('/') || value.contains("://")
@@ -359,6 +379,27 @@ mod tests {
         ];
         for u in no {
             assert!(!is_login_url(&url(u)), "{u}");
+        }
+    }
+
+    #[test]
+    fn a_sign_in_link_back_names_the_page_as_its_return() {
+        let page = url("https://a.example/user/alice/");
+        for link in [
+            "https://a.example/login?next=/user/alice/",
+            "https://a.example/accounts/login/?next=%2Fuser%2Falice%2F",
+            "https://a.example/signin?returnTo=https://a.example/user/alice",
+            "https://a.example/sign-in?return_url=/user/alice/",
+        ] {
+            assert!(is_sign_in_back_to(&url(link), &page), "{link}");
+        }
+        for link in [
+            "https://a.example/login",
+            "https://a.example/login?next=/",
+            "https://a.example/login?next=/user/bob/",
+            "https://a.example/search?next=/user/alice/",
+        ] {
+            assert!(!is_sign_in_back_to(&url(link), &page), "{link}");
         }
     }
 

@@ -295,11 +295,21 @@ impl Engine<'_> {
                 html_links = page.links.iter().map(|l| l.url.clone()).collect();
             }
             if let Some(fetched) = &mut record.fetched {
+                // Only worth a look on a short page: a sign-in prompt says little else.
+                let short = page.main_words < extract::MAIN_WORDS_COUNTED;
+                let sign_in_back = short
+                    && page.links.iter().any(|link| {
+                        link.kind == extract::LinkKind::Anchor
+                            && Url::parse(&link.url)
+                                .is_ok_and(|to| audit::is_sign_in_back_to(&to, url))
+                    });
                 fetched.page = Some(PageFacts {
                     title: page.title.unwrap_or_default(),
                     meta_robots: page.meta_robots.unwrap_or_default(),
                     canonical: page.canonical.unwrap_or_default(),
                     shell: page.shell,
+                    main_words: page.main_words,
+                    sign_in_back,
                 });
             }
             if (200..300).contains(&status) {

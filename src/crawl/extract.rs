@@ -74,7 +74,14 @@ pub struct Page {
     pub parse_error: Option<String>,
     /// What tells an app shell from content.
     pub shell: ShellSignals,
+    /// Words of visible text outside `nav`, `header` and `footer`, counted up to
+    /// [`MAIN_WORDS_COUNTED`]: how much the page says beyond its template's chrome.
+    #[serde(default)]
+    pub main_words: u32,
 }
+
+/// Words outside the page chrome are counted up to here: a sign-in prompt says less.
+pub const MAIN_WORDS_COUNTED: u32 = 80;
 
 /// Parse a whole page at once (tests, fuzzing, small bodies). `page_url` is the URL the body
 /// was served from (after redirects).
@@ -215,6 +222,9 @@ struct Raw {
     /// The first `<meta charset>` (or http-equiv content-type charset) the page declares.
     meta_charset: Option<&'static Encoding>,
     shell: ShellSignals,
+    /// Open `nav`, `header` and `footer` elements around the cursor.
+    chrome_depth: u32,
+    main_words: u32,
     /// The document's text so far ends inside a word (a tag ends a word, a chunk does not).
     in_word: bool,
     /// The inline script whose text is being read: its bytes so far, and whether it is data.
@@ -272,6 +282,7 @@ impl Sink for Raw {
                 self.open_form = Some((attr_bytes(tag, "action"), false));
             }
             b"script" => return self.script(tag),
+            b"nav" | b"header" | b"footer" => self.chrome_depth += 1,
             b"div" | b"body" | b"main" | b"section" if self.may_be_shell() => self.mount(tag),
             _ if self.may_be_shell() && name.contains(&b'-') => self.shell.mount_point = true,
             b"input" if attr_is(tag, "type", |t| t.eq_ignore_ascii_case("password")) => {
@@ -298,6 +309,8 @@ impl Sink for Raw {
         } else if self.template_depth > 0 {
         } else if name.is("form") {
             self.open_form = None;
+        } else if name.is("nav") || name.is("header") || name.is("footer") {
+            self.chrome_depth = self.chrome_depth.saturating_sub(1);
         } else if name.is("title") && self.title_state == TitleState::Open {
             self.title_state = TitleState::Done;
         } else if name.is("script")
@@ -316,8 +329,13 @@ impl Sink for Raw {
             for &b in text {
                 let in_word = !b.is_ascii_whitespace();
                 if in_word && !self.in_word {
-                    self.shell.words += 1;
-                    if !self.may_be_shell() {
+                    if self.may_be_shell() {
+                        self.shell.words += 1;
+                    }
+                    if self.chrome_depth == 0 && self.main_words < MAIN_WORDS_COUNTED {
+                        self.main_words += 1;
+                    }
+                    if !self.wants_words() {
                         // Enough: the rest of the page is not read for this.
                         return false;
                     }
@@ -325,7 +343,7 @@ impl Sink for Raw {
                 self.in_word = in_word;
             }
         }
-        self.may_be_shell()
+        self.wants_words()
     }
 
     fn text(&mut self, text: &[u8]) {
@@ -383,6 +401,11 @@ impl Raw {
     /// Whether the page may still be an app shell: fewer visible words than are counted.
     fn may_be_shell(&self) -> bool {
         self.shell.words < ShellSignals::WORDS_COUNTED
+    }
+
+    /// Whether words are still counted (for the shell or outside the chrome).
+    fn wants_words(&self) -> bool {
+        self.may_be_shell() || self.main_words < MAIN_WORDS_COUNTED
     }
 
     /// A `<script>`: one that loads a file draws the page; an inline one is read to tell
@@ -546,6 +569,7 @@ impl Raw {
                 .collect(),
             parse_error: None,
             shell: self.shell,
+            main_words: self.main_words,
         }
     }
 }

@@ -155,6 +155,7 @@ fn write_page(line: &mut Vec<u8>, page: &Page) -> Result<()> {
         password_form_actions,
         parse_error,
         shell,
+        main_words,
     } = page;
     line.extend_from_slice(br#"{"title":"#);
     serde_json::to_writer(&mut *line, title)?;
@@ -194,7 +195,7 @@ fn write_page(line: &mut Vec<u8>, page: &Page) -> Result<()> {
     } = shell;
     let _ = write!(
         line,
-        r#","shell":{{"words":{words},"scripts":{scripts},"mount_point":{mount_point},"inline_data":{inline_data}}}}}"#
+        r#","shell":{{"words":{words},"scripts":{scripts},"mount_point":{mount_point},"inline_data":{inline_data}}},"main_words":{main_words}}}"#
     );
     Ok(())
 }

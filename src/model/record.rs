@@ -153,6 +153,10 @@ pub struct PageFacts {
     pub meta_robots: String,
     pub canonical: String,
     pub shell: ShellSignals,
+    /// Words of visible text outside `nav`, `header` and `footer`, counted up to 80.
+    pub main_words: u32,
+    /// An `<a>` to a login URL that brings the visitor back here (`/login?next=<this path>`).
+    pub sign_in_back: bool,
 }
 
 /// What an HTML page holds before any script runs: enough to tell an app shell (a page whose

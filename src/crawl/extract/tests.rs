@@ -771,3 +771,21 @@ fn data_handed_to_scripts_is_measured_and_code_is_not_data() {
         "structured data for search engines is not app data"
     );
 }
+
+#[test]
+fn main_words_leave_out_the_page_chrome_and_stop_at_the_cap() {
+    let nav = "<header><nav>Home Blog About Contact Log in</nav></header>";
+    let foot = "<footer>© Example · Terms · Privacy</footer>";
+    let p = ex(&format!(
+        "{nav}<main><p>You need to be logged in to see this page.</p></main>{foot}"
+    ));
+    assert_eq!(p.main_words, 10);
+    let long = "word ".repeat(500);
+    let p = ex(&format!("{nav}<main>{long}</main>{foot}"));
+    assert_eq!(p.main_words, MAIN_WORDS_COUNTED);
+    // Still read past the shell's count: twenty words of chrome first do not stop it.
+    let chrome = "menu ".repeat(40);
+    let p = ex(&format!("<nav>{chrome}</nav><p>Please sign in</p>"));
+    assert_eq!(p.main_words, 3);
+    assert_eq!(p.shell.words, ShellSignals::WORDS_COUNTED);
+}

@@ -374,3 +374,33 @@ fn links_to_login_and_logout_pages_are_not_private_links() {
         ),
     ]);
 }
+
+#[test]
+fn a_short_sign_in_prompt_that_links_back_is_a_login_wall() {
+    let prompt = |words: u32| {
+        let mut g = get("/account/orders", 200).private().probe();
+        let page = g
+            .record
+            .fetched
+            .get_or_insert_default()
+            .page
+            .get_or_insert_default();
+        page.sign_in_back = true;
+        page.main_words = words;
+        g
+    };
+    check(vec![
+        (
+            "a prompt of a few words",
+            prompt(12),
+            Verdict::Protected,
+            &[],
+        ),
+        (
+            "content with the same link in its navigation",
+            prompt(80),
+            Verdict::Leak,
+            &[PrivateLeak, PrivateIndexable],
+        ),
+    ]);
+}
