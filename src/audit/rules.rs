@@ -123,7 +123,9 @@ fn in_clear(r: &Record, findings: &mut Vec<Finding>) {
         .fetched
         .as_ref()
         .map_or("", |x| x.www_authenticate.as_str());
-    if f.form_posts_http || (http && f.login_form && own.is_some_and(|s| (200..300).contains(&s))) {
+    let served = own.is_some_and(|s| (200..300).contains(&s));
+    // One form is one finding, on the URL that stands for it (`/login`, not each `?next=`).
+    if !f.login_form_elsewhere && (f.form_posts_http || (http && f.login_form && served)) {
         findings.push(Finding::LoginOverHttp);
     }
     let basic = www_authenticate

@@ -140,16 +140,37 @@ pub fn is_sign_in_back_to(link: &Url, page: &Url) -> bool {
         return false;
     }
     link.query_pairs().any(|(key, value)| {
-        let key: String = key
-            .chars()
-            .filter(|c| !matches!(c, '_' | '-'))
-            .flat_map(char::to_lowercase)
-            .collect();
-        RETURN_KEYS.contains(&key.as_str())
+        RETURN_KEYS.contains(&squash(&key).as_str())
             && page.join(value.trim()).is_ok_and(|back| {
                 back.path().trim_end_matches('/') == page.path().trim_end_matches('/')
             })
     })
+}
+
+/// The URL without its return parameters (`next`, `returnTo` …): what tells one login page
+/// from another (`/login?next=/a` and `/login?next=/b` are the same page).
+pub fn without_return(url: &Url) -> Url {
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(key, _)| !RETURN_KEYS.contains(&squash(key).as_str()))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut out = url.clone();
+    out.set_fragment(None);
+    if kept.is_empty() {
+        out.set_query(None);
+    } else if kept.len() != url.query_pairs().count() {
+        out.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    out
+}
+
+/// A query key compared with [`RETURN_KEYS`]: lower-cased, `_` and `-` removed.
+fn squash(key: &str) -> String {
+    key.chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 fn is_address(value: &str) -> bool {
@@ -400,6 +421,27 @@ mod tests {
             "https://a.example/search?next=/user/alice/",
         ] {
             assert!(!is_sign_in_back_to(&url(link), &page), "{link}");
+        }
+    }
+
+    #[test]
+    fn return_parameters_do_not_tell_login_pages_apart() {
+        for (from, to) in [
+            (
+                "https://a.example/login?next=/admin",
+                "https://a.example/login",
+            ),
+            (
+                "https://a.example/login?ReturnUrl=%2Fx&lang=de#f",
+                "https://a.example/login?lang=de",
+            ),
+            ("https://a.example/login", "https://a.example/login"),
+            (
+                "https://a.example/login?lang=de",
+                "https://a.example/login?lang=de",
+            ),
+        ] {
+            assert_eq!(without_return(&url(from)).as_str(), to, "{from}");
         }
     }
 

@@ -343,6 +343,10 @@ impl Engine<'_> {
     /// What the rules need to know about a page's password forms and login links.
     fn note_login_signals(&mut self, id: UrlId, url: &Url, page: &Page) {
         let https = url.scheme() == "https";
+        if page.has_password_input {
+            self.frontier
+                .note_login_form(id, audit::without_return(url).as_str());
+        }
         let flags = &mut self.frontier.get_mut(id).flags;
         flags.login_form = page.has_password_input;
         flags.form_posts_http = page

@@ -218,6 +218,12 @@ impl<'a> Evidence<'a> {
             noindex: audit::is_noindex_for(meta_robots, x_robots_tag, self.robots.index_token()),
             login_form: flags.login_form,
             form_posts_http: flags.form_posts_http,
+            login_form_elsewhere: flags.login_form
+                && record.url.url().is_some_and(|url| {
+                    let key = audit::without_return(url);
+                    let stands = self.frontier.login_form(key.as_str());
+                    stands.is_some() && stands != self.frontier.id(url.as_str())
+                }),
             links_http_login: flags.links_http_login,
             private_api: flags.private_api,
             absent_guess: flags.absent_guess,

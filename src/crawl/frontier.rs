@@ -115,6 +115,10 @@ pub struct Frontier {
     query_variants: HashMap<Box<str>, u32>,
     /// Pages put in a queue so far: the `--max-pages` budget counts these.
     pages_queued: u64,
+    /// The URL that stands for each login form, by the form's URL without its return
+    /// parameters: `/login`, `/login?next=/a` and `/login?next=/b` are one form, reported once
+    /// (on the shortest URL, then the first-sorting, whatever the order of answers).
+    login_forms: HashMap<Box<str>, UrlId>,
 }
 
 pub struct NewEntry {
@@ -126,6 +130,26 @@ pub struct NewEntry {
 }
 
 impl Frontier {
+    /// A page at `id` holds a login form; `key` is its URL without return parameters.
+    pub fn note_login_form(&mut self, id: UrlId, key: &str) {
+        let rank = |id: UrlId| {
+            let url = &self.entries[id as usize].url;
+            (url.len(), url.clone())
+        };
+        let stands = match self.login_forms.get(key) {
+            Some(&other) => rank(id) < rank(other),
+            None => true,
+        };
+        if stands {
+            self.login_forms.insert(key.into(), id);
+        }
+    }
+
+    /// The URL that stands for the login form whose key is `key`.
+    pub fn login_form(&self, key: &str) -> Option<UrlId> {
+        self.login_forms.get(key).copied()
+    }
+
     pub fn id(&self, url: &str) -> Option<UrlId> {
         self.ids.get(url).copied()
     }

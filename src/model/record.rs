@@ -322,6 +322,9 @@ pub struct Context {
     pub login_form: bool,
     /// A password form on the page posts to an `http://` action.
     pub form_posts_http: bool,
+    /// Its login form is the same as another URL's (`/login?next=/a` and `/login`), and
+    /// that URL carries the form's findings.
+    pub login_form_elsewhere: bool,
     /// The page (served over https) links a login page over `http://`.
     pub links_http_login: bool,
     /// A private page's scripts asked this URL and got 2xx JSON while the page showed no

@@ -116,6 +116,7 @@ fn invariants_hold_on_odd_and_ordinary_inputs() {
             noindex: is_noindex(&meta_robots, ""),
             login_form: next(2) == 1,
             form_posts_http: next(4) == 0,
+            login_form_elsewhere: next(8) == 0,
             links_http_login: next(4) == 0,
             private_api: next(8) == 0,
             absent_guess: next(16) == 0,
