@@ -689,7 +689,7 @@ fn page_url() -> Url {
 fn parse_in_chunks(bytes: &[u8], cuts: &[prop::sample::Index]) -> Page {
     let mut at: Vec<usize> = cuts.iter().map(|i| i.index(bytes.len() + 1)).collect();
     at.sort_unstable();
-    let mut parser = PageParser::new(page_url(), None);
+    let mut parser = PageParser::new(page_url(), None).counting_main_words();
     let mut start = 0;
     for end in at {
         parser.write(&bytes[start..end]);
@@ -759,7 +759,7 @@ proptest! {
         cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..8),
     ) {
         let chunked = parse_in_chunks(&bytes, &cuts);
-        let mut whole = PageParser::new(page_url(), None);
+        let mut whole = PageParser::new(page_url(), None).counting_main_words();
         whole.write(&bytes);
         let whole = whole.finish();
         prop_assert_eq!(&chunked, &whole, "cuts {:?}", cuts);

@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let page_url = Url::parse("https://example.com/dir/page").unwrap();
-    let mut parser = PageParser::new(page_url.clone(), None);
+    let mut parser = PageParser::new(page_url.clone(), None).counting_main_words();
     let at = (split as usize * data.len() / 255).min(data.len());
     parser.write(&data[..at]);
     parser.write(&data[at..]);

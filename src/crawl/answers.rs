@@ -295,8 +295,10 @@ impl Engine<'_> {
                 html_links = page.links.iter().map(|l| l.url.clone()).collect();
             }
             if let Some(fetched) = &mut record.fetched {
-                // Only worth a look on a short page: a sign-in prompt says little else.
-                let short = page.main_words < extract::MAIN_WORDS_COUNTED;
+                // Only worth a look on a short private page (its words outside the chrome were
+                // counted): a sign-in prompt says little else.
+                let short = self.frontier.get(id).flags.private
+                    && page.main_words < extract::MAIN_WORDS_COUNTED;
                 let sign_in_back = short
                     && page.links.iter().any(|link| {
                         link.kind == extract::LinkKind::Anchor

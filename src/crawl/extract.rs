@@ -75,7 +75,8 @@ pub struct Page {
     /// What tells an app shell from content.
     pub shell: ShellSignals,
     /// Words of visible text outside `nav`, `header` and `footer`, counted up to
-    /// [`MAIN_WORDS_COUNTED`]: how much the page says beyond its template's chrome.
+    /// [`MAIN_WORDS_COUNTED`]: how much the page says beyond its template's chrome. Counted
+    /// only when asked ([`PageParser::counting_main_words`]), else 0.
     #[serde(default)]
     pub main_words: u32,
 }
@@ -86,7 +87,7 @@ pub const MAIN_WORDS_COUNTED: u32 = 80;
 /// Parse a whole page at once (tests, fuzzing, small bodies). `page_url` is the URL the body
 /// was served from (after redirects).
 pub fn extract(html: &str, page_url: &Url) -> Page {
-    let mut parser = PageParser::new(page_url.clone(), None);
+    let mut parser = PageParser::new(page_url.clone(), None).counting_main_words();
     parser.write(html.as_bytes());
     parser.finish()
 }
@@ -115,6 +116,13 @@ impl PageParser {
             declared: charset.and_then(encoding),
             head: Vec::new(),
         }
+    }
+
+    /// Also count the words outside `nav`, `header` and `footer` ([`Page::main_words`]): the
+    /// rest of the page is then read further than an app-shell check needs.
+    pub fn counting_main_words(mut self) -> Self {
+        self.raw.count_main = true;
+        self
     }
 
     pub fn write(&mut self, chunk: &[u8]) {
@@ -224,6 +232,8 @@ struct Raw {
     shell: ShellSignals,
     /// Open `nav`, `header` and `footer` elements around the cursor.
     chrome_depth: u32,
+    /// Whether words outside the chrome are counted (private pages: reading further costs).
+    count_main: bool,
     main_words: u32,
     /// The document's text so far ends inside a word (a tag ends a word, a chunk does not).
     in_word: bool,
@@ -332,7 +342,10 @@ impl Sink for Raw {
                     if self.may_be_shell() {
                         self.shell.words += 1;
                     }
-                    if self.chrome_depth == 0 && self.main_words < MAIN_WORDS_COUNTED {
+                    if self.count_main
+                        && self.chrome_depth == 0
+                        && self.main_words < MAIN_WORDS_COUNTED
+                    {
                         self.main_words += 1;
                     }
                     if !self.wants_words() {
@@ -405,7 +418,7 @@ impl Raw {
 
     /// Whether words are still counted (for the shell or outside the chrome).
     fn wants_words(&self) -> bool {
-        self.may_be_shell() || self.main_words < MAIN_WORDS_COUNTED
+        self.may_be_shell() || (self.count_main && self.main_words < MAIN_WORDS_COUNTED)
     }
 
     /// A `<script>`: one that loads a file draws the page; an inline one is read to tell

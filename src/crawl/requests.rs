@@ -401,7 +401,7 @@ async fn fetch_one(
     let (mut response, body) = fetcher
         .get(&url, pacer, body, |r| match kind {
             Kind::Sitemap => Download::Sitemap(BytesMut::new()),
-            _ => Download::Page(Box::new(StreamedPage::new(&url, r, keep))),
+            _ => Download::Page(Box::new(StreamedPage::new(&url, r, keep, private))),
         })
         .await;
     let status = response.status.unwrap_or(0);
@@ -555,9 +555,15 @@ struct StreamedPage {
 }
 
 impl StreamedPage {
-    fn new(url: &Url, response: &Response, keep: usize) -> Self {
+    /// `private`: the page's words outside its chrome count too (a sign-in prompt is short).
+    fn new(url: &Url, response: &Response, keep: usize, private: bool) -> Self {
+        let parser = extract::PageParser::new(url.clone(), fetch::charset(&response.content_type));
         Self {
-            parser: extract::PageParser::new(url.clone(), fetch::charset(&response.content_type)),
+            parser: if private {
+                parser.counting_main_words()
+            } else {
+                parser
+            },
             head: Prefix::new(keep),
         }
     }

@@ -596,7 +596,7 @@ fn chunk_boundaries_do_not_change_the_result() {
         <a href="/a?x=1&amp;y=2">a</a><template><a href=/no></template><a href=/z>z</a>"#;
     let whole = ex(html);
     for size in [1, 2, 3, 7, 64] {
-        let mut parser = PageParser::new(page_url(), None);
+        let mut parser = PageParser::new(page_url(), None).counting_main_words();
         for chunk in html.as_bytes().chunks(size) {
             parser.write(chunk);
         }
