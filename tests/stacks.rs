@@ -300,3 +300,48 @@ async fn a_please_log_in_page_without_a_form_is_a_login_wall_but_a_page_of_conte
         "{settings:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_site_behind_a_login_is_said_once_up_front() {
+    // JupyterLab without a token: every path redirects to the login page, whose logo and
+    // links lead back into the app.
+    let site = Router::new()
+        .route("/robots.txt", get(|| async { (StatusCode::NOT_FOUND, "") }))
+        .route(
+            "/login",
+            get(|| async {
+                Html(
+                    "<a href=/lab><img alt=Jupyter></a><h1>Log in</h1><form method=post>\
+                     <input type=password name=password><button>Log in</button></form>\
+                     <a href=/tree>Classic view</a>",
+                )
+            }),
+        )
+        .fallback(|uri: Uri| async move {
+            axum::response::Redirect::to(&format!("/login?next={}", uri.path()))
+        });
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(&server, "/", &[]).await;
+    let summary = &run.result.summary;
+    let lead = format!(
+        "The whole site is behind a login at {}/login: search engines see only that page.",
+        run.origin
+    );
+    assert!(summary.contains(&lead), "{summary}");
+    let flagged = flagged(&run);
+    let walls: Vec<&str> = flagged
+        .iter()
+        .filter(|(_, f)| f.contains("public_login_redirect"))
+        .map(|(path, _)| path.as_str())
+        .collect();
+    assert_eq!(
+        walls,
+        ["/"],
+        "the login page's links are not public pages: {flagged:?}"
+    );
+    let in_clear = flagged
+        .iter()
+        .filter(|(_, f)| f.contains("login_over_http"))
+        .count();
+    assert_eq!(in_clear, 1, "one login form, one finding: {flagged:?}");
+}

@@ -53,6 +53,33 @@ pub struct Tally {
     /// URLs skipped by a crawler-trap guard, by reason and URL pattern: which pattern ate
     /// the budget.
     pub traps: BTreeMap<(SkipReason, String), u64>,
+    /// The start URL itself is walled: the whole site is, for a search engine.
+    pub start_wall: Option<StartWall>,
+}
+
+/// How the start URL keeps everyone out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartWall {
+    /// It redirects to a login page, at this URL (its return parameter dropped).
+    Login(String),
+    /// It answers this status (401 or 403).
+    Status(u16),
+}
+
+impl StartWall {
+    /// The sentence a summary leads with.
+    pub fn sentence(&self) -> String {
+        match self {
+            StartWall::Login(at) => format!(
+                "The whole site is behind a login at {at}: search engines see only that page. \
+                 The findings below are what lies behind it."
+            ),
+            StartWall::Status(status) => format!(
+                "The whole site answers {status} to anonymous visitors: search engines see \
+                 nothing of it. The findings below are what lies behind it."
+            ),
+        }
+    }
 }
 
 /// One URL listed under a finding in the summary.
@@ -123,6 +150,24 @@ impl Tally {
 
 impl Tally {
     fn add_verdict(&mut self, row: &AuditRow) {
+        let start = row.depth == 0
+            && row.discovered_via == DiscoveredVia::Seed
+            && row.kind == crate::model::Kind::Page;
+        if start && row.verdict == Some(Verdict::Walled) {
+            let findings: Vec<Finding> = row
+                .finding
+                .split(';')
+                .filter_map(Finding::from_label)
+                .collect();
+            self.start_wall = if findings.contains(&Finding::PublicLoginRedirect) {
+                let at = url::Url::parse(&row.final_url)
+                    .map(|u| crate::audit::without_return(&u).to_string())
+                    .unwrap_or_else(|_| row.final_url.clone());
+                Some(StartWall::Login(at))
+            } else {
+                row.final_status.map(StartWall::Status)
+            };
+        }
         let plain = matches!(row.verdict, None | Some(Verdict::Ok))
             || row.skip_reason == Some(SkipReason::OutOfScope);
         if !row.finding.is_empty() {

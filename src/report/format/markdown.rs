@@ -52,6 +52,9 @@ impl Summary for Markdown {
             }
             None => {}
         }
+        if let Some(wall) = &r.tally.start_wall {
+            let _ = writeln!(s, "**{}**\n", escape(&wall.sentence()));
+        }
         let order = r.findings_in_order();
         if order.is_empty() {
             let _ = writeln!(s, "No findings.\n");

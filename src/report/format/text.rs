@@ -201,6 +201,9 @@ fn since_last_run(r: &RunReport<'_>, s: &mut String) {
 fn findings(r: &RunReport<'_>, s: &mut String) {
     let (t, threshold) = (r.tally, r.config.report.fail_on);
     let failing = t.at_or_above(threshold);
+    if let Some(wall) = &t.start_wall {
+        let _ = writeln!(s, "  {}", wall.sentence());
+    }
     if t.findings.is_empty() {
         let _ = writeln!(s, "  No findings.");
     } else if failing == 0 {
