@@ -10,7 +10,7 @@ use serde::Serialize;
 use strum::{EnumString, VariantNames};
 use url::Url;
 
-use crate::audit::{PrivateMatcher, Severity};
+use crate::audit::{Finding, PrivateMatcher, Severity};
 
 /// Redirect hops followed from one URL (Google's limit too).
 pub const MAX_REDIRECTS: usize = 10;
@@ -120,6 +120,23 @@ pub struct ReportConfig {
     pub fail_on_new: bool,
     pub fail_on_spike: Option<f64>,
     pub quiet: bool,
+    /// Findings the team has accepted (`[[accept]]` in authwall.toml).
+    pub accept: Vec<Acceptance>,
+}
+
+/// One `[[accept]]` entry: a finding the team has decided to live with, on the URLs a glob
+/// matches, for a reason, maybe until a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acceptance {
+    /// A path glob (`/staging/**`, matched against the path, and the query when the glob has
+    /// a `?`) or a whole-URL glob (`https://a.example/x*`). `*` stays within a segment.
+    pub url: String,
+    pub finding: Finding,
+    pub reason: String,
+    /// The last day it holds (inclusive, UTC), `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -216,6 +233,8 @@ struct Settings<'a> {
     fail_on_new: bool,
     resume: bool,
     fail_on_spike: Option<f64>,
+    #[serde(skip_serializing_if = "<[Acceptance]>::is_empty")]
+    accept: &'a [Acceptance],
     /// Header names only: the values may be secrets.
     headers: Vec<String>,
     basic_auth_env: Option<&'a str>,
@@ -262,6 +281,7 @@ impl Serialize for Config {
             fail_on_new: r.fail_on_new,
             resume: self.resume,
             fail_on_spike: r.fail_on_spike,
+            accept: &r.accept,
             headers: c
                 .headers
                 .iter()

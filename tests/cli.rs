@@ -520,3 +520,77 @@ async fn a_killed_run_leaves_a_csv_of_whole_rows() {
         "only whole rows"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accept_writes_an_entry_that_the_next_audit_honours_keeping_the_files_comments() {
+    let site = Router::new()
+        .route("/robots.txt", get(|| async { "User-agent: *\nAllow: /\n" }))
+        .route(
+            "/",
+            get(|| async { Html("<a href=/legacy>Legacy report</a>") }),
+        )
+        .route(
+            "/legacy",
+            get(|| async {
+                (
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    [("www-authenticate", "Bearer")],
+                    "",
+                )
+            }),
+        );
+    let server = Server::start(site).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = format!(
+        "# the weekly check of the shop, owned by the web team\nurl = \"{}\"\ndelay = 0\n\
+         output = \"weekly.csv\"\nprobe = false # no probes on this host\n",
+        server.url("/")
+    );
+    std::fs::write(dir.path().join("authwall.toml"), &file).unwrap();
+    assert_eq!(
+        authwall(args(&["audit", "-q"]), dir.path())
+            .await
+            .status
+            .code(),
+        Some(1)
+    );
+    let bad = authwall(
+        args(&["accept", "/legacy", "public_4o1", "--reason", "x"]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("public_4o1"));
+    let out = authwall(
+        args(&[
+            "accept",
+            "/legacy",
+            "public_401",
+            "--reason",
+            "retired with the old portal in March",
+            "--until",
+            "2999-03-31",
+        ]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let edited = std::fs::read_to_string(dir.path().join("authwall.toml")).unwrap();
+    assert!(
+        edited.starts_with(&file),
+        "comments and order kept:\n{edited}"
+    );
+    let out = authwall(args(&["audit"]), dir.path()).await;
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{summary}");
+    assert!(summary.contains("1 accepted (0 critical)"), "{summary}");
+    assert!(
+        summary.contains("retired with the old portal in March"),
+        "{summary}"
+    );
+}

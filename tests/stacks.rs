@@ -345,3 +345,103 @@ async fn a_whole_site_behind_a_login_is_said_once_up_front() {
         .count();
     assert_eq!(in_clear, 1, "one login form, one finding: {flagged:?}");
 }
+
+/// A site with two findings a team may decide to live with: a legacy page that answers 401
+/// and a staging link on the home page.
+fn site_with_accepted_problems() -> Router {
+    Router::new()
+        .route("/robots.txt", get(|| async { (StatusCode::NOT_FOUND, "") }))
+        .route(
+            "/",
+            get(|| async {
+                Html("<h1>Home</h1><a href=/legacy/report>Report</a> <a href=/admin/staging>Staging</a>")
+            }),
+        )
+        .route(
+            "/legacy/report",
+            get(|| async {
+                (
+                    StatusCode::UNAUTHORIZED,
+                    [("www-authenticate", "Bearer")],
+                    "sign in",
+                )
+            }),
+        )
+        .route(
+            "/admin/staging",
+            get(|| async { (StatusCode::FORBIDDEN, [("x", "y")], "no") }),
+        )
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
+}
+
+fn accept(url: &str, finding: &str, until: Option<&str>) -> String {
+    let until = until
+        .map(|d| format!(r#","until":"{d}""#))
+        .unwrap_or_default();
+    format!(
+        r#"{{"url":"{url}","finding":"{finding}","reason":"decided in the weekly review"{until}}}"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accepted_findings_are_reported_but_do_not_fail_the_run() {
+    let server = Server::start(site_with_accepted_problems()).await.unwrap();
+    let (legacy, link) = (
+        accept("/legacy/**", "public_401", Some("2999-12-31")),
+        accept("/admin/**", "private_linked_publicly", None),
+    );
+    let stale = accept("/old/**", "public_403", None);
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("report.html");
+    let run = audit_site(
+        &server,
+        "/",
+        &[
+            "--accept",
+            &legacy,
+            "--accept",
+            &link,
+            "--accept",
+            &stale,
+            "--report",
+            html.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let report = std::fs::read_to_string(&html).unwrap();
+    assert!(report.contains("Accepted by the team"), "{report}");
+    assert!(report.contains("decided in the weekly review"));
+    let summary = &run.result.summary;
+    assert_eq!(run.result.exit, Exit::Clean, "{summary}");
+    let row = run.row("/legacy/report");
+    assert_eq!(row.finding, "public_401", "still a finding: {row:?}");
+    assert_eq!(row.accepted, "public_401");
+    assert_eq!(
+        run.row("/admin/staging").accepted,
+        "private_linked_publicly"
+    );
+    assert!(summary.contains("2 accepted (0 critical)"), "{summary}");
+    assert!(
+        summary.contains("decided in the weekly review"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("stale acceptance: public_403 on /old/**"),
+        "{summary}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_acceptance_past_its_day_counts_again() {
+    let server = Server::start(site_with_accepted_problems()).await.unwrap();
+    let expired = accept("/legacy/**", "public_401", Some("2000-01-01"));
+    let run = audit_site(&server, "/", &["--accept", &expired]).await;
+    let summary = &run.result.summary;
+    assert_eq!(run.result.exit, Exit::Findings, "{summary}");
+    assert_eq!(run.row("/legacy/report").accepted, "");
+    assert!(
+        summary.contains("!! acceptance expired: public_401 on /legacy/**"),
+        "{summary}"
+    );
+    assert!(summary.contains("0 accepted (0 critical)"), "{summary}");
+}

@@ -98,6 +98,20 @@ fn tokens(text: &str, path: &Path) -> Result<Vec<Token>> {
     let mut tokens = Vec::new();
     for (key, value) in table {
         let where_ = || format!("`{key}` in {}", path.display());
+        if key == "accept" {
+            // `[[accept]]` tables: one hidden `--accept JSON` each.
+            let toml::Value::Array(entries) = value else {
+                bail!("{} must be a list of [[accept]] tables", where_());
+            };
+            for entry in entries {
+                let toml::Value::Table(entry) = entry else {
+                    bail!("{} must be a list of [[accept]] tables", where_());
+                };
+                tokens.push(Token::Arg("--accept".to_string()));
+                tokens.push(Token::Arg(serde_json::to_string(&entry)?));
+            }
+            continue;
+        }
         if key == "url" {
             let url = value
                 .as_str()
@@ -171,7 +185,10 @@ pub fn starter() -> String {
     };
     for arg in audit.get_arguments() {
         let Some(long) = arg.get_long() else { continue };
-        if NOT_IN_FILE.contains(&long) || matches!(arg.get_action(), ArgAction::SetTrue) {
+        if NOT_IN_FILE.contains(&long)
+            || arg.is_hide_set()
+            || matches!(arg.get_action(), ArgAction::SetTrue)
+        {
             continue;
         }
         let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
@@ -193,6 +210,15 @@ pub fn starter() -> String {
     for (key, default) in BOOL_KEYS {
         out.push_str(&format!("# {key} = {default}\n"));
     }
+    out.push_str(
+        "\n# Findings the team has accepted (`authwall accept URL FINDING --reason …` adds one):\n\
+         # still in the CSV, marked in its `accepted` column, left out of the exit code.\n\
+         # [[accept]]\n\
+         # url=\"/staging-link\"         # a path glob, or a whole-URL glob\n\
+         # finding=\"private_linked_publicly\"\n\
+         # reason=\"goes with the redesign\"\n\
+         # until=\"2027-03-31\"          # optional: counts again after this day (UTC)\n",
+    );
     out
 }
 
@@ -308,6 +334,37 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("not valid TOML"), "{err}");
+    }
+
+    #[test]
+    fn accept_tables_reach_the_report_settings_and_bad_ones_say_why() {
+        let file = "url = \"https://a.example/\"\n\
+                    [[accept]]\nurl = \"/legacy/**\"\nfinding = \"public_401\"\n\
+                    reason = \"goes next quarter\"\nuntil = \"2027-03-31\"\n\
+                    [[accept]]\nurl = \"/x\"\nfinding = \"sitemap_redirect\"\nreason = \"legacy\"\n";
+        let config = Config::from_args(&args_with_file(file, &[]).unwrap()).unwrap();
+        let accept = &config.report.accept;
+        assert_eq!(accept.len(), 2);
+        assert_eq!(accept[0].finding, crate::audit::Finding::Public401);
+        assert_eq!(accept[0].until.as_deref(), Some("2027-03-31"));
+        for (bad, says) in [
+            ("url = \"/x\"\nfinding = \"public_401\"\n", "reason"),
+            ("url = \"/x\"\nfinding = \"nope\"\nreason = \"r\"\n", "nope"),
+            (
+                "url = \"/x\"\nfinding = \"public_401\"\nreason = \" \"\n",
+                "reason",
+            ),
+            (
+                "url = \"/x\"\nfinding = \"public_401\"\nreason = \"r\"\nuntil = \"2027-02-30\"\n",
+                "not a day",
+            ),
+        ] {
+            let file = format!("url = \"https://a.example/\"\n[[accept]]\n{bad}");
+            let err = args_with_file(&file, &[])
+                .and_then(|a| Config::from_args(&a))
+                .unwrap_err();
+            assert!(format!("{err:#}").contains(says), "{bad}: {err:#}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{RenderScope, RowFormat, SummaryFormat};
 
 pub mod config_file;
-mod validate;
+pub(crate) mod validate;
 
 pub use validate::parse_start_url;
 
@@ -44,6 +44,9 @@ pub enum Command {
     Init(InitArgs),
     /// Compare two audit CSVs offline: what is new, fixed, still there; status changes.
     Diff(DiffArgs),
+    /// Accept a finding the team has decided to live with: add an `[[accept]]` entry to
+    /// authwall.toml (comments kept). It stays in the CSV and leaves the exit code.
+    Accept(AcceptArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -240,6 +243,12 @@ pub struct AuditArgs {
     #[arg(long, value_name = "PCT")]
     pub fail_on_spike: Option<f64>,
 
+    /// A finding the team has accepted, as JSON (`{"url": GLOB, "finding": …, "reason": …,
+    /// "until": "YYYY-MM-DD"}`): how the config file's `[[accept]]` entries reach the audit
+    /// (`authwall accept` writes them).
+    #[arg(long, value_name = "JSON", hide = true)]
+    pub accept: Vec<String>,
+
     /// Also write a self-contained HTML report (verdict, charts, findings tables) to FILE.
     #[arg(long, value_name = "FILE")]
     pub report: Option<std::path::PathBuf>,
@@ -343,6 +352,29 @@ pub struct InitArgs {
     /// Replace an existing file.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AcceptArgs {
+    /// The URL as the CSV shows it, a path (`/legacy/report`) or a glob (`/legacy/**`).
+    #[arg(value_name = "URL")]
+    pub url: String,
+
+    /// The finding to accept there (`public_401`, `private_linked_publicly` …).
+    #[arg(value_name = "FINDING")]
+    pub finding: String,
+
+    /// Why the team accepts it (required: the next person to read the file will ask).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+
+    /// The last day it holds (UTC, inclusive); after it the finding counts again.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub until: Option<String>,
+
+    /// The config file to add it to.
+    #[arg(long, value_name = "FILE", default_value = "authwall.toml")]
+    pub config: std::path::PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -11,7 +11,7 @@ use url::Url;
 use super::AuditArgs;
 use crate::audit::PrivateMatcher;
 use crate::config::{
-    Config, CrawlConfig, Output, RenderConfig, ReportConfig, RowFormat, TrapLimits,
+    Acceptance, Config, CrawlConfig, Output, RenderConfig, ReportConfig, RowFormat, TrapLimits,
 };
 use crate::crawl::urlnorm;
 
@@ -125,6 +125,11 @@ impl Config {
             fail_on_new: args.fail_on_new,
             fail_on_spike: args.fail_on_spike,
             quiet: args.quiet,
+            accept: args
+                .accept
+                .iter()
+                .map(|json| acceptance(json))
+                .collect::<Result<_>>()?,
         };
         Ok(Self {
             crawl,
@@ -257,6 +262,29 @@ fn glob_set(flag: &str, patterns: &[String]) -> Result<GlobSet> {
     builder
         .build()
         .with_context(|| format!("{flag}: cannot compile the globs"))
+}
+
+/// One `[[accept]]` entry, checked: a finding authwall knows, a reason, a glob that compiles
+/// and a real day.
+pub(crate) fn acceptance(json: &str) -> Result<Acceptance> {
+    let entry: Acceptance = serde_json::from_str(json).map_err(|e| {
+        anyhow::anyhow!(
+            "[[accept]] entry {json}: {e} (it needs url, finding and reason; until is optional)"
+        )
+    })?;
+    let name = || format!("[[accept]] entry for {} {}", entry.url, entry.finding);
+    if entry.reason.trim().is_empty() {
+        bail!("{}: the reason must say why it is accepted", name());
+    }
+    globset::Glob::new(&entry.url).with_context(|| format!("{}: not a valid glob", name()))?;
+    if let Some(until) = &entry.until {
+        let day =
+            until.len() == 10 && humantime::parse_rfc3339(&format!("{until}T00:00:00Z")).is_ok();
+        if !day {
+            bail!("{}: until {until:?} is not a day (YYYY-MM-DD)", name());
+        }
+    }
+    Ok(entry)
 }
 
 #[cfg(test)]

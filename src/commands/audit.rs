@@ -14,6 +14,7 @@ use crate::config::{Config, Output};
 use crate::crawl::{self, Engine, RecordSink};
 use crate::model::{CrawlFacts, Record, SkipReason, StopCause};
 use crate::progress::Progress;
+use crate::report::accept::{self, Acceptances};
 use crate::report::baseline::{Baseline, WrittenBy};
 use crate::report::format::{Replacement, RowWriter};
 use crate::report::row::AuditRow;
@@ -53,6 +54,7 @@ pub async fn audit(
     if let Some(render) = &config.crawl.render {
         crawl::check_browser(render)?;
     }
+    let accepts = Acceptances::new(&config.report.accept, &accept::today())?;
     // Read the baseline first: a refused baseline must stop the run before any request.
     let baseline = config
         .report
@@ -96,6 +98,7 @@ pub async fn audit(
         rows: Vec::new(),
         keep_rows: baseline.is_some() && !final_pass,
         records: final_pass.then(Vec::new),
+        accepts: &accepts,
     };
     let engine = Engine::new(Arc::new(config.crawl.clone()), &mut sink, journal)?;
     let (facts, finished) = engine.run(stop).await?;
@@ -129,13 +132,15 @@ pub async fn audit(
         // than the crawl held.
         for mut record in records {
             finished.refresh(&mut record);
-            let row = AuditRow::new(&record, &classify(&record));
+            let mut row = AuditRow::new(&record, &classify(&record));
+            let hits = accepts.apply(&mut row);
             if baseline.is_some() {
                 rows.push(row);
             } else {
                 tally.add(&row);
                 file.write(&row)?;
             }
+            tally.add_hits(&hits);
         }
     }
     let comparison = baseline.as_ref().map(|b| {
@@ -206,6 +211,7 @@ pub async fn audit(
             first_run,
             settings: &settings_table(config),
             incomplete: &incomplete,
+            accepted: &report.acceptance_lines(),
         });
         std::fs::write(path, html)
             .with_context(|| format!("cannot write the report {}", path.display()))?;
@@ -309,7 +315,7 @@ fn incomplete_reasons(config: &Config, facts: &CrawlFacts, tally: &Tally) -> Vec
 }
 
 /// Where the engine's records go while the crawl runs: classified, counted, written.
-struct AuditSink {
+struct AuditSink<'a> {
     csv: RowWriter,
     tally: Tally,
     progress: Progress,
@@ -318,12 +324,15 @@ struct AuditSink {
     keep_rows: bool,
     /// Records as they streamed, for the final pass.
     records: Option<Vec<Record>>,
+    accepts: &'a Acceptances,
 }
 
-impl RecordSink for AuditSink {
+impl RecordSink for AuditSink<'_> {
     fn record(&mut self, record: Record) -> Result<()> {
-        let row = AuditRow::new(&record, &classify(&record));
+        let mut row = AuditRow::new(&record, &classify(&record));
+        let hits = self.accepts.apply(&mut row);
         self.tally.add(&row);
+        self.tally.add_hits(&hits);
         self.progress.settled(&self.tally);
         self.csv.write(&row)?;
         if self.keep_rows {

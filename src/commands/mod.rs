@@ -1,5 +1,6 @@
 //! One file per subcommand: each turns its parsed arguments into work and an [`Exit`].
 
+pub mod accept;
 pub mod audit;
 pub mod demo;
 pub mod diff;
@@ -26,6 +27,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Robots(args) => robots::run(&args).await,
         Command::Diff(args) => diff::run(&args),
         Command::Init(args) => init::run(&args),
+        Command::Accept(args) => accept::run(&args),
     }
 }
 

@@ -70,6 +70,9 @@ pub struct FindingChange {
     pub change: Change,
     /// On the newer row for `new`/`still`, on the older row for `fixed`/`not_rechecked`.
     pub severity: Severity,
+    /// The newer row's `[[accept]]` entries accept it: it does not count toward the exit code.
+    #[serde(default)]
+    pub accepted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,12 +190,17 @@ pub fn compare(
     (c.new_classes, c.new_401_403) = tally(new);
     let mut push = |key: &String, url: &String, finding: Finding, change, row: &AuditRow| {
         let (key, url, severity) = (key.clone(), url.clone(), finding.severity(row.in_sitemap));
+        let accepted = row
+            .accepted
+            .split(';')
+            .any(|a| Finding::from_label(a) == Some(finding));
         c.findings.push(FindingChange {
             key,
             url,
             finding,
             change,
             severity,
+            accepted,
         });
     };
     for (key, row) in &new_map {
@@ -270,7 +278,7 @@ impl Comparison {
 
     /// Findings with this change whose severity is at least `at_least`.
     pub fn count(&self, change: Change, at_least: Severity) -> usize {
-        let hit = |f: &&FindingChange| f.change == change && f.severity >= at_least;
+        let hit = |f: &&FindingChange| f.change == change && f.severity >= at_least && !f.accepted;
         self.findings.iter().filter(hit).count()
     }
 

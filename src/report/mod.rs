@@ -1,6 +1,7 @@
 //! Everything the run writes: the CSV (streamed), the run record next to it, and the summary
 //! a person reads at the end.
 
+pub mod accept;
 pub mod baseline;
 pub mod diff;
 pub mod format;
@@ -55,6 +56,12 @@ pub struct Tally {
     pub traps: BTreeMap<(SkipReason, String), u64>,
     /// The start URL itself is walled: the whole site is, for a search engine.
     pub start_wall: Option<StartWall>,
+    /// Findings an `[[accept]]` entry in force accepts, by severity: reported, not counted.
+    pub accepted: BTreeMap<Severity, u64>,
+    /// Per `[[accept]]` entry (its index): findings it accepted, and findings it matched after
+    /// its `until` (which count again).
+    pub accept_hits: BTreeMap<usize, u64>,
+    pub expired_hits: BTreeMap<usize, u64>,
 }
 
 /// How the start URL keeps everyone out.
@@ -179,14 +186,36 @@ impl Tally {
         if let Some(verdict) = row.verdict {
             *self.verdicts.entry(verdict).or_default() += 1;
         }
-        if let Some(severity) = row.severity {
+        let accepted: Vec<Finding> = row
+            .accepted
+            .split(';')
+            .filter_map(Finding::from_label)
+            .collect();
+        // The row counts by its worst finding that is not accepted.
+        let counted = row
+            .finding
+            .split(';')
+            .filter_map(Finding::from_label)
+            .filter(|f| !accepted.contains(f))
+            .map(|f| f.severity(row.in_sitemap))
+            .max();
+        if let Some(severity) = counted {
             *self.severities.entry(severity).or_default() += 1;
+        }
+        for finding in &accepted {
+            *self
+                .accepted
+                .entry(finding.severity(row.in_sitemap))
+                .or_default() += 1;
         }
         if row.discovered_via == DiscoveredVia::Probe && row.skip_reason == Some(SkipReason::Robots)
         {
             self.probes_blocked_by_robots.push(row.url.clone());
         }
         for finding in row.finding.split(';').filter_map(Finding::from_label) {
+            if accepted.contains(&finding) {
+                continue;
+            }
             *self.findings.entry(finding).or_default() += 1;
             let severity = finding.severity(row.in_sitemap);
             let worst = self.finding_severity.entry(finding).or_insert(severity);
@@ -210,6 +239,17 @@ impl Tally {
     }
 
     /// Rows whose worst finding is at least `threshold`.
+    /// Which `[[accept]]` entries a row matched (see [`accept::Acceptances::apply`]).
+    pub fn add_hits(&mut self, hits: &accept::Hits) {
+        for &i in &hits.active {
+            *self.accept_hits.entry(i).or_default() += 1;
+        }
+        for &i in &hits.expired {
+            *self.expired_hits.entry(i).or_default() += 1;
+        }
+    }
+
+    /// Rows whose worst finding that is not accepted is at or above `threshold`.
     pub fn at_or_above(&self, threshold: Severity) -> u64 {
         self.severities.range(threshold..).map(|(_, n)| n).sum()
     }

@@ -13,7 +13,7 @@ use crate::model::Rendered;
 use crate::model::{DiscoveredVia, ErrorKind, Kind, Record, RobotsVerdict, SkipReason, chain_text};
 
 /// Bumped whenever a column is added, removed or changes meaning, or a value is added
-/// (5: the `assumed_public` finding).
+/// (5: the `assumed_public` finding and the `accepted` column).
 pub const SCHEMA_VERSION: u32 = 5;
 
 /// One row of the audit CSV: everything recorded about one URL.
@@ -92,6 +92,9 @@ pub struct AuditRow {
     /// With `--render`: what the page's scripts asked of the site and got, `;`-separated
     /// (`401 /api/me;200 /api/users`); `refused` for requests authwall did not send.
     pub api_calls: String,
+    /// The findings of `finding` that an `[[accept]]` entry in force accepts, `;`-separated:
+    /// still reported, left out of the exit code.
+    pub accepted: String,
 }
 
 /// API calls listed in a row; the rest are counted.
@@ -162,6 +165,7 @@ impl AuditRow {
             rendered_text: rendered.map(|v| v.text_chars),
             rendered_sign_in: rendered.map(|v| v.password_input || v.sign_in),
             api_calls: rendered.map(api_calls).unwrap_or_default(),
+            accepted: String::new(),
         }
     }
 
@@ -260,7 +264,7 @@ mod tests {
              x_robots_tag,meta_robots,canonical,depth,discovered_via,in_sitemap,referrer,inlinks,\
              robots,skip_reason,error,response_ms,bytes,title,retries,kind,note,visibility,verdict,\
              finding,severity,change,schema,rendered_url,rendered_title,rendered_text,\
-             rendered_sign_in,api_calls"
+             rendered_sign_in,api_calls,accepted"
         );
     }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Tally;
 use crate::audit::{Finding, Severity};
-use crate::config::Config;
+use crate::config::{Acceptance, Config};
 use crate::model::{Certificate, CrawlFacts, RenderFacts, StopCause};
 use crate::report::row::SCHEMA_VERSION;
 
@@ -50,6 +50,58 @@ impl RunReport<'_> {
             _ => {}
         }
         "complete".to_string()
+    }
+
+    /// What the `[[accept]]` entries did, when there are any: a count line ("N accepted (k
+    /// critical)"), one line per entry that accepted something (with its reason), one per
+    /// entry past its `until` that matched (counted again), and one per entry that matched
+    /// nothing (stale; said on complete runs only, where "nothing" is sure).
+    pub fn acceptance_lines(&self) -> Vec<String> {
+        let entries = &self.config.report.accept;
+        if entries.is_empty() {
+            return Vec::new();
+        }
+        let t = self.tally;
+        let total: u64 = t.accepted.values().sum();
+        let critical = t.accepted.get(&Severity::Critical).copied().unwrap_or(0);
+        let mut lines = vec![format!(
+            "{total} accepted ({critical} critical): reported, not counted in the exit code"
+        )];
+        let until = |e: &Acceptance| {
+            e.until
+                .as_deref()
+                .map(|d| format!(" (until {d})"))
+                .unwrap_or_default()
+        };
+        for (i, entry) in entries.iter().enumerate() {
+            let (hits, expired) = (t.accept_hits.get(&i), t.expired_hits.get(&i));
+            if let Some(n) = hits {
+                lines.push(format!(
+                    "accepted {} on {} × {n}: \"{}\"{}",
+                    entry.finding,
+                    entry.url,
+                    entry.reason,
+                    until(entry)
+                ));
+            }
+            if let Some(n) = expired {
+                lines.push(format!(
+                    "!! acceptance expired: {} on {} × {n} counts again (\"{}\"{})",
+                    entry.finding,
+                    entry.url,
+                    entry.reason,
+                    until(entry)
+                ));
+            }
+            let complete = self.incomplete.is_empty() && self.facts.stopped.is_none();
+            if hits.is_none() && expired.is_none() && complete {
+                lines.push(format!(
+                    "stale acceptance: {} on {} matches nothing; remove it from authwall.toml",
+                    entry.finding, entry.url
+                ));
+            }
+        }
+        lines
     }
 
     /// A TLS fault leads the summary (no page is reachable); an expiry within two weeks is

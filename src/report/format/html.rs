@@ -45,6 +45,8 @@ pub struct HtmlReport<'a> {
     /// Audit settings, name -> value (no secrets: the caller filters).
     pub settings: &'a [(String, String)],
     pub incomplete: &'a [String],
+    /// What the `[[accept]]` entries did ([`crate::report::summary::RunReport::acceptance_lines`]).
+    pub accepted: &'a [String],
 }
 
 const STYLE: &str = "
@@ -139,6 +141,14 @@ pub fn render(r: &HtmlReport<'_>) -> String {
                 (banner(r))
                 (charts(r))
                 (findings(r))
+                @if let Some((count, entries)) = r.accepted.split_first() {
+                    section id="accepted" {
+                        h2 { "Accepted by the team" }
+                        p { (Text(count)) }
+                        (list(entries.iter().map(|line| html! { (Text(line)) })))
+                    }
+                    "\n"
+                }
                 (changes(r))
                 (not_checked(r))
                 @if !r.incomplete.is_empty() {
@@ -509,6 +519,7 @@ mod tests {
             first_run: false,
             settings: &[],
             incomplete: &[],
+            accepted: &[],
         }
     }
 

@@ -89,6 +89,14 @@ impl Summary for Markdown {
                 let _ = writeln!(s, "\n</details>\n");
             }
         }
+        let accepted = r.acceptance_lines();
+        if let Some((first, rest)) = accepted.split_first() {
+            let _ = writeln!(s, "**Accepted:** {}\n", escape(first));
+            for line in rest {
+                let _ = writeln!(s, "- {}", escape(line));
+            }
+            let _ = writeln!(s);
+        }
         if !t.probes_blocked_by_robots.is_empty() {
             let _ = writeln!(
                 s,

@@ -33,6 +33,10 @@ impl Summary for Text {
             );
         }
         findings(r, &mut s);
+        for (i, line) in r.acceptance_lines().iter().enumerate() {
+            let indent = if i == 0 { "  " } else { "    " };
+            let _ = writeln!(s, "{indent}{line}");
+        }
         if let Some((from, to)) = &f.scope_moved {
             let _ = writeln!(
                 s,
