@@ -236,6 +236,10 @@ async fn public_author_pages_are_public_while_an_unlinked_settings_page_still_le
     assert!(serious.is_empty(), "false alarms: {serious:?}");
     let summary = &run.result.summary;
     assert!(summary.contains("info     assumed_public × 2"), "{summary}");
+    assert!(
+        summary.contains("/user/alice/  (linked from"),
+        "the assumption is shown: {summary}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -75,7 +75,7 @@ impl Summary for Markdown {
             }
             let _ = writeln!(s);
             for (finding, _, severity) in &order {
-                if *severity < Severity::High {
+                if *severity < Severity::High && *severity != Severity::Info {
                     continue;
                 }
                 let _ = writeln!(

@@ -233,7 +233,8 @@ fn findings(r: &RunReport<'_>, s: &mut String) {
             label(&finding),
             finding.title()
         );
-        if severity >= Severity::High {
+        // The worst findings, and the info ones: what authwall assumed for the user to check.
+        if severity >= Severity::High || severity == Severity::Info {
             for Example { url, found, .. } in t.examples.get(&finding).into_iter().flatten() {
                 let _ = writeln!(s, "             {url}  ({found})");
             }
