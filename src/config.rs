@@ -122,6 +122,19 @@ pub struct ReportConfig {
     pub quiet: bool,
     /// Findings the team has accepted (`[[accept]]` in authwall.toml).
     pub accept: Vec<Acceptance>,
+    /// What the exit code says (the reports state the same code).
+    pub exit_policy: ExitPolicy,
+}
+
+/// How a run's outcome becomes its exit code.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ExitPolicy {
+    /// `authwall audit`: findings at or above `--fail-on` exit 1, an incomplete run 3.
+    #[default]
+    Audit,
+    /// `authwall demo`: findings and an incomplete run are what it shows (exit 0), unless the
+    /// user asked for a threshold (`fail_on_findings`).
+    Demo { fail_on_findings: bool },
 }
 
 /// One `[[accept]]` entry: a finding the team has decided to live with, on the URLs a glob

@@ -326,6 +326,11 @@ async fn demo_runs_with_no_setup_and_exits_0() {
     assert!(dir.path().join("authwall-demo.csv").exists());
     let html = std::fs::read_to_string(dir.path().join("authwall-demo.html")).unwrap();
     assert!(html.contains("data-finding=\"public_401\""));
+    // The report states the exit code the run really had.
+    assert!(
+        html.contains("data-exit=\"0\""),
+        "the banner says another exit code"
+    );
     let summary = String::from_utf8_lossy(&out.stdout);
     assert!(summary.contains("401: 4"), "{summary}");
     assert!(summary.contains("public_401"), "{summary}");
@@ -335,6 +340,8 @@ async fn demo_runs_with_no_setup_and_exits_0() {
         Some(1),
         "--fail-on makes the demo's findings count"
     );
+    let html = std::fs::read_to_string(dir.path().join("authwall-demo.html")).unwrap();
+    assert!(html.contains("data-exit=\"1\""));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,7 +11,8 @@ use url::Url;
 use super::AuditArgs;
 use crate::audit::PrivateMatcher;
 use crate::config::{
-    Acceptance, Config, CrawlConfig, Output, RenderConfig, ReportConfig, RowFormat, TrapLimits,
+    Acceptance, Config, CrawlConfig, ExitPolicy, Output, RenderConfig, ReportConfig, RowFormat,
+    TrapLimits,
 };
 use crate::crawl::urlnorm;
 
@@ -130,6 +131,7 @@ impl Config {
                 .iter()
                 .map(|json| acceptance(json))
                 .collect::<Result<_>>()?,
+            exit_policy: ExitPolicy::Audit,
         };
         Ok(Self {
             crawl,

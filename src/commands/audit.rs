@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 
 use crate::Exit;
 use crate::audit::classify;
-use crate::config::{Config, Output};
+use crate::config::{Config, ExitPolicy, Output};
 use crate::crawl::{self, Engine, RecordSink};
 use crate::model::{CrawlFacts, Record, SkipReason, StopCause};
 use crate::progress::Progress;
@@ -181,6 +181,11 @@ pub async fn audit(
             _ if !incomplete.is_empty() => Exit::Incomplete,
             _ => Exit::Clean,
         }
+    };
+    let exit = match (config.report.exit_policy, exit) {
+        (ExitPolicy::Demo { fail_on_findings }, Exit::Findings) if !fail_on_findings => Exit::Clean,
+        (ExitPolicy::Demo { .. }, Exit::Incomplete) => Exit::Clean,
+        _ => exit,
     };
     let report = RunReport {
         config,

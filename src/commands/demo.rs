@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use crate::Exit;
 use crate::cli::DemoArgs;
-use crate::config::{Config, Output};
+use crate::config::{Config, ExitPolicy, Output};
 use crate::demo::{Server, site};
 use crate::progress::Progress;
 
@@ -34,6 +34,11 @@ pub async fn run(args: DemoArgs) -> Result<Exit> {
     if args.output == "-" {
         config.report.output = Output::Stdout;
     }
+    // The findings are the point of a demo: only a failure to run is an error, unless the
+    // user asked for a threshold. The audit applies it, so the report states the same code.
+    config.report.exit_policy = ExitPolicy::Demo {
+        fail_on_findings: args.fail_on.is_some(),
+    };
     let result = super::audit::audit(
         &config,
         Progress::new(!args.quiet),
@@ -44,13 +49,7 @@ pub async fn run(args: DemoArgs) -> Result<Exit> {
     if !args.quiet || result.exit == Exit::CouldNotRun {
         super::audit::present(&config, &result);
     }
-    // The findings are the point of a demo: only a failure to run is an error, unless the
-    // user asked for a threshold.
-    Ok(match result.exit {
-        Exit::CouldNotRun | Exit::Interrupted | Exit::Terminated => result.exit,
-        Exit::Findings if args.fail_on.is_some() => Exit::Findings,
-        _ => Exit::Clean,
-    })
+    Ok(result.exit)
 }
 
 /// The `audit` defaults, as clap would fill them in.
