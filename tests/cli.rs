@@ -124,7 +124,61 @@ async fn unreachable_start_url_exits_2() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("COULD NOT RUN"));
+    // One clear line on stderr, nothing that looks like an audit: no findings, no robots.txt
+    // advice, no CSV; the run record says why.
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(stdout, "");
+    let line = format!("authwall: cannot reach http://127.0.0.1:{port}: connection refused");
+    assert!(stderr.contains(&line), "{stderr}");
+    assert!(!stderr.contains("--ignore-robots") && !stderr.contains("findings"));
+    let name = format!("authwall-127.0.0.1-{port}");
+    assert!(!dir.path().join(format!("{name}.csv")).exists());
+    let record: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join(format!("{name}.run.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(record["complete"], false);
+    assert!(
+        record["incomplete_reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("connection refused")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_url_that_never_answers_says_so_on_stderr() {
+    // Accepts connections, never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hold = std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().take(4).collect();
+        std::thread::sleep(Duration::from_secs(3));
+        drop(held);
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("http://127.0.0.1:{port}/");
+    let out = authwall(
+        args(&[
+            "audit",
+            &url,
+            "--retries",
+            "0",
+            "--delay",
+            "0",
+            "--timeout",
+            "300ms",
+        ]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no answer within 300ms"), "{stderr}");
+    drop(hold);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

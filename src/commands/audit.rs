@@ -38,6 +38,8 @@ pub fn present(config: &Config, result: &AuditResult) {
     }
     let text = &result.summary;
     let _ = match config.report.output {
+        // An audit that could not run is an error: its one line goes with the errors.
+        _ if result.exit == Exit::CouldNotRun => std::io::stderr().write_all(text.as_bytes()),
         Output::Stdout => std::io::stderr().write_all(text.as_bytes()),
         Output::File(_) => std::io::stdout().write_all(text.as_bytes()),
     };
@@ -110,6 +112,9 @@ pub async fn audit(
     }
     sink.csv.flush()?;
     sink.progress.finish();
+    if let Some(why) = facts.start_unreachable.clone() {
+        return could_not_run(config, facts, sink.tally, why, started);
+    }
     let mut tally = sink.tally;
     let mut rows = sink.rows;
 
@@ -224,6 +229,46 @@ pub async fn audit(
     Ok(AuditResult {
         exit,
         summary,
+        tally,
+        facts,
+        incomplete,
+    })
+}
+
+/// The start URL never answered: nothing was audited, so nothing may look like an audit. One
+/// line for stderr; no CSV, no HTML report; a run record that says why (a scheduled job's
+/// monitoring reads it).
+fn could_not_run(
+    config: &Config,
+    facts: CrawlFacts,
+    tally: Tally,
+    why: String,
+    started: SystemTime,
+) -> Result<AuditResult> {
+    let line = format!("authwall: cannot reach {}: {why}\n", facts.origin);
+    let incomplete = vec![format!("the start URL is unreachable: {why}")];
+    if let Output::File(path) = &config.report.output
+        && path.is_file()
+    {
+        std::fs::remove_file(path)
+            .with_context(|| format!("cannot remove the empty CSV {}", path.display()))?;
+        let _ = std::fs::remove_file(crawl::journal::path_for(path));
+        let report = RunReport {
+            config,
+            facts: &facts,
+            tally: &tally,
+            incomplete: &incomplete,
+            csv: None,
+            started,
+            comparison: None,
+            first_run: false,
+            spiked: false,
+        };
+        report::summary::write_record(&report::summary::record_path(path), &report.record())?;
+    }
+    Ok(AuditResult {
+        exit: Exit::CouldNotRun,
+        summary: line,
         tally,
         facts,
         incomplete,

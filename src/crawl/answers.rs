@@ -20,7 +20,7 @@ use crate::audit;
 use crate::config::MAX_CRAWL_DELAY;
 use crate::model::{
     Address, DiscoveredVia, Discovery, ErrorKind, Fetched, Kind, PageFacts, Record, RobotsVerdict,
-    SkipReason, label,
+    SkipReason,
 };
 
 impl Engine<'_> {
@@ -50,9 +50,10 @@ impl Engine<'_> {
         if self.scope.origin_key() == origin {
             if self.phase == Phase::Start
                 && response.status.is_none()
-                && let Some((ErrorKind::Connect, detail)) = &response.error
+                && let Some((kind @ (ErrorKind::Connect | ErrorKind::Timeout), detail)) =
+                    &response.error
             {
-                self.facts.start_unreachable = Some(format!("connect: {detail}"));
+                self.facts.start_unreachable = Some(unreachable(*kind, detail, self.cfg.timeout));
             }
             self.facts.robots = note.clone();
             self.facts.robots_unavailable = reading == Reading::Unavailable;
@@ -241,7 +242,7 @@ impl Engine<'_> {
                 &response.error
         {
             // No answer at all from the start URL: nothing else can be audited.
-            self.facts.start_unreachable = Some(format!("{}: {detail}", label(kind)));
+            self.facts.start_unreachable = Some(unreachable(*kind, detail, self.cfg.timeout));
         }
         // Probes are expected to be refused (that is what protected areas do).
         if self.frontier.get(id).via != DiscoveredVia::Probe {
@@ -442,5 +443,62 @@ impl Engine<'_> {
             record.robots = self.robots.verdict(url, Agent::Crawler);
         }
         self.settle(id, record)
+    }
+}
+
+/// Why the site could not be reached, in a person's words: a DNS failure, a refused
+/// connection and a timeout each say so (the detail is the HTTP stack's own text).
+fn unreachable(kind: ErrorKind, detail: &str, timeout: std::time::Duration) -> String {
+    let lower = detail.to_ascii_lowercase();
+    let dns = [
+        "lookup address",
+        "name or service not known",
+        "dns error",
+        "no address",
+    ];
+    match kind {
+        ErrorKind::Timeout => format!(
+            "no answer within {} (--timeout)",
+            humantime::format_duration(timeout)
+        ),
+        _ if dns.iter().any(|d| lower.contains(d)) => {
+            "DNS lookup failed: no such host (check the spelling, or --resolve HOST=IP for a \
+             staging host)"
+                .to_string()
+        }
+        _ if lower.contains("connection refused") => {
+            "connection refused: nothing listens on that port".to_string()
+        }
+        _ => format!("cannot connect: {detail}"),
+    }
+}
+
+#[cfg(test)]
+mod unreachable_tests {
+    use super::*;
+
+    #[test]
+    fn each_cause_is_worded_as_such() {
+        let t = std::time::Duration::from_secs(20);
+        let say = |kind, detail| unreachable(kind, detail, t);
+        assert!(
+            say(ErrorKind::Connect, "Connection refused (os error 111)")
+                .starts_with("connection refused")
+        );
+        assert!(
+            say(
+                ErrorKind::Connect,
+                "failed to lookup address information: Name or service not known"
+            )
+            .starts_with("DNS lookup failed")
+        );
+        assert_eq!(
+            say(ErrorKind::Timeout, "operation timed out"),
+            "no answer within 20s (--timeout)"
+        );
+        assert_eq!(
+            say(ErrorKind::Connect, "network unreachable"),
+            "cannot connect: network unreachable"
+        );
     }
 }
