@@ -655,3 +655,21 @@ async fn accept_writes_an_entry_that_the_next_audit_honours_keeping_the_files_co
         "{summary}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_output_in_a_missing_folder_is_named_before_any_request() {
+    let server = Server::start(clean_site()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, file) in [
+        ("-o", "no-such-folder/weekly.csv"),
+        ("--report", "gone/r.html"),
+    ] {
+        let out = authwall(args(&["audit", &server.url("/"), flag, file]), dir.path()).await;
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(file), "names the file asked for: {stderr}");
+        assert!(stderr.contains("does not exist"), "{stderr}");
+        assert!(!stderr.contains("journal"), "{stderr}");
+    }
+    assert!(server.hits().is_empty(), "no request was made");
+}

@@ -64,6 +64,13 @@ pub async fn audit(
         .as_deref()
         .map(Baseline::load)
         .transpose()?;
+    // An output that cannot be written is the user's to fix, named as they wrote it.
+    if let Output::File(path) = &config.report.output {
+        check_writable(path, "CSV")?;
+    }
+    if let Some(path) = &config.report.report {
+        check_writable(path, "report")?;
+    }
     // Likewise the journal to resume from: a refused one must not cost the old CSV.
     let journal_path = match &config.report.output {
         Output::File(path) if !path.exists() || path.is_file() => {
@@ -233,6 +240,36 @@ pub async fn audit(
         facts,
         incomplete,
     })
+}
+
+/// Whether a file can be written at `path` (its folder exists and takes new files), before
+/// any request: the error names the file the user asked for and why.
+fn check_writable(path: &std::path::Path, what: &str) -> Result<()> {
+    if path.is_file() || !path.exists() {
+        let folder = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => std::path::Path::new("."),
+        };
+        if !folder.is_dir() {
+            anyhow::bail!(
+                "cannot write the {what} {}: the folder {} does not exist",
+                path.display(),
+                folder.display()
+            );
+        }
+        if let Err(e) = tempfile::NamedTempFile::new_in(folder) {
+            let why = match e.kind() {
+                std::io::ErrorKind::PermissionDenied => "is not writable".to_string(),
+                _ => format!("does not take new files ({e})"),
+            };
+            anyhow::bail!(
+                "cannot write the {what} {}: the folder {} {why}",
+                path.display(),
+                folder.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The start URL never answered: nothing was audited, so nothing may look like an audit. One
