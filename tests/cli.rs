@@ -673,3 +673,40 @@ async fn an_output_in_a_missing_folder_is_named_before_any_request() {
     }
     assert!(server.hits().is_empty(), "no request was made");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delay_takes_a_duration_like_the_other_options_and_refuses_a_negative_one() {
+    let server = Server::start(clean_site()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for delay in ["10ms", "10", "0.01s"] {
+        let out = authwall(
+            args(&[
+                "audit",
+                &server.url("/"),
+                "-q",
+                "--no-probe",
+                "--delay",
+                delay,
+            ]),
+            dir.path(),
+        )
+        .await;
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "--delay {delay}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = authwall(
+        args(&["audit", &server.url("/"), "--delay", "-5"]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot be negative") && !stderr.contains("-- -5"),
+        "{stderr}"
+    );
+}

@@ -66,9 +66,16 @@ pub struct AuditArgs {
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub concurrency: u32,
 
-    /// Minimum interval between two requests to one host, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 250)]
-    pub delay: u64,
+    /// Minimum interval between two requests to one host: a duration (`500ms`, `2s`); a bare
+    /// number is milliseconds.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "250ms",
+        value_parser = parse_delay,
+        allow_hyphen_values = true
+    )]
+    pub delay: Duration,
 
     /// Most pages to request (robots.txt and sitemaps do not count).
     #[arg(long, value_name = "N", default_value_t = 50_000)]
@@ -464,6 +471,20 @@ where
     })
 }
 
+/// A delay: a duration, or a bare number of milliseconds (what `--delay` always took).
+pub fn parse_delay(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if text.starts_with('-') {
+        return Err(format!(
+            "{text:?}: a delay cannot be negative (examples: 0, 500ms, 2s)"
+        ));
+    }
+    match text.parse::<u64>() {
+        Ok(ms) => Ok(Duration::from_millis(ms)),
+        Err(_) => parse_duration(text),
+    }
+}
+
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text.trim()).map_err(|e| format!("{e} (examples: 500ms, 20s, 2h)"))
 }
@@ -514,7 +535,7 @@ mod tests {
     fn documented_defaults_hold() {
         let a = audit(&["example.com"]);
         assert_eq!(a.concurrency, 4);
-        assert_eq!(a.delay, 250);
+        assert_eq!(a.delay, Duration::from_millis(250));
         assert_eq!(a.max_pages, 50_000);
         assert_eq!(a.timeout, Duration::from_secs(20));
         assert_eq!(a.retries, 2);

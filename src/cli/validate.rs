@@ -2,8 +2,6 @@
 //! `audit` arguments (URLs parsed, globs compiled, secrets read) into a [`Config`]. Every
 //! error names the offending value and what to do.
 
-use std::time::Duration;
-
 use anyhow::{Context, Result, bail};
 use globset::{GlobSet, GlobSetBuilder};
 use url::Url;
@@ -49,7 +47,7 @@ impl Config {
         let crawl = CrawlConfig {
             start,
             concurrency: args.concurrency,
-            delay: Duration::from_millis(args.delay),
+            delay: args.delay,
             max_pages: args.max_pages,
             max_depth: args.max_depth,
             max_duration: args.max_duration,

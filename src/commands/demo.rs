@@ -18,7 +18,7 @@ pub async fn run(args: DemoArgs) -> Result<Exit> {
         output: Some(args.output.clone()),
         concurrency: 4,
         // Our own loopback server: no need to be gentle, but keep the run short.
-        delay: 0,
+        delay: Duration::ZERO,
         timeout: Duration::from_secs(1),
         retries: 1,
         backoff: Duration::from_millis(200),
