@@ -124,6 +124,8 @@ pub struct ReportConfig {
     pub accept: Vec<Acceptance>,
     /// What the exit code says (the reports state the same code).
     pub exit_policy: ExitPolicy,
+    /// Compare with a baseline of another site anyway.
+    pub allow_other_site: bool,
 }
 
 /// How a run's outcome becomes its exit code.

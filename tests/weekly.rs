@@ -10,6 +10,7 @@ use authwall::report::row::AuditRow;
 use axum::Router;
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse};
+use clap::Parser as _;
 
 use crate::util::audit_site;
 
@@ -336,4 +337,60 @@ fn config_for(server: &Server, extra: &[&str]) -> authwall::config::Config {
         unreachable!()
     };
     authwall::config::Config::from_args(&args).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audits_of_two_different_sites_are_not_compared_unless_asked() {
+    let server = Server::start(authwall::demo::site()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old.csv"), dir.path().join("new.csv"));
+    // The same server under two host names: to authwall, two sites.
+    copy_run(&audit_site(&server, "/", &[]).await.csv, &old);
+    let other = format!("http://localhost:{}/", server.addr.port());
+    copy_run(&crate::util::audit_url(&other, &[]).await.csv, &new);
+    let diff = authwall::cli::Cli::try_parse_from([
+        "authwall",
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+    ])
+    .unwrap();
+    let err = authwall::commands::run(diff).await.unwrap_err().to_string();
+    assert!(
+        err.contains("different sites") && err.contains("old.csv"),
+        "{err}"
+    );
+    assert!(err.contains("--allow-other-site"), "{err}");
+    let allowed = authwall::cli::Cli::try_parse_from([
+        "authwall",
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--allow-other-site",
+    ])
+    .unwrap();
+    assert!(authwall::commands::run(allowed).await.is_ok());
+    // As a baseline, before any request.
+    let before = server.hits().len();
+    let argv = [
+        "authwall",
+        "audit",
+        &other,
+        "--baseline",
+        old.to_str().unwrap(),
+    ];
+    let authwall::cli::Command::Audit(args) =
+        authwall::cli::Cli::try_parse_from(argv).unwrap().command
+    else {
+        unreachable!()
+    };
+    let config = authwall::config::Config::from_args(&args).unwrap();
+    let refused = authwall::audit(
+        &config,
+        authwall::progress::Progress::hidden(),
+        std::future::pending::<authwall::model::StopCause>(),
+    )
+    .await;
+    assert!(refused.is_err_and(|e| e.to_string().contains("different sites")));
+    assert_eq!(server.hits().len(), before, "no request was made");
 }

@@ -28,6 +28,7 @@ pub const BOOL_KEYS: &[(&str, bool)] = &[
     ("insecure", false),
     ("fail-on-new", false),
     ("browser-sandbox", true),
+    ("allow-other-site", false),
 ];
 
 /// Options that make no sense in the file (they choose the file).

@@ -256,6 +256,14 @@ pub struct AuditArgs {
     #[arg(long, value_name = "JSON", hide = true)]
     pub accept: Vec<String>,
 
+    /// Compare with a --baseline of another site anyway (by path).
+    #[arg(long, overrides_with = "no_allow_other_site")]
+    pub allow_other_site: bool,
+
+    /// Refuse a --baseline of another site (undoes `--allow-other-site`).
+    #[arg(long, overrides_with = "allow_other_site")]
+    pub no_allow_other_site: bool,
+
     /// Also write a self-contained HTML report (verdict, charts, findings tables) to FILE.
     #[arg(long, value_name = "FILE")]
     pub report: Option<std::path::PathBuf>,
@@ -348,6 +356,10 @@ pub struct DiffArgs {
     /// `text` or `markdown`.
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = one_of::<SummaryFormat>())]
     pub summary: SummaryFormat,
+
+    /// Compare audits of two different sites anyway (by path).
+    #[arg(long)]
+    pub allow_other_site: bool,
 }
 
 #[derive(Debug, Args)]

@@ -130,6 +130,7 @@ impl Config {
                 .map(|json| acceptance(json))
                 .collect::<Result<_>>()?,
             exit_policy: ExitPolicy::Audit,
+            allow_other_site: args.allow_other_site,
         };
         Ok(Self {
             crawl,

@@ -64,6 +64,14 @@ pub async fn audit(
         .as_deref()
         .map(Baseline::load)
         .transpose()?;
+    if let (Some(b), Some(path)) = (&baseline, &config.report.baseline) {
+        let this = config.crawl.start.origin().ascii_serialization();
+        report::baseline::check_same_site(
+            (path, &b.origin),
+            ("this run", &this),
+            config.report.allow_other_site,
+        )?;
+    }
     // An output that cannot be written is the user's to fix, named as they wrote it.
     if let Output::File(path) = &config.report.output {
         check_writable(path, "CSV")?;

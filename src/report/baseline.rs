@@ -114,3 +114,61 @@ impl Baseline {
         self.rows.is_empty()
     }
 }
+
+/// Whether two audited origins are the same site: the same host once a leading `www.` is
+/// dropped. Scheme and port may differ (a staging port, the demo's random port).
+pub fn same_site(a: &str, b: &str) -> bool {
+    let host = |origin: &str| {
+        url::Url::parse(origin)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .map(|h| h.trim_start_matches("www.").to_string())
+    };
+    match (host(a), host(b)) {
+        (Some(a), Some(b)) => a == b,
+        // An origin that cannot be told (an empty first run) is no other site.
+        _ => true,
+    }
+}
+
+/// Refuse to compare audits of two different sites: every finding of one would read as
+/// "fixed" in the other, a false all-clear. `(file, origin)` of each side, for the message.
+pub fn check_same_site(old: (&Path, &str), new: (&str, &str), allow: bool) -> Result<()> {
+    if allow || same_site(old.1, new.1) {
+        return Ok(());
+    }
+    let when = |path: &Path| {
+        RunRecord::read_beside(path)
+            .map(|r| format!(", audited {}", r.started_at))
+            .unwrap_or_default()
+    };
+    anyhow::bail!(
+        "{} ({}{}) and {} ({}) are audits of different sites: comparing them would call every \
+         finding fixed; --allow-other-site compares them anyway",
+        old.0.display(),
+        old.1,
+        when(old.0),
+        new.0,
+        new.1
+    )
+}
+
+#[cfg(test)]
+mod site_tests {
+    use super::same_site;
+
+    #[test]
+    fn the_same_site_ignores_www_scheme_and_port() {
+        assert!(same_site(
+            "https://www.example.com",
+            "http://example.com:8080"
+        ));
+        assert!(same_site("http://127.0.0.1:4000", "http://127.0.0.1:5000"));
+        assert!(same_site("", "https://example.com"));
+        assert!(!same_site(
+            "https://example.com",
+            "https://shop.example.com"
+        ));
+        assert!(!same_site("https://a.example", "https://b.example"));
+    }
+}
