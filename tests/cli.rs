@@ -442,9 +442,33 @@ async fn a_config_file_with_an_unknown_key_exits_2_and_names_it() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("`max-pagez`") && err.contains("authwall.toml"),
+        err.contains("`max-pagez`") && err.contains("authwall.toml line 2"),
         "{err}"
     );
+    assert!(err.contains("did you mean `max-pages`?"), "{err}");
+    // A value the option refuses names the file, the line and the key, not `--max-pages`.
+    std::fs::write(
+        dir.path().join("authwall.toml"),
+        "url = \"http://127.0.0.1:9/\"\n# how many\nmax-pages = \"twenty\"\n",
+    )
+    .unwrap();
+    let out = authwall(args(&["audit"]), dir.path()).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`max-pages` in authwall.toml line 3: \"twenty\""),
+        "{err}"
+    );
+    assert!(!err.contains("--max-pages"), "{err}");
+    std::fs::write(dir.path().join("authwall.toml"), "max_pages = 20\n").unwrap();
+    let err =
+        String::from_utf8_lossy(&authwall(args(&["audit"]), dir.path()).await.stderr).to_string();
+    assert!(err.contains("did you mean `max-pages`?"), "{err}");
+    std::fs::write(
+        dir.path().join("authwall.toml"),
+        "url = \"http://127.0.0.1:9/\"\n",
+    )
+    .unwrap();
     // demo ignores any config file.
     let out = authwall(args(&["demo", "-q"]), dir.path()).await;
     assert_eq!(

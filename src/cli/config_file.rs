@@ -96,9 +96,30 @@ fn tokens(text: &str, path: &Path) -> Result<Vec<Token>> {
             .find(|a| a.get_long() == Some(name))
             .filter(|_| !NOT_IN_FILE.contains(&name))
     };
+    // Where each key stands, for messages that point at the line to fix.
+    let spans = toml_edit::Document::parse(text).ok();
+    let line_of = |key: &str| {
+        let span = spans
+            .as_ref()?
+            .as_table()
+            .get_key_value(key)
+            .and_then(|(k, _)| k.span())?;
+        Some(text[..span.start].matches('\n').count() + 1)
+    };
+    let unknown = |key: &str, where_: String| {
+        let near = near_key(key, audit);
+        let hint = match near {
+            Some(near) => format!("did you mean `{near}`? "),
+            None => String::new(),
+        };
+        anyhow::anyhow!("unknown key {where_} ({hint}see `authwall init` for the keys)")
+    };
     let mut tokens = Vec::new();
     for (key, value) in table {
-        let where_ = || format!("`{key}` in {}", path.display());
+        let where_ = || match line_of(&key) {
+            Some(line) => format!("`{key}` in {} line {line}", path.display()),
+            None => format!("`{key}` in {}", path.display()),
+        };
         if key == "accept" {
             // `[[accept]]` tables: one hidden `--accept JSON` each.
             let toml::Value::Array(entries) = value else {
@@ -126,10 +147,7 @@ fn tokens(text: &str, path: &Path) -> Result<Vec<Token>> {
             let name = match flag(&name) {
                 Some(_) => name,
                 None if !on && key.starts_with("no-") => key.trim_start_matches("no-").to_string(),
-                None => bail!(
-                    "unknown key {} (see `authwall init` for the keys)",
-                    where_()
-                ),
+                None => return Err(unknown(&key, where_())),
             };
             match flag(&name) {
                 Some(arg) if matches!(arg.get_action(), ArgAction::SetTrue) => {
@@ -140,10 +158,7 @@ fn tokens(text: &str, path: &Path) -> Result<Vec<Token>> {
             continue;
         }
         let Some(arg) = flag(&key) else {
-            bail!(
-                "unknown key {} (see `authwall init` for the keys)",
-                where_()
-            );
+            return Err(unknown(&key, where_()));
         };
         if !arg.get_action().takes_values() {
             bail!("{} must be true or false", where_());
@@ -162,11 +177,38 @@ fn tokens(text: &str, path: &Path) -> Result<Vec<Token>> {
                 toml::Value::Float(f) => f.to_string(),
                 _ => bail!("{} must be a string or a number", where_()),
             };
+            // Checked here, so that the message names the file and line, not `--{key}`.
+            let alone = ["authwall", "audit", &format!("--{key}"), &text];
+            if let Err(e) = Cli::try_parse_from(alone) {
+                let message = e.to_string();
+                let first = message.lines().next().unwrap_or_default();
+                // clap words it for the command line (`for '--max-pages <N>': …`): keep the why.
+                let why = first.rsplit_once("': ").map_or(first, |(_, why)| why);
+                let why = why.trim_start_matches("error: ");
+                bail!("{}: {text:?} is not a valid value ({why})", where_());
+            }
             tokens.push(Token::Arg(format!("--{key}")));
             tokens.push(Token::Arg(text));
         }
     }
     Ok(tokens)
+}
+
+/// The option a mistyped key probably meant: `max_pages` -> `max-pages`, `max-page` ->
+/// `max-pages`.
+fn near_key(key: &str, audit: &clap::Command) -> Option<String> {
+    let wanted = key.to_ascii_lowercase().replace('_', "-");
+    let keys = audit
+        .get_arguments()
+        .filter(|a| !a.is_hide_set())
+        .filter_map(|a| a.get_long())
+        .filter(|long| !NOT_IN_FILE.contains(long))
+        .map(|long| long.trim_start_matches("no-").to_string())
+        .chain(std::iter::once("url".to_string()));
+    keys.map(|k| (strsim::levenshtein(&wanted, &k), k))
+        .filter(|(distance, _)| *distance <= 2)
+        .min()
+        .map(|(_, k)| k)
 }
 
 /// `authwall init`: a commented starter file, generated from the options themselves so that
