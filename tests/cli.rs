@@ -411,10 +411,19 @@ async fn init_writes_a_starter_that_audit_reads_from_the_working_directory() {
         authwall(args(&["init"]), dir.path()).await.status.code(),
         Some(2)
     );
-    let config = format!(
-        "url = \"{}\"\ndelay = 0\noutput = \"weekly.csv\"\nprobe = false\n",
-        server.url("/")
+    // `--url` makes the starter ready to run: its `url` line is live.
+    let out = authwall(
+        args(&["init", "--force", "--url", &server.url("/")]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0));
+    let mut config = std::fs::read_to_string(dir.path().join("authwall.toml")).unwrap();
+    assert!(
+        config.contains(&format!("\nurl = \"{}\"\n", server.url("/"))),
+        "{config}"
     );
+    config.push_str("delay = 0\noutput = \"weekly.csv\"\nprobe = false\n");
     std::fs::write(dir.path().join("authwall.toml"), config).unwrap();
     let out = authwall(args(&["audit"]), dir.path()).await;
     assert_eq!(

@@ -213,16 +213,19 @@ fn near_key(key: &str, audit: &clap::Command) -> Option<String> {
 
 /// `authwall init`: a commented starter file, generated from the options themselves so that
 /// it can never drift from them.
-pub fn starter() -> String {
+pub fn starter(url: Option<&str>) -> String {
     let command = Cli::command();
     let mut out = String::from(
         "# authwall.toml: options for `authwall audit`, read from the working directory (or\n\
          # --config FILE). Keys are the long option names; command-line flags win over the\n\
          # file, and repeatable options (private, include, exclude, sitemap…) add to its lists.\n\
          # Uncomment and edit what you need.\n\n\
-         # The site to audit (one origin per run).\n\
-         # url = \"https://www.example.com/\"\n",
+         # The site to audit (one origin per run).\n",
     );
+    match url {
+        Some(url) => out.push_str(&format!("url = {url:?}\n")),
+        None => out.push_str("# url = \"https://www.example.com/\"\n"),
+    }
     let Some(audit) = command.find_subcommand("audit") else {
         return out;
     };
@@ -412,7 +415,7 @@ mod tests {
 
     #[test]
     fn the_starter_file_parses_and_names_every_key() {
-        let starter = starter();
+        let starter = starter(None);
         // Uncommenting every line gives a valid file with the default settings.
         let uncommented: String = starter
             .lines()

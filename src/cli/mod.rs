@@ -371,6 +371,11 @@ pub struct InitArgs {
     /// Replace an existing file.
     #[arg(long)]
     pub force: bool,
+
+    /// The site to audit: written as the file's live `url` line, so that `authwall audit`
+    /// runs as it is. Without it the line is left for you to fill in.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Args)]
