@@ -368,11 +368,12 @@ async fn the_summary_can_be_markdown_for_a_ticket() {
         "{md}"
     );
     assert!(
-        md.contains("| critical | `public_401` Public page answers 401 | 4 |"),
+        md.contains("| critical | `public_401` Public page answers 401 | 2 |")
+            && md.contains("| high | `public_401` Public page answers 401 | 2 |"),
         "{md}"
     );
     assert!(
-        md.contains("<details><summary><code>public_401</code></summary>"),
+        md.contains("<details><summary><code>public_401</code> (critical)</summary>"),
         "{md}"
     );
 }
@@ -413,5 +414,37 @@ async fn json_lines_carry_the_same_rows_for_pipelines() {
     assert_eq!(
         findings(jsonl.row("/walled")),
         vec![Finding::Public401, Finding::SitemapNonOk]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_summary_line_lists_urls_of_its_own_severity_and_every_line_says_where() {
+    let server = Server::start(site()).await.unwrap();
+    let run = audit_site(&server, "/", &[]).await;
+    let text = &run.result.summary;
+    // The URLs listed under a line, up to its fix.
+    let under = |heading: &str| -> Vec<String> {
+        let start = text
+            .find(heading)
+            .unwrap_or_else(|| panic!("{heading}: {text}"));
+        text[start..]
+            .lines()
+            .skip(1)
+            .take_while(|l| !l.trim_start().starts_with("fix:"))
+            .map(str::to_string)
+            .collect()
+    };
+    let critical = under("critical public_401 × 2");
+    assert!(
+        !critical.is_empty() && critical.iter().all(|l| l.contains("(listed in")),
+        "{text}"
+    );
+    let high = under("high     public_401 × 2");
+    assert!(high.iter().all(|l| !l.contains("(listed in")), "{text}");
+    let medium = under("medium   sitemap_non_200 × 3");
+    assert_eq!(
+        medium.len(),
+        3,
+        "a medium finding lists its URLs too: {text}"
     );
 }

@@ -44,7 +44,10 @@ pub struct Tally {
     /// Up to [`EXAMPLES_PER_FINDING`] rows per finding, the most severe and shallowest
     /// first: whatever order the rows were written in, two runs over the same site list the
     /// same URLs (a weekly mail that changes for no reason teaches people to ignore it).
-    pub examples: BTreeMap<Finding, Vec<Example>>,
+    pub examples: BTreeMap<(Finding, Severity), Vec<Example>>,
+    /// Rows per finding and the severity it had there (public_401 is critical on the URLs a
+    /// sitemap lists, high elsewhere): each summary line lists URLs of its own severity.
+    pub by_severity: BTreeMap<(Finding, Severity), u64>,
     /// Probed private paths that robots.txt kept us from checking.
     pub probes_blocked_by_robots: Vec<String>,
     /// Rows worth showing a person (the HTML report): every row with a finding, and up to
@@ -220,7 +223,8 @@ impl Tally {
             let severity = finding.severity(row.in_sitemap);
             let worst = self.finding_severity.entry(finding).or_insert(severity);
             *worst = (*worst).max(severity);
-            let examples = self.examples.entry(finding).or_default();
+            *self.by_severity.entry((finding, severity)).or_default() += 1;
+            let examples = self.examples.entry((finding, severity)).or_default();
             let key = (std::cmp::Reverse(severity), row.depth, row.url.as_str());
             let at = examples.partition_point(|e| e.key() <= key);
             if at < EXAMPLES_PER_FINDING {
@@ -338,21 +342,24 @@ mod tests {
             .map(|i| walled(&format!("/p/{i:02}"), 1 + i % 3, false))
             .collect();
         rows.push(walled("/listed", 4, true));
-        let examples = |rows: &[AuditRow]| {
+        let examples = |rows: &[AuditRow], severity| {
             let mut tally = Tally::default();
             rows.iter().for_each(|r| tally.add(r));
-            tally.examples[&Finding::Public401]
+            tally.examples[&(Finding::Public401, severity)]
                 .iter()
                 .map(|e| e.url.clone())
                 .collect::<Vec<_>>()
         };
-        let forward = examples(&rows);
+        let forward = examples(&rows, Severity::High);
         rows.reverse();
-        assert_eq!(examples(&rows), forward);
+        assert_eq!(examples(&rows, Severity::High), forward);
         assert_eq!(forward.len(), EXAMPLES_PER_FINDING);
-        // The most severe first (critical: listed in a sitemap), then the shallowest.
-        assert_eq!(forward[0], "https://ex.com/listed");
-        assert_eq!(forward[1], "https://ex.com/p/00");
-        assert_eq!(forward[2], "https://ex.com/p/03");
+        // The shallowest first; the one listed in a sitemap is critical, on a line of its own.
+        assert_eq!(forward[0], "https://ex.com/p/00");
+        assert_eq!(forward[1], "https://ex.com/p/03");
+        assert_eq!(
+            examples(&rows, Severity::Critical),
+            ["https://ex.com/listed"]
+        );
     }
 }

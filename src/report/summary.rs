@@ -128,12 +128,9 @@ impl RunReport<'_> {
     pub fn findings_in_order(&self) -> Vec<(Finding, u64, Severity)> {
         let t = self.tally;
         let mut order: Vec<(Finding, u64, Severity)> = t
-            .findings
+            .by_severity
             .iter()
-            .map(|(f, n)| {
-                let severity = t.finding_severity.get(f).copied().unwrap_or(Severity::Info);
-                (*f, *n, severity)
-            })
+            .map(|((f, severity), n)| (*f, *n, *severity))
             .collect();
         order.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
         order

@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 
 use super::Summary;
 use super::text::status;
-use crate::audit::Severity;
 use crate::model::label;
 use crate::report::Example;
 use crate::report::diff::{
@@ -74,16 +73,17 @@ impl Summary for Markdown {
                 );
             }
             let _ = writeln!(s);
+            // Where each line's URLs are: folded, so that the ticket stays short.
             for (finding, _, severity) in &order {
-                if *severity < Severity::High && *severity != Severity::Info {
-                    continue;
-                }
                 let _ = writeln!(
                     s,
-                    "<details><summary><code>{}</code></summary>\n",
-                    label(finding)
+                    "<details><summary><code>{}</code> ({})</summary>\n",
+                    label(finding),
+                    label(severity)
                 );
-                for Example { url, found, .. } in t.examples.get(finding).into_iter().flatten() {
+                for Example { url, found, .. } in
+                    t.examples.get(&(*finding, *severity)).into_iter().flatten()
+                {
                     let _ = writeln!(s, "- {} ({})", escape(url), escape(found));
                 }
                 let _ = writeln!(s, "\n</details>\n");

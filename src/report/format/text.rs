@@ -201,6 +201,9 @@ fn since_last_run(r: &RunReport<'_>, s: &mut String) {
     let _ = writeln!(s);
 }
 
+/// URLs listed under a medium or low finding.
+const MINOR_EXAMPLES: usize = 3;
+
 /// The findings lead: counts, the worst URLs with where they were found, and what to do.
 fn findings(r: &RunReport<'_>, s: &mut String) {
     let (t, threshold) = (r.tally, r.config.report.fail_on);
@@ -233,18 +236,23 @@ fn findings(r: &RunReport<'_>, s: &mut String) {
             label(&finding),
             finding.title()
         );
-        // The worst findings, and the info ones: what authwall assumed for the user to check.
-        if severity >= Severity::High || severity == Severity::Info {
-            for Example { url, found, .. } in t.examples.get(&finding).into_iter().flatten() {
-                let _ = writeln!(s, "             {url}  ({found})");
-            }
-            if count as usize > EXAMPLES_PER_FINDING {
-                let _ = writeln!(
-                    s,
-                    "             … {} more in the CSV",
-                    count as usize - EXAMPLES_PER_FINDING
-                );
-            }
+        // Every line says where: the worst findings and the info ones (what authwall assumed,
+        // for the user to check) in full, the others by a few examples.
+        let listed = if severity >= Severity::High || severity == Severity::Info {
+            EXAMPLES_PER_FINDING
+        } else {
+            MINOR_EXAMPLES
+        };
+        let examples = t.examples.get(&(finding, severity)).into_iter().flatten();
+        for Example { url, found, .. } in examples.take(listed) {
+            let _ = writeln!(s, "             {url}  ({found})");
+        }
+        if count as usize > listed {
+            let _ = writeln!(
+                s,
+                "             … {} more in the CSV (its finding column)",
+                count as usize - listed
+            );
         }
         let _ = writeln!(s, "             fix: {}", finding.advice());
     }
