@@ -279,6 +279,14 @@ async fn max_duration_stops_cleanly_and_the_run_is_incomplete() {
         "{}",
         run.result.summary
     );
+    // … and how to finish it.
+    assert!(
+        run.result
+            .summary
+            .contains("with --resume finishes the audit"),
+        "{}",
+        run.result.summary
+    );
     assert!(
         run.rows
             .iter()

@@ -215,6 +215,11 @@ async fn a_resumed_audit_ends_with_the_rows_of_an_uninterrupted_one_and_asks_not
     assert!(twice.is_empty(), "asked again after --resume: {twice:?}");
     assert_eq!(asked.get("/hold"), Some(&2));
     assert!(server.hits().len() > asked_first, "the resumed run went on");
+    // Its summary counts the requests it sent, not the answers it replayed.
+    let sent = server.hits().len() - asked_first;
+    let said = format!(" {sent} requests (and ");
+    assert!(second.summary.contains(&said), "{said}: {}", second.summary);
+    assert!(second.summary.contains("answers replayed from the journal"));
 
     // 3. The same site, uninterrupted.
     let reference_server = Server::start(site(Hold {

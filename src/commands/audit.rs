@@ -382,8 +382,16 @@ fn incomplete_reasons(config: &Config, facts: &CrawlFacts, tally: &Tally) -> Vec
         );
     }
     if facts.stopped == Some(StopCause::MaxDuration) {
+        // The journal beside the CSV holds what was answered: say how to finish.
+        let resume = match &config.report.output {
+            Output::File(_) => {
+                "; the same command with --resume finishes the audit without \
+                                asking again"
+            }
+            Output::Stdout => "",
+        };
         reasons.push(format!(
-            "stopped by --max-duration {}",
+            "stopped by --max-duration {}{resume}",
             humantime::format_duration(config.crawl.max_duration.unwrap_or_default())
         ));
     }

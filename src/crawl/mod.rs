@@ -238,6 +238,7 @@ impl<'a> Engine<'a> {
         self.finish()?;
         self.requests.flush()?;
         self.facts.requests = self.requests.made();
+        self.facts.replayed = self.requests.replays();
         if let Some(rendering) = self.rendering.take() {
             self.facts.rendered = Some(rendering.facts());
             rendering.close().await;

@@ -150,8 +150,10 @@ pub struct Requests {
     delay: Duration,
     concurrency: u32,
     max_body: u64,
-    /// Requests made or replayed, retries included.
+    /// Requests sent by this run, retries included.
     made: u64,
+    /// Answers taken from the journal of an earlier, interrupted run (`--resume`).
+    replays: u64,
     /// Renders in flight (they hold no request slot: the browser's requests are paced as
     /// they are made).
     renders: usize,
@@ -168,13 +170,20 @@ impl Requests {
             concurrency: config.concurrency,
             max_body: config.max_body,
             made: 0,
+            replays: 0,
             renders: 0,
         })
     }
 
-    /// Requests made (or replayed from the journal), retries included.
+    /// Requests sent by this run, retries included (answers replayed from the journal are
+    /// not requests: see [`Requests::replays`]).
     pub fn made(&self) -> u64 {
         self.made
+    }
+
+    /// Answers replayed from the journal (`--resume`).
+    pub fn replays(&self) -> u64 {
+        self.replays
     }
 
     /// Requests in flight (renders aside).
@@ -199,7 +208,10 @@ impl Requests {
             Err(e) => return Some(Err(anyhow::anyhow!("a crawl task failed: {e}"))),
         };
         match &arrival.answer {
-            Answer::Fetch(answer) => self.made += u64::from(answer.response.retries),
+            // A replayed answer's retries were made by the run that recorded it.
+            Answer::Fetch(answer) if arrival.live => {
+                self.made += u64::from(answer.response.retries);
+            }
             Answer::Render(_) => self.renders -= 1,
             _ => {}
         }
@@ -233,6 +245,7 @@ impl Requests {
     /// An answer from the journal goes through the task set like a live one, so that it is
     /// handled in the same order (levels, early answers) as in the interrupted run.
     fn spawn_replayed(&mut self, answer: Answer) {
+        self.replays += 1;
         self.tasks.spawn(async move {
             Ok(Arrival {
                 answer,
@@ -276,13 +289,13 @@ impl Requests {
     /// Ask for a page or a sitemap of `origin`. A private page's 2xx is fingerprinted for
     /// the catch-all calibration.
     pub fn fetch(&mut self, id: UrlId, url: Url, origin: &str, kind: Kind, private: bool) {
-        self.made += 1;
         if let Some(Answer::Fetch(mut answer)) = self.replayed(&fetch_key(url.as_str())) {
             answer.id = id;
             answer.url = url;
             self.spawn_replayed(Answer::Fetch(answer));
             return;
         }
+        self.made += 1;
         let pacer = self.pacer(origin);
         let fetcher = self.fetcher.clone();
         let max_body = self.max_body;
@@ -298,12 +311,12 @@ impl Requests {
     /// Ask for robots.txt at `url` (the origin's `/robots.txt`), following the redirects that
     /// stay within `scope`.
     pub fn robots(&mut self, id: UrlId, origin: String, url: Url, scope: Scope) {
-        self.made += 1;
         if let Some(Answer::Robots(mut answer)) = self.replayed(&robots_key(&origin)) {
             answer.id = id;
             self.spawn_replayed(Answer::Robots(answer));
             return;
         }
+        self.made += 1;
         let pacer = self.pacer(&origin);
         let fetcher = self.fetcher.clone();
         self.tasks.spawn(async move {
@@ -327,11 +340,11 @@ impl Requests {
     /// Ask for a calibration path; `echo` (the random path) is removed from the answer
     /// before it is fingerprinted, since sites echo the path they were asked.
     pub fn calibration(&mut self, key: String, url: Url, echo: String) {
-        self.made += 1;
         if let Some(answer @ Answer::Calibration(_)) = self.replayed(&calibration_key(&key)) {
             self.spawn_replayed(answer);
             return;
         }
+        self.made += 1;
         let pacer = self.pacer(&scope::origin_key(&url));
         let fetcher = self.fetcher.clone();
         let max_body = self.max_body;

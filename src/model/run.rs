@@ -34,7 +34,10 @@ pub struct CrawlFacts {
     pub sitemaps_read: u32,
     pub sitemap_urls: u64,
     pub sitemap_notes: Vec<String>,
+    /// Requests this run sent, retries included.
     pub requests: u64,
+    /// Answers taken from the journal of an interrupted run (`--resume`): not requests.
+    pub replayed: u64,
     pub stopped: Option<StopCause>,
     /// The audited origin's certificate (https only).
     pub certificate: Option<Certificate>,

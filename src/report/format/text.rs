@@ -126,13 +126,19 @@ impl Summary for Text {
             );
         }
         let secs = f.elapsed.as_secs_f64();
+        // A resumed run replays what the interrupted one was answered: not requests of its own.
+        let replayed = match f.replayed {
+            0 => String::new(),
+            n => format!(" (and {n} answers replayed from the journal)"),
+        };
+        let fetched_now = t.pages_fetched.saturating_sub(f.replayed);
         let _ = writeln!(
             s,
-            "  time             {:.1} s, {} requests, {:.1} pages/s",
+            "  time             {:.1} s, {} requests{replayed}, {:.1} pages/s",
             secs,
             f.requests,
             if secs > 0.0 {
-                t.pages_fetched as f64 / secs
+                fetched_now as f64 / secs
             } else {
                 0.0
             }
