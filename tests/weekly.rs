@@ -370,6 +370,18 @@ async fn audits_of_two_different_sites_are_not_compared_unless_asked() {
     ])
     .unwrap();
     assert!(authwall::commands::run(allowed).await.is_ok());
+    // A CSV that is not authwall's says so, whatever else is missing beside it.
+    let foreign = dir.path().join("export.csv");
+    std::fs::write(&foreign, "name,visits\nhome,3\n").unwrap();
+    let diff = authwall::cli::Cli::try_parse_from([
+        "authwall",
+        "diff",
+        foreign.to_str().unwrap(),
+        new.to_str().unwrap(),
+    ])
+    .unwrap();
+    let err = format!("{:#}", authwall::commands::run(diff).await.unwrap_err());
+    assert!(err.contains("export.csv is not an authwall CSV"), "{err}");
     // As a baseline, before any request.
     let before = server.hits().len();
     let argv = [

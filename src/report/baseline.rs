@@ -68,6 +68,9 @@ impl Baseline {
                 written_by: None,
             });
         }
+        // What the file is comes first: a CSV that is not authwall's says so.
+        let rows = read_rows(path)
+            .with_context(|| format!("cannot use the baseline {}", path.display()))?;
         let record = RunRecord::read_beside(path).with_context(|| {
             format!(
                 "baseline {}: its run record {} is missing or unreadable, so nothing says the \
@@ -88,8 +91,6 @@ impl Baseline {
                 }
             );
         }
-        let rows = read_rows(path)
-            .with_context(|| format!("cannot use the baseline {}", path.display()))?;
         let origin = Baseline::origin_of(path, &rows);
         let written_by = WrittenBy::of(path, &rows);
         Ok(Baseline {
