@@ -454,4 +454,8 @@ impl RecordSink for AuditSink<'_> {
     fn discovered(&mut self, total: usize) {
         self.progress.discovered(total);
     }
+
+    fn sitemaps_read(&mut self) {
+        self.progress.estimating();
+    }
 }

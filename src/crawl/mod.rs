@@ -70,6 +70,8 @@ pub trait RecordSink {
     /// Called about once a second while the crawl runs.
     fn tick(&mut self) -> Result<()>;
     fn discovered(&mut self, _total: usize) {}
+    /// Every sitemap is read: the number of URLs known now says how big the site is.
+    fn sitemaps_read(&mut self) {}
 }
 
 /// What the crawl knows once it is over: the final pass completes every record from it.
@@ -352,6 +354,7 @@ impl<'a> Engine<'a> {
             return Ok(());
         }
         self.phase = Phase::Pages;
+        self.sink.sitemaps_read();
         self.seed_probes()?;
         for (id, depth, links) in std::mem::take(&mut self.deferred_links) {
             self.follow_links(id, depth, links)?;
