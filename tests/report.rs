@@ -264,3 +264,51 @@ async fn the_html_report_shows_the_findings_in_a_browser_and_escapes_the_site() 
     assert!(png.starts_with(b"\x89PNG"));
     driver.call(reqwest::Method::DELETE, &s(""), None).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_findings_file_beside_the_csv_lists_one_row_per_finding_worst_first() {
+    let server = Server::start(site()).await.unwrap();
+    let run = audit_site(&server, "/", &[]).await;
+    let path = run.csv.with_file_name("audit.findings.csv");
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.starts_with("\u{feff}".as_bytes()), "a BOM for Excel");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header,
+        [
+            "severity",
+            "finding",
+            "what",
+            "url",
+            "status",
+            "where_found",
+            "what_to_do",
+            "accepted"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let expected: usize = run
+        .rows
+        .iter()
+        .map(|r| r.finding.split(';').filter(|f| !f.is_empty()).count())
+        .sum();
+    assert_eq!(rows.len(), expected);
+    assert_eq!(&rows[0][0], "critical");
+    let rank = |s: &str| {
+        ["info", "low", "medium", "high", "critical"]
+            .iter()
+            .position(|x| *x == s)
+    };
+    assert!(
+        rows.windows(2).all(|w| rank(&w[0][0]) >= rank(&w[1][0])),
+        "worst first"
+    );
+    let redirect = rows
+        .iter()
+        .find(|r| r[3].ends_with("/account-redirect"))
+        .unwrap();
+    assert!(redirect[4].contains('→'), "status → final: {redirect:?}");
+    assert!(run.result.summary.contains("audit.findings.csv"));
+}

@@ -221,6 +221,8 @@ pub async fn audit(
     let summary = report::format::summary(config.report.summary).run(&report);
     if let Some(path) = &csv_path {
         report::summary::write_record(&report::summary::record_path(path), &report.record())?;
+        let beside = report::format::findings::path_beside(path);
+        report::format::findings::write(&beside, &tally.notable)?;
     }
     if let Some(path) = &config.report.report {
         let change_lines = comparison.as_ref().map(html_changes);

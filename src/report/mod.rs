@@ -315,7 +315,7 @@ pub fn where_found(row: &AuditRow) -> (&'static str, Option<&str>) {
 }
 
 /// [`where_found`] as plain text.
-fn where_found_text(row: &AuditRow) -> String {
+pub(crate) fn where_found_text(row: &AuditRow) -> String {
     match where_found(row) {
         (phrase, Some(page)) => format!("{phrase} {page}"),
         (phrase, None) => phrase.to_string(),

@@ -4,6 +4,7 @@
 //! cells, Markdown escapes its syntax, HTML escapes by construction, text and JSON need none.
 
 pub mod csv;
+pub mod findings;
 pub mod html;
 pub mod jsonl;
 pub mod markdown;

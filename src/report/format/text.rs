@@ -145,6 +145,12 @@ impl Summary for Text {
         );
         if let Some(path) = r.csv {
             let _ = writeln!(s, "  CSV              {}", path.display());
+            let findings = crate::report::format::findings::path_beside(path);
+            let _ = writeln!(
+                s,
+                "  findings         {} (one row per finding, for a spreadsheet)",
+                findings.display()
+            );
         }
         if let Some(path) = &r.config.report.report {
             let _ = writeln!(s, "  report           {}", path.display());
