@@ -104,7 +104,7 @@ closed_list! {
 }
 
 closed_list! {
-    /// Why a URL that the crawl met was not requested. A closed list: README.md documents each.
+    /// Why a URL that the crawl met was not requested. A closed list: docs/results.md documents each.
     pub enum SkipReason {
         /// robots.txt disallows it for our user agent.
         Robots,
@@ -140,7 +140,7 @@ closed_list! {
 }
 
 closed_list! {
-    /// Why a request did not produce a usable response. A closed list: README.md documents each.
+    /// Why a request did not produce a usable response. A closed list: docs/results.md documents each.
     pub enum ErrorKind {
         /// No complete response within `--timeout` (headers and body).
         Timeout,
