@@ -312,3 +312,21 @@ async fn a_findings_file_beside_the_csv_lists_one_row_per_finding_worst_first() 
     assert!(redirect[4].contains('→'), "status → final: {redirect:?}");
     assert!(run.result.summary.contains("audit.findings.csv"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reports_settings_read_as_words_and_the_run_is_not_called_a_verdict() {
+    let server = Server::start(site()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("r.html");
+    audit_site(&server, "/", &["--report", html.to_str().unwrap()]).await;
+    let html = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        html.contains("This run:</strong> complete"),
+        "the run's state"
+    );
+    assert!(!html.contains("Verdict:"));
+    for raw in ["nanos", ">null<", ">[]<", ">true<", ">false<"] {
+        assert!(!html.contains(raw), "settings show {raw}");
+    }
+    assert!(html.contains(">1s<"), "a duration in words (--timeout 1s)");
+}

@@ -357,14 +357,36 @@ fn settings_table(config: &Config) -> Vec<(String, String)> {
         return Vec::new();
     };
     map.into_iter()
-        .map(|(key, value)| {
-            let text = match value {
-                serde_json::Value::String(s) => s,
-                other => other.to_string(),
-            };
-            (key, text)
-        })
+        .map(|(key, value)| (key.replace('_', " "), plain(&value)))
         .collect()
+}
+
+/// A setting in a person's words: `200ms`, not `{"nanos":200000000,"secs":0}`; `not set`,
+/// not `null`; `none`, not `[]`; `yes`/`no`.
+fn plain(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Null => "not set".to_string(),
+        Value::Bool(on) => if *on { "yes" } else { "no" }.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) if items.is_empty() => "none".to_string(),
+        Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join(", "),
+        Value::Object(map) => match (map.get("secs"), map.get("nanos"), map.len()) {
+            (Some(Value::Number(secs)), Some(Value::Number(nanos)), 2) => {
+                let d = std::time::Duration::new(
+                    secs.as_u64().unwrap_or(0),
+                    u32::try_from(nanos.as_u64().unwrap_or(0)).unwrap_or(0),
+                );
+                humantime::format_duration(d).to_string()
+            }
+            _ => map
+                .iter()
+                .map(|(k, v)| format!("{}: {}", k.replace('_', " "), plain(v)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        },
+    }
 }
 
 /// Why a finished run cannot vouch for the site (empty when it can).

@@ -182,7 +182,7 @@ fn banner(r: &HtmlReport<'_>) -> Markup {
     html! {
         header id="verdict" class={ "verdict outcome-" (class) } data-exit=(r.exit_code) {
             h1 { (headline) }
-            p { strong { "Verdict:" } " " (Text(r.verdict)) }
+            p { strong { "This run:" } " " (Text(r.verdict)) }
             p { strong { "Site:" } " " (link(r.origin)) }
             p { strong { "Generated:" } " " time { (Text(r.generated_at)) } }
             p { strong { "Exit code " (r.exit_code) ":" } " " (exit_meaning(r.exit_code)) }
