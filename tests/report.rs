@@ -329,4 +329,7 @@ async fn the_reports_settings_read_as_words_and_the_run_is_not_called_a_verdict(
         assert!(!html.contains(raw), "settings show {raw}");
     }
     assert!(html.contains(">1s<"), "a duration in words (--timeout 1s)");
+    // Fix texts show code as code, not as backticks.
+    assert!(html.contains("<code>noindex</code>"), "code in a fix text");
+    assert!(!html.contains("`noindex`"));
 }

@@ -167,6 +167,19 @@ pub fn render(r: &HtmlReport<'_>) -> String {
     page.into_string()
 }
 
+/// Text whose `backticked` parts are code (option names, header values): shown as code.
+fn with_code(text: &str) -> Markup {
+    html! {
+        @for (i, part) in text.split('`').enumerate() {
+            @if i % 2 == 1 {
+                code { (part) }
+            } @else {
+                (part)
+            }
+        }
+    }
+}
+
 fn banner(r: &HtmlReport<'_>) -> Markup {
     let failing = r.tally.at_or_above(r.fail_on);
     let class = outcome(r);
@@ -317,7 +330,7 @@ fn findings(r: &HtmlReport<'_>) -> Markup {
                 h3 id={ "h-" (name) } {
                     (sev) " · " (name) " × " (rows.len()) ": " (finding.title())
                 }
-                p class="advice" { "Fix: " (finding.advice()) }
+                p class="advice" { "Fix: " (with_code(finding.advice())) }
                 table id={ "findings-" (name) } class="findings" data-finding=(name)
                     data-severity=(sev) {
                     (table_parts(columns, rows.iter().take(ROW_CAP).map(|r| finding_cells(r))))
