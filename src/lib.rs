@@ -9,10 +9,10 @@
 //! cli ─▶ config ─▶ crawl: discover ─▶ schedule ─▶ fetch ─▶ parse ─▶ Record ─▶ audit ─▶ report
 //! ```
 //!
-//! 1. **Command line** ([`cli`]): clap's view of the arguments and `authwall.toml`;
+//! 1. **Command line** ([`cli`]): the parsed arguments and `authwall.toml`;
 //!    [`cli`]'s `validate` turns them into a [`config::Config`] (URLs parsed, globs compiled,
 //!    secrets read): a [`config::CrawlConfig`], all the engine sees, and a
-//!    [`config::ReportConfig`]. Nothing outside `cli/`, `commands/` and `main.rs` names clap.
+//!    [`config::ReportConfig`]. Nothing outside `cli/`, `commands/` and `main.rs` names the argument parser's types.
 //! 2. **Commands** ([`commands`]): one file per subcommand (`audit`, `demo`, `diff`, `init`,
 //!    `robots`), each from parsed arguments to an [`Exit`].
 //! 3. **Crawl** ([`crawl`]): one coordinator, [`crawl::Engine`], owns the crawl state; its
