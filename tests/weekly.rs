@@ -406,3 +406,43 @@ async fn audits_of_two_different_sites_are_not_compared_unless_asked() {
     assert!(refused.is_err_and(|e| e.to_string().contains("different sites")));
     assert_eq!(server.hits().len(), before, "no request was made");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_weekly_report_leads_with_what_changed_and_marks_the_new_rows() {
+    let broken = Arc::new(AtomicBool::new(false));
+    let server = Server::start(changing_site(broken.clone())).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let last = dir.path().join("last.csv");
+    copy_run(&audit_site(&server, "/", &[]).await.csv, &last);
+    broken.store(true, Ordering::SeqCst);
+    let html = dir.path().join("week.html");
+    audit_site(
+        &server,
+        "/",
+        &[
+            "--baseline",
+            last.to_str().unwrap(),
+            "--report",
+            html.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let html = std::fs::read_to_string(&html).unwrap();
+    // Six products each got public_401 and basic_auth_over_http; /members lost both.
+    assert!(
+        html.contains("Since last run:</strong> 12 new · 2 fixed · 0 reclassified findings"),
+        "counts in the banner"
+    );
+    let (changes, findings) = (
+        html.find("id=\"changes\"").unwrap(),
+        html.find("id=\"findings\"").unwrap(),
+    );
+    assert!(changes < findings, "what changed comes first");
+    let public_401 = &html[html.find("id=\"findings-public_401\"").unwrap()..];
+    let table = &public_401[..public_401.find("</table>").unwrap()];
+    assert_eq!(
+        table.matches("<span class=\"new\">new</span>").count(),
+        6,
+        "{table}"
+    );
+}

@@ -55,6 +55,7 @@ body{max-width:72rem;margin:0 auto;padding:1rem 1.5rem}
 h1{font-size:1.9rem;margin:.2rem 0}h2{margin-top:2rem;border-bottom:1px solid #d0d7de}
 .verdict{border-radius:8px;padding:1rem 1.25rem;border:3px solid}
 .verdict p{margin:.25rem 0}
+.new{background:#b42318;color:#fff;border-radius:4px;padding:0 .3rem;font-size:.8rem;font-weight:600}
 .outcome-fail{background:#fde8e8;border-color:#b42318}.outcome-fail h1{color:#b42318}
 .outcome-incomplete{background:#fff4d6;border-color:#b54708}.outcome-incomplete h1{color:#93370d}
 .outcome-clean{background:#e3f7e8;border-color:#067647}.outcome-clean h1{color:#067647}
@@ -139,6 +140,8 @@ pub fn render(r: &HtmlReport<'_>) -> String {
             body {
                 "\n"
                 (banner(r))
+                // A weekly run reads what changed first.
+                (changes(r))
                 (charts(r))
                 (findings(r))
                 @if let Some((count, entries)) = r.accepted.split_first() {
@@ -149,7 +152,6 @@ pub fn render(r: &HtmlReport<'_>) -> String {
                     }
                     "\n"
                 }
-                (changes(r))
                 (not_checked(r))
                 @if !r.incomplete.is_empty() {
                     section id="incomplete" {
@@ -197,6 +199,14 @@ fn banner(r: &HtmlReport<'_>) -> Markup {
             h1 { (headline) }
             p { strong { "This run:" } " " (Text(r.verdict)) }
             p { strong { "Site:" } " " (link(r.origin)) }
+            @if let Some(lines) = r.changes {
+                @let count = |what: &str| lines.iter().filter(|l| l.change == what).count();
+                p class="since" {
+                    strong { "Since last run:" } " "
+                    (count("new")) " new · " (count("fixed")) " fixed · "
+                    (count("reclassified")) " reclassified findings"
+                }
+            }
             p { strong { "Generated:" } " " time { (Text(r.generated_at)) } }
             p { strong { "Exit code " (r.exit_code) ":" } " " (exit_meaning(r.exit_code)) }
         }
@@ -287,8 +297,17 @@ fn where_found(row: &AuditRow) -> Markup {
 }
 
 /// URL (and page title), status → final status, where found, note.
-fn finding_cells(row: &AuditRow) -> [Markup; 4] {
+fn finding_cells(row: &AuditRow, finding: Finding) -> [Markup; 4] {
+    // With a baseline, `change` holds one word per finding, in the order of `finding`.
+    let new = row
+        .finding
+        .split(';')
+        .zip(row.change.split(';'))
+        .any(|(f, change)| Finding::from_label(f) == Some(finding) && change == "new");
     let page = html! {
+        @if new {
+            span class="new" { "new" } " "
+        }
         (link(&row.url))
         @if !row.title.is_empty() {
             br; small { (Text(&row.title)) }
@@ -333,7 +352,7 @@ fn findings(r: &HtmlReport<'_>) -> Markup {
                 p class="advice" { "Fix: " (with_code(finding.advice())) }
                 table id={ "findings-" (name) } class="findings" data-finding=(name)
                     data-severity=(sev) {
-                    (table_parts(columns, rows.iter().take(ROW_CAP).map(|r| finding_cells(r))))
+                    (table_parts(columns, rows.iter().take(ROW_CAP).map(|r| finding_cells(r, *finding))))
                 }
                 (capped_note(rows.len()))
             }
