@@ -251,17 +251,45 @@ async fn the_html_report_shows_the_findings_in_a_browser_and_escapes_the_site() 
         .collect();
     assert!(errors.is_empty(), "console errors: {errors:?}");
 
-    // A screenshot a person can look at.
-    let png = driver
-        .call(reqwest::Method::GET, &s("/screenshot"), None)
-        .await;
-    let png = base64::engine::general_purpose::STANDARD
-        .decode(png.as_str().unwrap())
-        .unwrap();
-    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("authwall-report.png");
-    std::fs::write(&shot, &png).unwrap();
-    eprintln!("screenshot: {}", shot.display());
-    assert!(png.starts_with(b"\x89PNG"));
+    // At a desktop's and a phone's width: a screenshot a person can look at (kept as test
+    // artifacts), and no sideways scrolling of the page.
+    for (width, name) in [
+        (1280, "authwall-report-1280.png"),
+        (390, "authwall-report-390.png"),
+    ] {
+        driver
+            .call(
+                reqwest::Method::POST,
+                &s("/window/rect"),
+                Some(json!({"width": width, "height": 2000})),
+            )
+            .await;
+        let fits = driver
+            .call(
+                reqwest::Method::POST,
+                &s("/execute/sync"),
+                Some(json!({
+                    "script": "return [document.documentElement.scrollWidth, window.innerWidth];",
+                    "args": []
+                })),
+            )
+            .await;
+        let (scroll, inner) = (fits[0].as_u64().unwrap(), fits[1].as_u64().unwrap());
+        assert!(
+            scroll <= inner,
+            "at {width} px the page scrolls sideways: {scroll} > {inner}"
+        );
+        let png = driver
+            .call(reqwest::Method::GET, &s("/screenshot"), None)
+            .await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap())
+            .unwrap();
+        let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+        std::fs::write(&shot, &png).unwrap();
+        eprintln!("screenshot: {}", shot.display());
+        assert!(png.starts_with(b"\x89PNG"));
+    }
     driver.call(reqwest::Method::DELETE, &s(""), None).await;
 }
 

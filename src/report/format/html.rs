@@ -68,6 +68,8 @@ small{color:#57606a}.advice{color:#3d444d;max-width:60rem}
 svg text{font-size:13px;fill:#1f2328}
 .s-2xx{fill:#2da44e}.s-3xx{fill:#0969da}.s-4xx{fill:#d4a72c}.s-5xx{fill:#cf222e}.s-no-response,.s-1xx{fill:#8c959f}
 .v-critical{fill:#a40e26}.v-high{fill:#cf222e}.v-medium{fill:#d4a72c}.v-low{fill:#0969da}.v-info{fill:#8c959f}
+svg{max-width:100%;height:auto}p,li,h1,h3{overflow-wrap:anywhere}
+@media (max-width:40rem){body{padding:.5rem}h1{font-size:1.4rem}table{display:block;overflow-x:auto}}
 @media print{body{max-width:none}a{color:inherit}.verdict{background:none}details>*{display:block}}
 ";
 
