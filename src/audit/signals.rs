@@ -58,8 +58,7 @@ pub fn is_login_url(url: &Url) -> bool {
             "service" => service = true,
             _ => {}
         }
-        let squashed: String = key.chars().filter(|c| !matches!(c, '_' | '-')).collect();
-        if RETURN_KEYS.contains(&squashed.as_str()) && is_address(&value) {
+        if RETURN_KEYS.contains(&squash(&key).as_str()) && is_address(&value) {
             return true;
         }
     }

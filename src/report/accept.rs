@@ -46,20 +46,8 @@ impl Acceptances {
         })
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    pub fn entry(&self, i: usize) -> &Acceptance {
-        &self.entries[i].0
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
     /// Whether the entry is past its `until` day.
-    pub fn expired(&self, i: usize) -> bool {
+    fn expired(&self, i: usize) -> bool {
         // `YYYY-MM-DD` strings sort as the days they name.
         self.entries[i]
             .0

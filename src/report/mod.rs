@@ -36,8 +36,6 @@ pub struct Tally {
     pub unverified: u64,
     /// Rows per finding (a row with two findings counts in both).
     pub findings: BTreeMap<Finding, u64>,
-    /// The highest severity each finding had (public_401 is critical when in a sitemap).
-    pub finding_severity: BTreeMap<Finding, Severity>,
     /// Rows per severity (their highest finding).
     pub severities: BTreeMap<Severity, u64>,
     pub verdicts: BTreeMap<Verdict, u64>,
@@ -221,8 +219,6 @@ impl Tally {
             }
             *self.findings.entry(finding).or_default() += 1;
             let severity = finding.severity(row.in_sitemap);
-            let worst = self.finding_severity.entry(finding).or_insert(severity);
-            *worst = (*worst).max(severity);
             *self.by_severity.entry((finding, severity)).or_default() += 1;
             let examples = self.examples.entry((finding, severity)).or_default();
             let key = (std::cmp::Reverse(severity), row.depth, row.url.as_str());

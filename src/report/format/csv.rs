@@ -19,9 +19,14 @@ const FORMULA_TRIGGERS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
 /// Prefix formula-like cells with `'` so that spreadsheets show them as text.
 pub fn neutralise(row: &mut AuditRow) {
     for cell in row.site_text_mut() {
-        if cell.starts_with(FORMULA_TRIGGERS) {
-            cell.insert(0, '\'');
-        }
+        neutralise_cell(cell);
+    }
+}
+
+/// [`neutralise`] for one cell.
+pub fn neutralise_cell(cell: &mut String) {
+    if cell.starts_with(FORMULA_TRIGGERS) {
+        cell.insert(0, '\'');
     }
 }
 

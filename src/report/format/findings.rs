@@ -108,11 +108,9 @@ pub fn write(path: &Path, audit_rows: &[AuditRow]) -> Result<()> {
     write().with_context(|| format!("cannot write the findings file {}", path.display()))
 }
 
-/// Cells from the site that a spreadsheet would take for a formula get a leading `'`.
+/// A cell from the site, as the audit CSV neutralises it.
 fn neutral(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    }
+    let mut cell = text.to_string();
+    super::csv::neutralise_cell(&mut cell);
+    cell
 }
