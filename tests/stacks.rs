@@ -449,3 +449,15 @@ async fn an_acceptance_past_its_day_counts_again() {
     );
     assert!(summary.contains("0 accepted (0 critical)"), "{summary}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_acceptance_is_called_stale_only_when_the_run_saw_everything() {
+    let server = Server::start(site_with_accepted_problems()).await.unwrap();
+    let stale = accept("/old/**", "public_403", None);
+    // A page budget of 1 leaves the run incomplete: "matches nothing" would not be sure.
+    let run = audit_site(&server, "/", &["--accept", &stale, "--max-pages", "1"]).await;
+    let summary = &run.result.summary;
+    assert!(summary.contains("INCOMPLETE"), "{summary}");
+    assert!(summary.contains("0 accepted (0 critical)"), "{summary}");
+    assert!(!summary.contains("stale acceptance"), "{summary}");
+}
