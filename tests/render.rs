@@ -651,7 +651,9 @@ async fn a_browser_that_died_is_started_again() {
     let server = Server::start(Router::new().route("/", page("<p>alive</p>")))
         .await
         .unwrap();
-    let Some((browser, _)) = browser(&server, Duration::from_secs(10)).await else {
+    // What is tested is the restart, not speed: a fresh Chromium's first page on a loaded
+    // two-core CI machine once took more than 10 s.
+    let Some((browser, _)) = browser(&server, Duration::from_secs(30)).await else {
         return;
     };
     let url = Url::parse(&server.url("/")).unwrap();
@@ -666,7 +668,7 @@ async fn a_browser_that_died_is_started_again() {
     // The next render finds it dead (at once, or when it cannot open a tab) and starts a
     // new one.
     let rendered = browser.render(&url).await;
-    assert_eq!(rendered.error, None);
+    assert_eq!(rendered.error, None, "{rendered:#?}");
     assert_eq!(rendered.visible_text, 5);
     assert_eq!(browser.launches(), 2);
     assert_ne!(browser.pid(), pid);
