@@ -115,6 +115,8 @@ pub struct ReportConfig {
     pub format: RowFormat,
     pub summary: SummaryFormat,
     pub report: Option<PathBuf>,
+    /// `--xlsx`: the workbook for people, written beside the CSV.
+    pub xlsx: Option<PathBuf>,
     pub baseline: Option<PathBuf>,
     pub fail_on: Severity,
     pub fail_on_new: bool,
@@ -244,6 +246,8 @@ struct Settings<'a> {
     summary: SummaryFormat,
     format: RowFormat,
     report: Option<&'a PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    xlsx: Option<&'a PathBuf>,
     baseline: Option<&'a PathBuf>,
     fail_on_new: bool,
     resume: bool,
@@ -292,6 +296,7 @@ impl Serialize for Config {
             summary: r.summary,
             format: r.format,
             report: r.report.as_ref(),
+            xlsx: r.xlsx.as_ref(),
             baseline: r.baseline.as_ref(),
             fail_on_new: r.fail_on_new,
             resume: self.resume,

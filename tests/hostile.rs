@@ -262,7 +262,30 @@ async fn formula_like_values_from_every_source_are_neutralised_and_read_back_unc
             }),
         );
     let server = Server::start(site).await.unwrap();
-    let run = audit_site(&server, "/", &["--no-probe"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("audit.xlsx");
+    let run = audit_site(
+        &server,
+        "/",
+        &["--no-probe", "--xlsx", xlsx.to_str().unwrap()],
+    )
+    .await;
+    // The workbook holds the same neutralised text: no cell of any sheet is a formula.
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    let mut cells = Vec::new();
+    for name in calamine::Reader::sheet_names(&book) {
+        let range = calamine::Reader::worksheet_range(&mut book, &name).unwrap();
+        cells.extend(range.used_cells().map(|(_, _, c)| c.to_string()));
+        let formulas = calamine::Reader::worksheet_formula(&mut book, &name).unwrap();
+        assert_eq!(formulas.used_cells().count(), 0, "a formula in {name}");
+    }
+    for cell in ["'=HYPERLINK", "'=cmd", "'-2+3", "'+cmd"] {
+        assert!(
+            cells.iter().any(|c| c.starts_with(cell)),
+            "{cell} in the workbook"
+        );
+    }
+    assert!(!cells.iter().any(|c| c.starts_with(['=', '+', '@'])));
     let raw = std::fs::read_to_string(&run.csv).unwrap();
     // In the file, every such cell starts with a quote, so spreadsheets show it as text.
     for cell in ["'=HYPERLINK", "'=cmd", "'-2+3", "'+cmd"] {

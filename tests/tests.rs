@@ -17,3 +17,4 @@ mod scripts;
 mod stacks;
 mod tls;
 mod weekly;
+mod workbook;

@@ -268,6 +268,11 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE")]
     pub report: Option<std::path::PathBuf>,
 
+    /// Also write an Excel workbook to FILE, for a client: the findings sorted by severity,
+    /// every URL, and what the run was. Needs the CSV in a file (-o FILE).
+    #[arg(long, value_name = "FILE")]
+    pub xlsx: Option<std::path::PathBuf>,
+
     /// How the end-of-run summary is written: `text` for a terminal or a cron mail,
     /// `markdown` for a ticket or a CI job summary.
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = one_of::<SummaryFormat>())]
@@ -415,6 +420,10 @@ pub struct DemoArgs {
     /// HTML report file.
     #[arg(long, value_name = "FILE", default_value = "authwall-demo.html")]
     pub report: std::path::PathBuf,
+
+    /// Also write the Excel workbook a consultant hands over (see `audit --xlsx`).
+    #[arg(long, value_name = "FILE")]
+    pub xlsx: Option<std::path::PathBuf>,
 
     /// Print nothing (the exit code still says whether it ran).
     #[arg(short, long)]

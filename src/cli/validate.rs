@@ -116,6 +116,7 @@ impl Config {
             format: args.format,
             summary: args.summary,
             report: args.report.clone(),
+            xlsx: args.xlsx.clone(),
             baseline: args.baseline.clone(),
             fail_on: args
                 .fail_on

@@ -12,10 +12,11 @@ use crate::Exit;
 use crate::audit::classify;
 use crate::config::{Config, ExitPolicy, Output};
 use crate::crawl::{self, Engine, RecordSink};
-use crate::model::{CrawlFacts, Record, SkipReason, StopCause};
+use crate::model::{CrawlFacts, Record, SkipReason, StopCause, label};
 use crate::progress::Progress;
 use crate::report::accept::{self, Acceptances};
 use crate::report::baseline::{Baseline, WrittenBy};
+use crate::report::format::xlsx::Xlsx;
 use crate::report::format::{Replacement, RowWriter};
 use crate::report::row::AuditRow;
 use crate::report::summary::RunReport;
@@ -78,6 +79,16 @@ pub async fn audit(
     }
     if let Some(path) = &config.report.report {
         check_writable(path, "report")?;
+    }
+    if let Some(path) = &config.report.xlsx {
+        // Its "All URLs" sheet is written in the final pass, which reads the CSV's file.
+        let in_a_file = matches!(&config.report.output,
+            Output::File(csv) if csv.is_file() || !csv.exists());
+        anyhow::ensure!(
+            in_a_file,
+            "--xlsx needs the CSV written to a file (-o FILE): the workbook is made from it"
+        );
+        check_writable(path, "workbook")?;
     }
     // Likewise the journal to resume from: a refused one must not cost the old CSV.
     let journal_path = match &config.report.output {
@@ -146,6 +157,10 @@ pub async fn audit(
         (Some(path), Some(_)) => Some(Replacement::new(path, config.report.format)?),
         _ => None,
     };
+    let mut xlsx = match (&config.report.xlsx, &csv_path, &rewrite) {
+        (Some(path), Some(csv), Some(_)) => Some(Xlsx::create(path, csv)?),
+        _ => None,
+    };
     if let (Some(file), Some(records)) = (&mut rewrite, sink.records.take()) {
         tally = Tally::default();
         // Each record is dropped as soon as its row is written: the pass needs no more memory
@@ -159,6 +174,9 @@ pub async fn audit(
             } else {
                 tally.add(&row);
                 file.write(&row)?;
+                if let Some(book) = &mut xlsx {
+                    book.row(&row)?;
+                }
             }
             tally.add_hits(&hits);
         }
@@ -174,6 +192,9 @@ pub async fn audit(
                 row.change = cmp.change_cell(row, &facts.origin);
                 tally.add(row);
                 file.write(row)?;
+                if let Some(book) = &mut xlsx {
+                    book.row(row)?;
+                }
             }
         }
         file.commit()?;
@@ -243,6 +264,9 @@ pub async fn audit(
         std::fs::write(path, html)
             .with_context(|| format!("cannot write the report {}", path.display()))?;
     }
+    if let Some(book) = xlsx {
+        book.finish(&tally.notable, &about_the_run(&report, exit, config))?;
+    }
     Ok(AuditResult {
         exit,
         summary,
@@ -250,6 +274,49 @@ pub async fn audit(
         facts,
         incomplete,
     })
+}
+
+/// The workbook's "About this run" sheet: what was audited, when, how the run ended, what it
+/// found, and the settings in words.
+fn about_the_run(report: &RunReport<'_>, exit: Exit, config: &Config) -> Vec<(String, String)> {
+    let record = report.record();
+    let findings: Vec<String> = report
+        .findings_in_order()
+        .iter()
+        .map(|(finding, n, severity)| {
+            format!("{} {finding} × {n}: {}", label(severity), finding.title())
+        })
+        .collect();
+    let mut lines = vec![
+        ("Site".to_string(), record.origin),
+        ("Start URL".to_string(), record.start_url),
+        (
+            "Audited".to_string(),
+            format!("{} to {}", record.started_at, record.ended_at),
+        ),
+        ("This run".to_string(), report.verdict()),
+        ("Exit code".to_string(), exit.code().to_string()),
+        ("URLs".to_string(), record.rows.to_string()),
+        (
+            "Findings".to_string(),
+            if findings.is_empty() {
+                "none".to_string()
+            } else {
+                findings.join("\n")
+            },
+        ),
+        (
+            "The audit CSV".to_string(),
+            report
+                .csv
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        ),
+        (String::new(), String::new()),
+        ("Settings".to_string(), String::new()),
+    ];
+    lines.extend(settings_table(config));
+    lines
 }
 
 /// Whether a file can be written at `path` (its folder exists and takes new files), before
@@ -357,7 +424,16 @@ fn settings_table(config: &Config) -> Vec<(String, String)> {
         return Vec::new();
     };
     map.into_iter()
-        .map(|(key, value)| (key.replace('_', " "), plain(&value)))
+        .map(|(key, value)| {
+            let text = match (key.as_str(), value.as_u64()) {
+                // As the option takes it: 10 MiB, not 10485760.
+                ("max_body", Some(bytes)) if bytes % (1 << 20) == 0 => {
+                    format!("{} MiB", bytes >> 20)
+                }
+                _ => plain(&value),
+            };
+            (key.replace('_', " "), text)
+        })
         .collect()
 }
 

@@ -24,6 +24,7 @@ pub async fn run(args: DemoArgs) -> Result<Exit> {
         backoff: Duration::from_millis(200),
         quiet: args.quiet,
         report: Some(args.report.clone()),
+        xlsx: args.xlsx.clone(),
         fail_on: args.fail_on.clone().unwrap_or_else(|| "high".to_string()),
         render: args.render,
         browser: args.browser.clone(),

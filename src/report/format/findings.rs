@@ -64,7 +64,8 @@ pub fn rows(audit_rows: &[AuditRow]) -> Vec<FindingRow> {
                     url: neutral(&row.url),
                     status,
                     where_found: neutral(&where_found_text(row)),
-                    what_to_do: finding.advice().to_string(),
+                    // A spreadsheet shows no code font: the Markdown backticks go.
+                    what_to_do: finding.advice().replace('`', ""),
                     accepted: if accepted.contains(&finding) {
                         "accepted"
                     } else {

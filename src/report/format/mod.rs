@@ -9,6 +9,7 @@ pub mod html;
 pub mod jsonl;
 pub mod markdown;
 pub mod text;
+pub mod xlsx;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
