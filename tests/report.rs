@@ -157,8 +157,8 @@ async fn the_html_report_shows_the_findings_in_a_browser_and_escapes_the_site() 
         )
         .await;
 
-    let find = |css: &'static str| {
-        let (driver, path) = (&driver, s("/element"));
+    let find = |css: &str| {
+        let (driver, path, css) = (&driver, s("/element"), css.to_string());
         async move {
             let found = driver
                 .call(
@@ -178,34 +178,37 @@ async fn the_html_report_shows_the_findings_in_a_browser_and_escapes_the_site() 
                 .to_string()
         }
     };
-    let table = find("table[data-finding=public_401]").await;
-    let displayed = driver
-        .call(
-            reqwest::Method::GET,
-            &s(&format!("/element/{table}/displayed")),
-            None,
-        )
-        .await;
-    assert_eq!(displayed, json!(true), "the public_401 table is visible");
-    let text = driver
-        .call(
-            reqwest::Method::GET,
-            &s(&format!("/element/{table}/text")),
-            None,
-        )
-        .await;
-    let text = text.as_str().unwrap();
-    for planted in [
-        "/walled",
-        "/old-page",
-        "/members/",
-        "/secret-nochallenge",
-        "/evil",
+    // One table per finding and severity: listed in a sitemap (critical), only linked (high).
+    let mut text = String::new();
+    for (severity, planted) in [
+        ("critical", &["/walled", "/old-page", "/evil"][..]),
+        ("high", &["/members/", "/secret-nochallenge"][..]),
     ] {
-        assert!(
-            text.contains(planted),
-            "{planted} missing from the table:\n{text}"
-        );
+        let selector = format!("table[data-finding=public_401][data-severity={severity}]");
+        let table = find(&selector).await;
+        let displayed = driver
+            .call(
+                reqwest::Method::GET,
+                &s(&format!("/element/{table}/displayed")),
+                None,
+            )
+            .await;
+        assert_eq!(displayed, json!(true), "{selector} is visible");
+        let shown = driver
+            .call(
+                reqwest::Method::GET,
+                &s(&format!("/element/{table}/text")),
+                None,
+            )
+            .await;
+        let shown = shown.as_str().unwrap();
+        for url in planted {
+            assert!(
+                shown.contains(url),
+                "{url} missing from {selector}:\n{shown}"
+            );
+        }
+        text.push_str(shown);
     }
     // The hostile title is shown as text, and no script ran.
     assert!(text.contains("<script>alert(1)</script>"), "{text}");

@@ -438,7 +438,7 @@ async fn a_weekly_report_leads_with_what_changed_and_marks_the_new_rows() {
         html.find("id=\"findings\"").unwrap(),
     );
     assert!(changes < findings, "what changed comes first");
-    let public_401 = &html[html.find("id=\"findings-public_401\"").unwrap()..];
+    let public_401 = &html[html.find("id=\"findings-public_401-high\"").unwrap()..];
     let table = &public_401[..public_401.find("</table>").unwrap()];
     assert_eq!(
         table.matches("<span class=\"new\">new</span>").count(),

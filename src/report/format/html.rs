@@ -329,37 +329,55 @@ fn finding_cells(row: &AuditRow, finding: Finding) -> [Markup; 4] {
 }
 
 fn findings(r: &HtmlReport<'_>) -> Markup {
-    let mut by_finding: BTreeMap<Finding, (Severity, Vec<&AuditRow>)> = BTreeMap::new();
+    // One table per finding and severity, as the text summary splits them: a public 401 in a
+    // sitemap (critical) and one only linked (high) are not listed under one heading.
+    let mut groups: BTreeMap<(Finding, Severity), Vec<&AuditRow>> = BTreeMap::new();
     for row in r.rows {
         for f in row_findings(row) {
-            let entry = by_finding.entry(f).or_insert((Severity::Info, Vec::new()));
-            entry.0 = entry.0.max(f.severity(row.in_sitemap));
-            entry.1.push(row);
+            groups
+                .entry((f, f.severity(row.in_sitemap)))
+                .or_default()
+                .push(row);
         }
     }
-    let mut order: Vec<_> = by_finding.into_iter().collect();
-    order.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
-    let columns = ["URL", "Status → final status", "Where found", "Note"];
+    let mut order: Vec<_> = groups.into_iter().collect();
+    order.sort_by(|((fa, sa), _), ((fb, sb), _)| sb.cmp(sa).then(fa.cmp(fb)));
     html! {
         section id="findings" {
             h2 { "Findings" }
             @if order.is_empty() {
                 p { "No findings." }
             }
-            @for (finding, (severity, rows)) in &order {
+            @for ((finding, severity), rows) in &order {
                 @let (name, sev) = (label(finding), label(severity));
-                h3 id={ "h-" (name) } {
+                h3 id={ "h-" (name) "-" (sev) } {
                     (sev) " · " (name) " × " (rows.len()) ": " (finding.title())
                 }
                 p class="advice" { "Fix: " (with_code(finding.advice())) }
-                table id={ "findings-" (name) } class="findings" data-finding=(name)
+                table id={ "findings-" (name) "-" (sev) } class="findings" data-finding=(name)
                     data-severity=(sev) {
-                    (table_parts(columns, rows.iter().take(ROW_CAP).map(|r| finding_cells(r, *finding))))
+                    (finding_table(rows, *finding))
                 }
                 (capped_note(rows.len()))
             }
         }
         "\n"
+    }
+}
+
+/// The rows of one findings table; the Note column only when a row has a note.
+fn finding_table(rows: &[&AuditRow], finding: Finding) -> Markup {
+    let shown = || rows.iter().take(ROW_CAP).map(|r| finding_cells(r, finding));
+    let columns = ["URL", "Status → final status", "Where found"];
+    if rows
+        .iter()
+        .take(ROW_CAP)
+        .any(|r| r.error.is_some() || !r.note.is_empty())
+    {
+        let [a, b, c] = columns;
+        table_parts([a, b, c, "Note"], shown())
+    } else {
+        table_parts(columns, shown().map(|[a, b, c, _]| [a, b, c]))
     }
 }
 
@@ -675,6 +693,30 @@ mod tests {
         assert_eq!(html.matches("<table id=\"findings-").count(), 3);
         assert_eq!(html.matches("class=\"findings\"").count(), 3);
         assert!(finding_table(&html, "public_401").contains("<th scope=\"col\">URL</th>"));
+    }
+
+    #[test]
+    fn a_finding_at_two_severities_gets_a_table_for_each_and_an_empty_note_column_goes() {
+        let mut listed = row("in-map", 401, "public_401");
+        listed.in_sitemap = true;
+        let mut noted = row("with-note", 401, "public_401");
+        noted.note = "behind a challenge".into();
+        let rows = [listed, noted, row("by-link", 401, "public_401")];
+        let html = render_exit(&rows, 1);
+        let table = |severity: &str| {
+            let start = html
+                .find(&format!(
+                    "data-finding=\"public_401\" data-severity=\"{severity}\""
+                ))
+                .expect(severity);
+            &html[start..start + html[start..].find("</table>").unwrap()]
+        };
+        assert!(table("critical").contains("in-map") && !table("critical").contains("by-link"));
+        assert!(table("high").contains("by-link") && table("high").contains("with-note"));
+        assert!(html.contains("critical · public_401 × 1"));
+        assert!(html.contains("high · public_401 × 2"));
+        assert!(!table("critical").contains(">Note<"), "no note, no column");
+        assert!(table("high").contains(">Note<"));
     }
 
     #[test]
