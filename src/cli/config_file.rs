@@ -83,19 +83,11 @@ impl Token {
 
 /// The file's keys as command-line tokens, checked against the `audit` command's arguments.
 fn tokens(text: &str, path: &Path) -> Result<Vec<Token>> {
-    let table: toml::Table = text
+    let mut table: toml::Table = text
         .parse()
         .with_context(|| format!("{} is not valid TOML", path.display()))?;
-    let command = Cli::command();
-    let audit = command
-        .find_subcommand("audit")
-        .context("the audit command is missing")?;
-    let flag = |name: &str| {
-        audit
-            .get_arguments()
-            .find(|a| a.get_long() == Some(name))
-            .filter(|_| !NOT_IN_FILE.contains(&name))
-    };
+    // `[[site]]` is `authwall batch`'s list of sites (see [`sites`]).
+    table.remove("site");
     // Where each key stands, for messages that point at the line to fix.
     let spans = toml_edit::Document::parse(text).ok();
     let line_of = |key: &str| {
@@ -105,6 +97,75 @@ fn tokens(text: &str, path: &Path) -> Result<Vec<Token>> {
             .get_key_value(key)
             .and_then(|(k, _)| k.span())?;
         Some(text[..span.start].matches('\n').count() + 1)
+    };
+    table_tokens(table, &|key| match line_of(key) {
+        Some(line) => format!("`{key}` in {} line {line}", path.display()),
+        None => format!("`{key}` in {}", path.display()),
+    })
+}
+
+/// One site of `authwall batch`: its start URL and its own options as command-line tokens.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub url: String,
+    pub args: Vec<OsString>,
+}
+
+/// The `[[site]]` tables of a config file: `url` and any `audit` option by its long name.
+pub fn sites(path: &Path) -> Result<Vec<Site>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the config file {}", path.display()))?;
+    let mut table: toml::Table = text
+        .parse()
+        .with_context(|| format!("{} is not valid TOML", path.display()))?;
+    let Some(entries) = table.remove("site") else {
+        return Ok(Vec::new());
+    };
+    let toml::Value::Array(entries) = entries else {
+        bail!(
+            "`site` in {} must be a list of [[site]] tables",
+            path.display()
+        );
+    };
+    let mut sites = Vec::new();
+    for (i, entry) in entries.into_iter().enumerate() {
+        let where_ =
+            |key: &str| format!("`{key}` in [[site]] number {} of {}", i + 1, path.display());
+        let toml::Value::Table(entry) = entry else {
+            bail!("{} must be a table", where_("site"));
+        };
+        let mut url = None;
+        let mut args = Vec::new();
+        for token in table_tokens(entry, &where_)? {
+            match token {
+                Token::Url(u) => url = Some(u),
+                Token::Arg(a) => args.push(a.into()),
+            }
+        }
+        let url = url.with_context(|| {
+            format!(
+                "[[site]] number {} of {} has no `url`",
+                i + 1,
+                path.display()
+            )
+        })?;
+        sites.push(Site { url, args });
+    }
+    Ok(sites)
+}
+
+/// The keys of a table as command-line tokens, checked against the `audit` command's
+/// arguments; `where_(key)` says where a key stands, for messages.
+fn table_tokens(table: toml::Table, where_key: &dyn Fn(&str) -> String) -> Result<Vec<Token>> {
+    let command = Cli::command();
+    let audit = command
+        .find_subcommand("audit")
+        .context("the audit command is missing")?;
+    let flag = |name: &str| {
+        audit
+            .get_arguments()
+            .find(|a| a.get_long() == Some(name))
+            .filter(|_| !NOT_IN_FILE.contains(&name))
     };
     let unknown = |key: &str, where_: String| {
         let near = near_key(key, audit);
@@ -116,10 +177,7 @@ fn tokens(text: &str, path: &Path) -> Result<Vec<Token>> {
     };
     let mut tokens = Vec::new();
     for (key, value) in table {
-        let where_ = || match line_of(&key) {
-            Some(line) => format!("`{key}` in {} line {line}", path.display()),
-            None => format!("`{key}` in {}", path.display()),
-        };
+        let where_ = || where_key(&key);
         if key == "accept" {
             // `[[accept]]` tables: one hidden `--accept JSON` each.
             let toml::Value::Array(entries) = value else {

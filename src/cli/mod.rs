@@ -47,6 +47,70 @@ pub enum Command {
     /// Accept a finding the team has decided to live with: add an `[[accept]]` entry to
     /// authwall.toml (comments kept). It stays in the CSV and leaves the exit code.
     Accept(AcceptArgs),
+    /// Audit many sites in one run, each with its own politeness, files and baseline, and
+    /// write one overview of them all.
+    Batch(BatchArgs),
+    /// Combine the overviews of `batch --shard` runs into one.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BatchArgs {
+    /// A file with one start URL per line (blank lines and `#` comments skipped). Without
+    /// it, the `[[site]]` tables of authwall.toml (or --config FILE).
+    #[arg(value_name = "SITES")]
+    pub sites: Option<std::path::PathBuf>,
+
+    /// Where everything goes: each site in DIR/<host>[-port]/latest/ (its CSV, run record,
+    /// findings file, report and summary), copied to baseline/ after a complete run and
+    /// compared with it next time; the overview in DIR/index.html, overview.md and
+    /// overview.json.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: std::path::PathBuf,
+
+    /// Sites audited at once. Sites on one IP address (shared hosting) are audited one at a
+    /// time whatever this says.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub sites_parallel: u32,
+
+    /// Audit one shard of the sites: K/N (0 <= K < N) takes the sites whose SHA-256 of the
+    /// origin falls in shard K; `auto/N` reads K from JOB_COMPLETION_INDEX (a Kubernetes
+    /// Indexed Job). `authwall merge DIR` then writes the one overview.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+
+    /// The config file whose options apply to every site and whose `[[site]]` tables list
+    /// the sites (default: ./authwall.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+
+    /// Ignore ./authwall.toml.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+
+    /// No line per finished site on stderr, and no overview when every site is clean.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Options for every site's audit, as `authwall audit` takes them, after `--` (e.g.
+    /// `-- --max-pages 5000 --fail-on-new`). The output files are batch's to name.
+    #[arg(last = true, value_name = "AUDIT OPTIONS")]
+    pub audit: Vec<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct MergeArgs {
+    /// Folders that `batch --shard` runs wrote (their overview-shard-*.json files are read).
+    #[arg(value_name = "DIR", required = true)]
+    pub dirs: Vec<std::path::PathBuf>,
+
+    /// Where the merged overview goes (default: the first DIR).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<std::path::PathBuf>,
+
+    /// Print the overview only when a site needs a person.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args, Clone)]

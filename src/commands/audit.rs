@@ -9,13 +9,14 @@ use std::time::SystemTime;
 use anyhow::{Context, Result};
 
 use crate::Exit;
-use crate::audit::classify;
+use crate::audit::{Severity, classify};
 use crate::config::{Config, ExitPolicy, Output};
 use crate::crawl::{self, Engine, RecordSink};
 use crate::model::{CrawlFacts, Record, SkipReason, StopCause, label};
 use crate::progress::Progress;
 use crate::report::accept::{self, Acceptances};
 use crate::report::baseline::{Baseline, WrittenBy};
+use crate::report::diff::Change;
 use crate::report::format::xlsx::Xlsx;
 use crate::report::format::{Replacement, RowWriter};
 use crate::report::row::AuditRow;
@@ -29,6 +30,8 @@ pub struct AuditResult {
     pub tally: Tally,
     pub facts: CrawlFacts,
     pub incomplete: Vec<String>,
+    /// Findings (new, fixed) since the `--baseline` run; `None` without one or on a first run.
+    pub since_last_run: Option<(u64, u64)>,
 }
 
 /// Print the summary where it belongs: stdout, or stderr when the CSV goes to stdout;
@@ -267,12 +270,17 @@ pub async fn audit(
     if let Some(book) = xlsx {
         book.finish(&tally.notable, &about_the_run(&report, exit, config))?;
     }
+    let since_last_run = comparison.as_ref().filter(|_| !first_run).map(|c| {
+        let count = |change| c.count(change, Severity::Info) as u64;
+        (count(Change::New), count(Change::Fixed))
+    });
     Ok(AuditResult {
         exit,
         summary,
         tally,
         facts,
         incomplete,
+        since_last_run,
     })
 }
 
@@ -386,6 +394,7 @@ fn could_not_run(
         tally,
         facts,
         incomplete,
+        since_last_run: None,
     })
 }
 

@@ -2,6 +2,7 @@
 
 pub mod accept;
 pub mod audit;
+pub mod batch;
 pub mod demo;
 pub mod diff;
 pub mod init;
@@ -28,6 +29,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Diff(args) => diff::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Accept(args) => accept::run(&args),
+        Command::Batch(args) => batch::run(&args).await,
+        Command::Merge(args) => batch::merge(&args),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod accept;
 pub mod baseline;
 pub mod diff;
 pub mod format;
+pub mod overview;
 pub mod row;
 pub mod summary;
 
