@@ -51,16 +51,19 @@ struct Site {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: synth_site [--pages N] [--port P] [--threads T] [--spa]");
+    eprintln!("usage: synth_site [--pages N] [--port P] [--host IP] [--threads T] [--spa]");
     eprintln!("  --pages N    number of pages (default 10000; e.g. 10000, 100000, 1000000)");
-    eprintln!("  --port P     port on 127.0.0.1 (default 0: a free port)");
+    eprintln!("  --port P     port (default 0: a free port)");
+    eprintln!("  --host IP    a loopback address to listen on (default 127.0.0.1; 127.0.0.2 …");
+    eprintln!("               give sites addresses of their own, as for benches/batch.sh)");
     eprintln!("  --threads T  tokio worker threads (default 1)");
     eprintln!("  --spa        pages are app shells drawn by a script from a JSON API");
     std::process::exit(2)
 }
 
-fn parse_args() -> (u64, u16, usize, bool) {
+fn parse_args() -> (u64, u16, usize, bool, std::net::Ipv4Addr) {
     let (mut pages, mut port, mut threads, mut spa) = (10_000u64, 0u16, 1usize, false);
+    let mut host = std::net::Ipv4Addr::LOCALHOST;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = match arg.as_str() {
@@ -69,7 +72,7 @@ fn parse_args() -> (u64, u16, usize, bool) {
                 spa = true;
                 continue;
             }
-            "--pages" | "--port" | "--threads" => args.next().unwrap_or_else(|| usage()),
+            "--pages" | "--port" | "--threads" | "--host" => args.next().unwrap_or_else(|| usage()),
             _ => {
                 eprintln!("synth_site: unknown argument {arg:?}");
                 usage()
@@ -82,13 +85,19 @@ fn parse_args() -> (u64, u16, usize, bool) {
         match arg.as_str() {
             "--pages" => pages = value.replace('_', "").parse().unwrap_or_else(|_| bad()),
             "--port" => port = value.parse().unwrap_or_else(|_| bad()),
+            "--host" => {
+                host = value.parse().unwrap_or_else(|_| bad());
+                if !host.is_loopback() {
+                    bad()
+                }
+            }
             _ => threads = value.parse().unwrap_or_else(|_| bad()),
         }
     }
     if pages < 2 || threads == 0 {
         usage()
     }
-    (pages, port, threads, spa)
+    (pages, port, threads, spa, host)
 }
 
 /// The shell every path of the single-page app answers with.
@@ -446,15 +455,15 @@ async fn handle(State(site): State<Arc<Site>>, uri: Uri) -> Response {
 }
 
 fn main() -> std::io::Result<()> {
-    let (pages, port, threads, spa) = parse_args();
+    let (pages, port, threads, spa, host) = parse_args();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        let listener = tokio::net::TcpListener::bind((host, port)).await?;
         let addr = listener.local_addr()?;
-        let base = format!("http://127.0.0.1:{}", addr.port());
+        let base = format!("http://{host}:{}", addr.port());
         let site = Arc::new(Site {
             pages,
             spa,
