@@ -25,6 +25,12 @@ async fn the_workbook_holds_the_findings_worst_first_every_url_and_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let xlsx = dir.path().join("client.xlsx");
     let run = audit_site(&server, "/", &["--xlsx", xlsx.to_str().unwrap()]).await;
+    assert!(
+        run.result
+            .summary
+            .contains(&format!("workbook         {}", xlsx.display())),
+        "the summary says where the workbook is"
+    );
     let book: Xlsx<_> = open_workbook(&xlsx).unwrap();
     assert_eq!(
         book.sheet_names(),

@@ -155,6 +155,9 @@ impl Summary for Text {
         if let Some(path) = &r.config.report.report {
             let _ = writeln!(s, "  report           {}", path.display());
         }
+        if let (Some(path), Some(_)) = (&r.config.report.xlsx, r.csv) {
+            let _ = writeln!(s, "  workbook         {}", path.display());
+        }
         s
     }
 
