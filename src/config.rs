@@ -80,6 +80,19 @@ pub struct CrawlConfig {
     pub traps: TrapLimits,
     /// `--render`: pages shown in a headless browser too.
     pub render: Option<RenderConfig>,
+    /// `authwall check`: the listed URLs (the first is `start`). Each is requested, redirects
+    /// are followed, nothing else is crawled; empty for a crawl.
+    pub listed: Vec<Url>,
+    /// `authwall check`: the lines of the list that are not http(s) URLs (an `invalid_url` row
+    /// each).
+    pub listed_invalid: Vec<String>,
+}
+
+impl CrawlConfig {
+    /// `authwall check`: a list of URLs, no crawl.
+    pub fn is_list(&self) -> bool {
+        !self.listed.is_empty()
+    }
 }
 
 /// `--render` and the browser's bounds.
@@ -128,6 +141,23 @@ pub struct ReportConfig {
     pub exit_policy: ExitPolicy,
     /// Compare with a baseline of another site anyway.
     pub allow_other_site: bool,
+    /// `authwall check`: what the list was.
+    pub list: Option<ListFacts>,
+}
+
+/// `authwall check`: the list the URLs came from, for the summary and the run record.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ListFacts {
+    /// The file as the user named it (`-` for stdin).
+    pub source: String,
+    /// The column the URLs were read from, when the list is a table.
+    pub column: Option<String>,
+    /// Distinct http(s) URLs listed.
+    pub urls: usize,
+    /// Lines that are not http(s) URLs.
+    pub invalid: usize,
+    /// The origins of the URLs, in the order met.
+    pub origins: Vec<String>,
 }
 
 /// How a run's outcome becomes its exit code.
@@ -248,6 +278,8 @@ struct Settings<'a> {
     report: Option<&'a PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     xlsx: Option<&'a PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    list: Option<&'a ListFacts>,
     baseline: Option<&'a PathBuf>,
     fail_on_new: bool,
     resume: bool,
@@ -297,6 +329,7 @@ impl Serialize for Config {
             format: r.format,
             report: r.report.as_ref(),
             xlsx: r.xlsx.as_ref(),
+            list: r.list.as_ref(),
             baseline: r.baseline.as_ref(),
             fail_on_new: r.fail_on_new,
             resume: self.resume,

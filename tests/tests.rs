@@ -5,6 +5,7 @@ mod util;
 
 mod audit;
 mod batch;
+mod check;
 mod cli;
 mod crawl;
 mod hostile;

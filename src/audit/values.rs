@@ -223,6 +223,19 @@ impl Finding {
         from_label(text)
     }
 
+    /// A public page a search engine cannot read: a 401 or 403, a move to a login page, a
+    /// login form instead of content, a wall drawn by a script.
+    pub fn walls_off(self) -> bool {
+        matches!(
+            self,
+            Finding::Public401
+                | Finding::Public403
+                | Finding::PublicLoginRedirect
+                | Finding::PublicLoginPage
+                | Finding::PublicScriptWall
+        )
+    }
+
     /// The finding's severity on a row. Only `public_401` depends on the row: a walled page
     /// that the site itself submits for indexing (a sitemap entry) is the worst case.
     pub fn severity(self, in_sitemap: bool) -> Severity {

@@ -34,16 +34,19 @@ pub const BOOL_KEYS: &[(&str, bool)] = &[
 /// Options that make no sense in the file (they choose the file).
 const NOT_IN_FILE: &[&str] = &["config", "no-config", "help", "resume"];
 
-/// The command line with the config file's values put in front of the user's `audit`
-/// arguments. Other subcommands (`demo` above all) are returned unchanged.
+/// The command line with the config file's values put in front of the user's `audit` (or
+/// `check`) arguments. Other subcommands (`demo` above all) are returned unchanged.
 pub fn apply(argv: Vec<OsString>) -> Result<Vec<OsString>> {
     let cli = match Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
         // Let clap report usage errors (and --help) itself when the caller parses again.
         Err(_) => return Ok(argv),
     };
-    let Command::Audit(args) = cli.command else {
-        return Ok(argv);
+    let (args, word) = match cli.command {
+        Command::Audit(args) => (*args, "audit"),
+        // A list is checked with the same options (its URLs come from the list).
+        Command::Check(check) => (check.audit, "check"),
+        _ => return Ok(argv),
     };
     let path = match (&args.config, args.no_config) {
         (Some(path), _) => path.clone(),
@@ -54,13 +57,13 @@ pub fn apply(argv: Vec<OsString>) -> Result<Vec<OsString>> {
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read the config file {}", path.display()))?;
     let mut tokens = tokens(&text, &path)?;
-    if args.url.is_some() {
+    if args.url.is_some() || word == "check" {
         // The URL on the command line wins over the file's `url`.
         tokens.retain(|t| !matches!(t, Token::Url(_)));
     }
     let at = argv
         .iter()
-        .position(|a| a == "audit")
+        .position(|a| a == word)
         .map_or(argv.len(), |i| i + 1);
     let mut out = argv[..at].to_vec();
     out.extend(tokens.into_iter().map(Token::into_arg));

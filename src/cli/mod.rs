@@ -36,6 +36,9 @@ pub struct Cli {
 pub enum Command {
     /// Crawl a site and write the audit CSV and a summary.
     Audit(Box<AuditArgs>),
+    /// Re-check a list of URLs (a Search Console export, a text file) without crawling:
+    /// which are still walled off.
+    Check(Box<CheckArgs>),
     /// Audit a small built-in demo site served on 127.0.0.1 (no setup, no network).
     Demo(DemoArgs),
     /// Test robots.txt rules: print whether each URL is allowed, and the rule that decided.
@@ -52,6 +55,20 @@ pub enum Command {
     Batch(BatchArgs),
     /// Combine the overviews of `batch --shard` runs into one.
     Merge(MergeArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CheckArgs {
+    /// The list: one URL per line; a CSV or TSV whose URL column is found by its header
+    /// (`URL`, `Address`, `Top pages` …), as Search Console exports it; its .xlsx download, or
+    /// the .zip export (its Table.csv); `-` reads stdin.
+    #[arg(value_name = "LIST")]
+    pub list: std::path::PathBuf,
+
+    /// The audit options apply (politeness, private patterns, --baseline, --report …);
+    /// the URLs come from LIST, so no start URL is given. Sitemaps and probes are off.
+    #[command(flatten)]
+    pub audit: AuditArgs,
 }
 
 #[derive(Debug, Args, Clone)]

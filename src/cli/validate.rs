@@ -104,6 +104,8 @@ impl Config {
                 timeout: args.render_timeout,
                 tabs: args.render_tabs,
             }),
+            listed: Vec::new(),
+            listed_invalid: Vec::new(),
             traps: TrapLimits {
                 max_query_variants: args.max_query_variants,
                 max_path_segments: args.max_path_segments,
@@ -132,6 +134,7 @@ impl Config {
                 .collect::<Result<_>>()?,
             exit_policy: ExitPolicy::Audit,
             allow_other_site: args.allow_other_site,
+            list: None,
         };
         Ok(Self {
             crawl,

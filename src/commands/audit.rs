@@ -485,7 +485,12 @@ fn incomplete_reasons(config: &Config, facts: &CrawlFacts, tally: &Tally) -> Vec
             crate::model::label(&kind)
         ));
     }
-    if facts.robots_unavailable {
+    for origin in &facts.unreachable_origins {
+        reasons.push(format!(
+            "no usable answer from {origin}; its URLs were not checked"
+        ));
+    }
+    if facts.robots_unavailable && !config.crawl.is_list() {
         reasons.push(
             "robots.txt unavailable (5xx or unreachable), so nothing was crawled".to_string(),
         );

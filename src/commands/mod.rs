@@ -3,6 +3,7 @@
 pub mod accept;
 pub mod audit;
 pub mod batch;
+pub mod check;
 pub mod demo;
 pub mod diff;
 pub mod init;
@@ -24,6 +25,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
             audit::present(&config, &result);
             Ok(result.exit)
         }
+        Command::Check(args) => check::run(&args).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Robots(args) => robots::run(&args).await,
         Command::Diff(args) => diff::run(&args),

@@ -47,8 +47,22 @@ impl Engine<'_> {
         } else {
             self.cfg.concurrency
         };
+        if self.cfg.is_list() && reading == Reading::Unavailable {
+            let why = match &response.error {
+                Some((kind @ (ErrorKind::Connect | ErrorKind::Timeout), detail))
+                    if response.status.is_none() =>
+                {
+                    unreachable(*kind, detail, self.cfg.timeout)
+                }
+                _ => note.clone(),
+            };
+            self.facts
+                .unreachable_origins
+                .push(format!("{origin}: {why}"));
+        }
         if self.scope.origin_key() == origin {
             if self.phase == Phase::Start
+                && !self.cfg.is_list()
                 && response.status.is_none()
                 && let Some((kind @ (ErrorKind::Connect | ErrorKind::Timeout), detail)) =
                     &response.error
@@ -237,6 +251,7 @@ impl Engine<'_> {
         page: Option<Page>,
     ) -> Result<()> {
         if id == START_ID
+            && !self.cfg.is_list()
             && response.status.is_none()
             && let Some((kind @ (ErrorKind::Connect | ErrorKind::Timeout), detail)) =
                 &response.error

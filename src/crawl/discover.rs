@@ -75,6 +75,18 @@ impl Engine<'_> {
         Ok(())
     }
 
+    /// `authwall check`: every listed URL after the first (the start), and a row for each line
+    /// that is not a URL.
+    pub(super) fn seed_listed(&mut self) -> Result<()> {
+        for url in self.cfg.listed.iter().skip(1).cloned().collect::<Vec<_>>() {
+            self.discover(url, Kind::Page, DiscoveredVia::List, 0, None, 0)?;
+        }
+        for raw in self.cfg.listed_invalid.clone() {
+            self.record_invalid(&raw, None, "the line is not an http(s) URL")?;
+        }
+        Ok(())
+    }
+
     /// Meet a URL: record it once, and queue it or settle it with the reason it is not fetched.
     /// Returns its id.
     pub(super) fn discover(
@@ -108,8 +120,10 @@ impl Engine<'_> {
         entry.in_sitemap = listed;
         entry.flags.private = class != PathClass::Public;
         entry.flags.ambiguous = class == PathClass::Ambiguous;
-        // The start URL and sitemap entries are what the site exposes in the first place.
-        entry.flags.exposed = listed || (via == DiscoveredVia::Seed && kind == Kind::Page);
+        // The start URL and sitemap entries are what the site exposes in the first place; a
+        // listed URL was found by a search engine.
+        let seed = matches!(via, DiscoveredVia::Seed | DiscoveredVia::List);
+        entry.flags.exposed = listed || (seed && kind == Kind::Page);
         self.sink.discovered(self.frontier.len());
         if let Some(reason) = self.gate(&url, kind, via, depth, redirect_hops) {
             self.skip(id, reason)?;
@@ -117,9 +131,13 @@ impl Engine<'_> {
         }
         let lane = match (kind, via) {
             (Kind::Sitemap, _) => Lane::Sitemap,
-            (_, DiscoveredVia::Redirect | DiscoveredVia::Seed | DiscoveredVia::Probe) => {
-                Lane::Priority
-            }
+            (
+                _,
+                DiscoveredVia::Redirect
+                | DiscoveredVia::Seed
+                | DiscoveredVia::List
+                | DiscoveredVia::Probe,
+            ) => Lane::Priority,
             _ => Lane::Normal,
         };
         self.frontier.push(id, lane);
@@ -207,6 +225,10 @@ impl Engine<'_> {
         if !self.scope.contains(url) {
             return Some(SkipReason::OutOfScope);
         }
+        // Only a list can put such an origin in scope.
+        if scope::is_link_local(url) {
+            return Some(SkipReason::LinkLocal);
+        }
         if redirect_hops as usize > MAX_REDIRECTS {
             return Some(SkipReason::RedirectLimit);
         }
@@ -220,7 +242,8 @@ impl Engine<'_> {
         if let Some(reason) = scope::trap(url, &traps) {
             return Some(reason);
         }
-        if via != DiscoveredVia::Seed && !self.cfg.path_selected(url.path()) {
+        let seed = matches!(via, DiscoveredVia::Seed | DiscoveredVia::List);
+        if !seed && !self.cfg.path_selected(url.path()) {
             return Some(SkipReason::Excluded);
         }
         if self.cfg.max_depth.is_some_and(|max| depth > max) {
@@ -252,6 +275,9 @@ impl Engine<'_> {
         depth: u32,
         links: Vec<extract::Link>,
     ) -> Result<()> {
+        if self.cfg.is_list() {
+            return Ok(()); // a list is checked, not crawled
+        }
         let flags = self.frontier.get(id).flags;
         // A public page exposes what it links to (search engines follow those links). A login
         // page does not: its links lead into the app behind it.

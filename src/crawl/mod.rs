@@ -143,7 +143,11 @@ impl<'a> Engine<'a> {
         sink: &'a mut dyn RecordSink,
         journal: Journal,
     ) -> Result<Self> {
-        let scope = Scope::new(&cfg.start, cfg.include_subdomains);
+        let scope = if cfg.is_list() {
+            Scope::of_list(&cfg.start, &cfg.listed)
+        } else {
+            Scope::new(&cfg.start, cfg.include_subdomains)
+        };
         let facts = CrawlFacts {
             origin: scope.origin(),
             interval: cfg.delay,
@@ -258,11 +262,16 @@ impl<'a> Engine<'a> {
     /// The start URL: the first URL met, asked first.
     fn seed_start(&mut self) {
         let start = self.cfg.start.clone();
+        let via = if self.cfg.is_list() {
+            DiscoveredVia::List
+        } else {
+            DiscoveredVia::Seed
+        };
         let id = self.frontier.insert(
             start.as_str(),
             NewEntry {
                 kind: Kind::Page,
-                via: DiscoveredVia::Seed,
+                via,
                 depth: 0,
                 referrer: None,
                 redirect_hops: 0,
@@ -275,7 +284,10 @@ impl<'a> Engine<'a> {
         flags.private = class != crate::audit::PathClass::Public;
         flags.ambiguous = class == crate::audit::PathClass::Ambiguous;
         self.frontier.push(id, Lane::Priority);
-        self.start_head = Some(id);
+        // A list has no start to move the scope with: each URL stands alone.
+        if !self.cfg.is_list() {
+            self.start_head = Some(id);
+        }
     }
 
     /// Give in-flight requests a few seconds, then mark everything unfinished.
@@ -356,6 +368,7 @@ impl<'a> Engine<'a> {
         self.phase = Phase::Pages;
         self.sink.sitemaps_read();
         self.seed_probes()?;
+        self.seed_listed()?;
         for (id, depth, links) in std::mem::take(&mut self.deferred_links) {
             self.follow_links(id, depth, links)?;
         }

@@ -20,6 +20,9 @@ pub struct Scope {
     /// ([`urlnorm::reparse`]).
     base: Url,
     keys: OriginKeys,
+    /// `authwall check`: the other origins of the list, and their same-site moves (http to
+    /// https, `www.` gained or lost), so that a listed URL's redirect chain is followed.
+    also: Vec<(String, String, Option<u16>)>,
 }
 
 /// [`origin_key`], built once for one origin: robots.txt and the pacer are looked up under it
@@ -64,7 +67,39 @@ impl Scope {
             include_subdomains,
             base: start.clone(),
             keys: OriginKeys::new(start),
+            also: Vec::new(),
         }
+    }
+
+    /// The scope of a list: every origin of `listed`, each with its same-site moves.
+    pub fn of_list(start: &Url, listed: &[Url]) -> Self {
+        let mut scope = Self::new(start, false);
+        for url in listed {
+            let Some(host) = url.host_str() else {
+                continue;
+            };
+            let bare = host.strip_prefix("www.").unwrap_or(host);
+            let hosts = [bare.to_string(), format!("www.{bare}")];
+            let default = |s: &str| if s == "https" { 443 } else { 80 };
+            let port = url.port_or_known_default();
+            let mut schemes = vec![(url.scheme().to_string(), port)];
+            if url.scheme() == "http" && port == Some(80) {
+                schemes.push(("https".to_string(), Some(443)));
+            }
+            for (scheme, port) in schemes {
+                for host in &hosts {
+                    let origin = (
+                        scheme.clone(),
+                        host.clone(),
+                        port.or(Some(default(&scheme))),
+                    );
+                    if !scope.also.contains(&origin) {
+                        scope.also.push(origin);
+                    }
+                }
+            }
+        }
+        scope
     }
 
     /// [`origin_key`] of `url`, not built again for the audited origin (most URLs).
@@ -79,12 +114,19 @@ impl Scope {
     }
 
     pub fn contains(&self, url: &Url) -> bool {
-        if url.scheme() != self.scheme || url.port_or_known_default() != self.port {
-            return false;
-        }
         let Some(host) = url.host_str() else {
             return false;
         };
+        if !self.also.is_empty() {
+            let port = url.port_or_known_default();
+            return self
+                .also
+                .iter()
+                .any(|(s, h, p)| s == url.scheme() && h == host && *p == port);
+        }
+        if url.scheme() != self.scheme || url.port_or_known_default() != self.port {
+            return false;
+        }
         host == self.host
             || (self.include_subdomains
                 && host.len() > self.host.len()
@@ -129,6 +171,24 @@ impl Scope {
             || (default_port(&self.scheme, self.port)
                 && default_port(target.scheme(), target.port_or_known_default()));
         scheme_ok && port_ok && bare(host) == bare(&self.host)
+    }
+}
+
+/// A link-local or cloud-metadata address: a list (a file from elsewhere) may name one, and
+/// asking it from inside a cloud would hand out the machine's credentials.
+pub fn is_link_local(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_link_local() || ip.octets() == [100, 100, 100, 200],
+        Some(url::Host::Ipv6(ip)) => {
+            (ip.segments()[0] & 0xffc0) == 0xfe80
+                || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_link_local())
+                || ip.segments()[..4] == [0xfd00, 0x0ec2, 0, 0]
+        }
+        Some(url::Host::Domain(host)) => {
+            let host = host.trim_end_matches('.');
+            host == "metadata.google.internal" || host == "metadata"
+        }
+        None => false,
     }
 }
 

@@ -81,6 +81,8 @@ closed_list! {
         Probe,
         /// Requested by a page's scripts while it was rendered (`--render`).
         Render,
+        /// Listed in the file given to `authwall check`.
+        List,
     }
 }
 
@@ -136,6 +138,9 @@ closed_list! {
         Refused,
         /// It looks like a logout link: following it could end a session (never followed).
         Logout,
+        /// A link-local or cloud-metadata address (169.254.0.0/16, fe80::/10,
+        /// `metadata.google.internal` …): never requested, whatever a list says.
+        LinkLocal,
     }
 }
 
@@ -203,7 +208,8 @@ pub(crate) mod tests {
         assert_eq!(
             pinned(SkipReason::VARIANTS),
             "robots,out_of_scope,invalid_url,excluded,max_pages,max_depth,trap_query,trap_depth,\
-             trap_repeat,trap_length,redirect_limit,max_duration,interrupted,refused,logout"
+             trap_repeat,trap_length,redirect_limit,max_duration,interrupted,refused,logout,\
+             link_local"
         );
     }
 
@@ -222,7 +228,7 @@ pub(crate) mod tests {
         assert_eq!(pinned(Kind::VARIANTS), "page,robots_txt,sitemap");
         assert_eq!(
             pinned(DiscoveredVia::VARIANTS),
-            "seed,sitemap,link,redirect,probe,render"
+            "seed,sitemap,link,redirect,probe,render,list"
         );
         assert_eq!(pinned(RobotsVerdict::VARIANTS), "allowed,disallowed");
         assert_eq!(label(&None::<Kind>), "");

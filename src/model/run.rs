@@ -43,6 +43,9 @@ pub struct CrawlFacts {
     pub certificate: Option<Certificate>,
     /// The start URL could not be reached at all (connection, DNS, TLS): the audit did not run.
     pub start_unreachable: Option<String>,
+    /// `authwall check`: origins whose robots.txt got no usable answer (their URLs were not
+    /// checked), each with why: `http://host:port: connection refused …`.
+    pub unreachable_origins: Vec<String>,
     /// With `--render`: what the browser did.
     pub rendered: Option<RenderFacts>,
     pub elapsed: Duration,

@@ -24,6 +24,9 @@ pub const EXAMPLES_PER_FINDING: usize = 10;
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
     pub rows: u64,
+    /// Rows whose finding walls a search engine off the page (a 401, 403, login redirect or
+    /// login page, a script-drawn wall).
+    pub walled: u64,
     /// Rows with a response, by status class (index 1 = 1xx … 5 = 5xx).
     pub classes: [u64; 6],
     pub status_401: u64,
@@ -114,6 +117,15 @@ impl Tally {
     pub fn add(&mut self, row: &AuditRow) {
         self.rows += 1;
         self.add_verdict(row);
+        if !row.finding.is_empty()
+            && row
+                .finding
+                .split(';')
+                .filter_map(Finding::from_label)
+                .any(Finding::walls_off)
+        {
+            self.walled += 1;
+        }
         if let Some(reason) = row.skip_reason {
             *self.skipped.entry(reason).or_default() += 1;
             if matches!(
@@ -299,6 +311,7 @@ pub fn where_found(row: &AuditRow) -> (&'static str, Option<&str>) {
         (DiscoveredVia::Probe, false) => "probed (no page links to it)",
         (DiscoveredVia::Probe, true) => "probed; linked from",
         (DiscoveredVia::Seed, false) => "the start URL",
+        (DiscoveredVia::List, _) => "in the list",
         (DiscoveredVia::Sitemap, true) => "listed in",
         (DiscoveredVia::Sitemap, false) => "listed in a sitemap",
         (_, true) if listed => "in a sitemap; linked from",

@@ -31,6 +31,40 @@ pub struct RunReport<'a> {
 }
 
 impl RunReport<'_> {
+    /// What was audited: `audit of https://example.com`, or for a list `check of gsc.csv (40
+    /// URLs, 2 origins)`.
+    pub fn subject(&self) -> String {
+        match &self.config.report.list {
+            Some(list) => {
+                let origins = match list.origins.len() {
+                    1 => "1 origin".to_string(),
+                    n => format!("{n} origins"),
+                };
+                format!("check of {} ({} URLs, {origins})", list.source, list.urls)
+            }
+            None => format!("audit of {}", self.facts.origin),
+        }
+    }
+
+    /// For a list: how many listed URLs still wall a search engine off.
+    pub fn walled_line(&self) -> Option<String> {
+        let list = self.config.report.list.as_ref()?;
+        let column = list
+            .column
+            .as_ref()
+            .map(|c| format!("; URLs read from the column `{c}`"))
+            .unwrap_or_default();
+        let invalid = match list.invalid {
+            0 => String::new(),
+            1 => "; 1 line is not a URL".to_string(),
+            n => format!("; {n} lines are not URLs"),
+        };
+        Some(format!(
+            "{} of the {} listed URLs still wall a search engine off (401, 403, login){column}{invalid}",
+            self.tally.walled, list.urls
+        ))
+    }
+
     pub fn verdict(&self) -> String {
         if let Some(why) = &self.facts.start_unreachable {
             return format!("COULD NOT RUN: the start URL is unreachable ({why})");

@@ -21,7 +21,10 @@ impl Summary for Markdown {
     fn run(&self, r: &RunReport<'_>) -> String {
         let (f, t) = (r.facts, r.tally);
         let mut s = String::new();
-        let _ = writeln!(s, "## authwall audit of {}\n", escape(&f.origin));
+        let _ = writeln!(s, "## authwall {}\n", escape(&r.subject()));
+        if let Some(line) = r.walled_line() {
+            let _ = writeln!(s, "{}\n", escape(&line));
+        }
         let _ = writeln!(s, "**{}**\n", escape(&r.verdict()));
         for line in r.certificate_lines() {
             let _ = writeln!(s, "> **{}**\n", escape(&line));

@@ -20,7 +20,10 @@ impl Summary for Text {
     fn run(&self, r: &RunReport<'_>) -> String {
         let (f, t) = (r.facts, r.tally);
         let mut s = String::new();
-        let _ = writeln!(s, "authwall audit of {} — {}", f.origin, r.verdict());
+        let _ = writeln!(s, "authwall {} — {}", r.subject(), r.verdict());
+        if let Some(line) = r.walled_line() {
+            let _ = writeln!(s, "  {line}");
+        }
         for line in r.certificate_lines() {
             let _ = writeln!(s, "  !! {line}");
         }
