@@ -192,8 +192,15 @@ async fn an_origin_that_cannot_be_reached_gives_its_rows_and_makes_the_run_incom
     )
     .unwrap();
     let out = dir.path().join("check.csv");
-    let (exit, rows, record) = check(&list, &out, &[]).await;
+    let html = dir.path().join("check.html");
+    let (exit, rows, record) = check(&list, &out, &["--report", html.to_str().unwrap()]).await;
     assert_eq!(exit, Exit::Incomplete);
+    let html = std::fs::read_to_string(html).unwrap();
+    assert!(
+        html.contains("<title>authwall check of "),
+        "the report names the list"
+    );
+    assert!(html.contains("0 of the 2 listed URLs still wall a search engine off"));
     assert_eq!(row(&rows, &a.url("/fixed")).status, Some(200));
     let gone = row(&rows, "http://127.0.0.1:1/gone");
     assert_eq!(gone.status, None, "{gone:?}");

@@ -250,8 +250,10 @@ pub async fn audit(
     }
     if let Some(path) = &config.report.report {
         let change_lines = comparison.as_ref().map(html_changes);
+        let (subject, walled) = (report.subject(), report.walled_line());
         let html = report::format::html::render(&report::format::html::HtmlReport {
             origin: &facts.origin,
+            list: walled.as_deref().map(|w| (subject.as_str(), w)),
             verdict: &report.verdict(),
             exit_code: exit.code(),
             fail_on: config.report.fail_on,

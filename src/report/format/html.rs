@@ -30,6 +30,9 @@ pub struct ChangeLine {
 /// Everything the report shows.
 pub struct HtmlReport<'a> {
     pub origin: &'a str,
+    /// `authwall check`: what was checked (`check of gsc.csv (40 URLs, 1 origin)`) and how many
+    /// listed URLs are still walled; `None` for an audit.
+    pub list: Option<(&'a str, &'a str)>,
     /// e.g. `complete`, `INCOMPLETE: …`.
     pub verdict: &'a str,
     pub exit_code: u8,
@@ -136,7 +139,10 @@ pub fn render(r: &HtmlReport<'_>) -> String {
                 meta name="referrer" content="no-referrer";
                 meta name="robots" content="noindex";
                 link rel="icon" href="data:,";
-                title { "authwall audit of " (Text(r.origin)) }
+                @match r.list {
+                    Some((subject, _)) => title { "authwall " (Text(subject)) },
+                    None => title { "authwall audit of " (Text(r.origin)) },
+                }
                 style { (PreEscaped(STYLE)) }
             }
             body {
@@ -200,7 +206,13 @@ fn banner(r: &HtmlReport<'_>) -> Markup {
         header id="verdict" class={ "verdict outcome-" (class) } data-exit=(r.exit_code) {
             h1 { (headline) }
             p { strong { "This run:" } " " (Text(r.verdict)) }
-            p { strong { "Site:" } " " (link(r.origin)) }
+            @match r.list {
+                Some((subject, walled)) => {
+                    p { strong { "Checked:" } " " (Text(subject)) }
+                    p { strong { "Listed URLs:" } " " (Text(walled)) }
+                }
+                None => p { strong { "Site:" } " " (link(r.origin)) },
+            }
             @if let Some(lines) = r.changes {
                 @let count = |what: &str| lines.iter().filter(|l| l.change == what).count();
                 p class="since" {
@@ -561,6 +573,7 @@ mod tests {
         rows.iter().for_each(|r| tally.add(r));
         HtmlReport {
             origin: "https://site.test",
+            list: None,
             verdict: "complete",
             exit_code: 0,
             fail_on: Severity::High,
