@@ -118,3 +118,37 @@ async fn a_second_server_pointed_at_every_way_receives_no_request() {
         requested(&server)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_that_perform_actions_are_recorded_and_never_requested() {
+    // WordPress's trash link, a "delete my account" GET link, an unsubscribe link, a DokuWiki
+    // action; beside them pages whose words only look like verbs.
+    let home = r#"<a href="/wp-admin/post.php?post=1&amp;action=trash&amp;_wpnonce=ab12">trash</a>
+        <a href="/account/delete">delete my account</a>
+        <a href="/newsletter/unsubscribe?id=3">unsubscribe</a>
+        <a href="/doku.php?id=start&amp;do=revisions">history</a>
+        <a href="/blog/how-to-cancel-a-subscription">how to cancel</a>
+        <a href="/removed-products">removed products</a>"#;
+    let site = Router::new()
+        .route("/", get(move || async move { Html(home) }))
+        .fallback(|| async { (StatusCode::OK, Html("<p>done</p>")) });
+    let server = Server::start(site).await.unwrap();
+    let run = audit_site(&server, "/", &["--no-probe", "--no-sitemaps"]).await;
+    let asked = requested(&server);
+    for action in [
+        "/wp-admin/post.php?post=1&action=trash&_wpnonce=ab12",
+        "/account/delete",
+        "/newsletter/unsubscribe?id=3",
+        "/doku.php?id=start&do=revisions",
+    ] {
+        assert_eq!(
+            run.row(action).skip_reason,
+            Some(SkipReason::Action),
+            "{action}"
+        );
+        assert!(!asked.iter().any(|p| p == action), "{action} was requested");
+    }
+    for page in ["/blog/how-to-cancel-a-subscription", "/removed-products"] {
+        assert_eq!(run.row(page).status, Some(200), "{page}");
+    }
+}

@@ -238,6 +238,9 @@ impl Engine<'_> {
         if scope::is_logout(url) {
             return Some(SkipReason::Logout);
         }
+        if scope::is_action(url) {
+            return Some(SkipReason::Action);
+        }
         let traps = self.cfg.traps;
         if let Some(reason) = scope::trap(url, &traps) {
             return Some(reason);

@@ -52,7 +52,7 @@ impl CrawlServe {
     }
 
     fn allowed(&self, url: &Url, origin: &str) -> bool {
-        if !self.scope.contains(url) || scope::is_logout(url) {
+        if !self.scope.contains(url) || scope::is_logout(url) || scope::is_action(url) {
             return false;
         }
         let rules = self.rules.lock().unwrap_or_else(|e| e.into_inner());

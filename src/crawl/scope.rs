@@ -217,6 +217,55 @@ pub fn is_logout(url: &Url) -> bool {
         || url.query_pairs().any(|(_, v)| word(&v))
 }
 
+/// Query parameters that carry a one-time token: a URL with one performs an action.
+const TOKEN_PARAMS: [&str; 9] = [
+    "_wpnonce",
+    "nonce",
+    "csrf",
+    "_csrf",
+    "csrf_token",
+    "csrfmiddlewaretoken",
+    "_token",
+    "authenticity_token",
+    "token_csrf",
+];
+/// Query parameters that name an action (`post.php?action=trash`, `?do=delete`).
+const ACTION_PARAMS: [&str; 4] = ["action", "do", "op", "cmd"];
+/// Path segments that are verbs with side effects (`/account/delete`, `/list/unsubscribe`):
+/// the whole segment, or the segment with an extension (`delete.php`).
+const ACTION_VERBS: [&str; 14] = [
+    "delete",
+    "remove",
+    "unsubscribe",
+    "cancel",
+    "deactivate",
+    "trash",
+    "destroy",
+    "revoke",
+    "purge",
+    "disable",
+    "suspend",
+    "approve",
+    "reject",
+    "erase",
+];
+
+/// A URL that performs an action when asked (a nonce or CSRF parameter, an `action`/`do`/`op`/
+/// `cmd` parameter, a verb segment such as `/delete`): a GET may change the site, so it is
+/// never requested, by any crawl. `post.php?post=1&action=trash&_wpnonce=…` is WordPress's.
+pub fn is_action(url: &Url) -> bool {
+    let verb = |segment: &str| {
+        let segment = segment.to_ascii_lowercase();
+        let stem = segment.split('.').next().unwrap_or_default();
+        ACTION_VERBS.contains(&stem)
+    };
+    url.path_segments().is_some_and(|mut segs| segs.any(verb))
+        || url.query_pairs().any(|(name, _)| {
+            let name = name.to_ascii_lowercase();
+            TOKEN_PARAMS.contains(&name.as_str()) || ACTION_PARAMS.contains(&name.as_str())
+        })
+}
+
 /// The stateless trap guards: URL length, path depth, repeated runs of segments.
 pub fn trap(url: &Url, limits: &TrapLimits) -> Option<SkipReason> {
     if url.as_str().len() > limits.max_url_length as usize {
@@ -360,6 +409,30 @@ mod tests {
             "https://a/",
         ] {
             assert!(!is_logout(&url(u)), "{u}");
+        }
+    }
+
+    #[test]
+    fn action_urls_are_recognised() {
+        for u in [
+            "https://a/wp-admin/post.php?post=1&action=trash&_wpnonce=ab12",
+            "https://a/account/delete",
+            "https://a/newsletter/unsubscribe?id=3",
+            "https://a/items/9/Remove.php",
+            "https://a/doku.php?id=start&do=revisions",
+            "https://a/comments?csrfmiddlewaretoken=x",
+            "https://a/orders/7?authenticity_token=y",
+        ] {
+            assert!(is_action(&url(u)), "{u}");
+        }
+        for u in [
+            "https://a/blog/how-to-cancel-a-subscription",
+            "https://a/removed-products",
+            "https://a/docs/delete-api",
+            "https://a/?page=2&sort=price",
+            "https://a/",
+        ] {
+            assert!(!is_action(&url(u)), "{u}");
         }
     }
 

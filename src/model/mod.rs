@@ -138,6 +138,9 @@ closed_list! {
         Refused,
         /// It looks like a logout link: following it could end a session (never followed).
         Logout,
+        /// It performs an action when asked (a nonce or CSRF parameter, `?action=`, a verb
+        /// segment such as `/delete`): never requested.
+        Action,
         /// A link-local or cloud-metadata address (169.254.0.0/16, fe80::/10,
         /// `metadata.google.internal` …): never requested, whatever a list says.
         LinkLocal,
@@ -209,7 +212,7 @@ pub(crate) mod tests {
             pinned(SkipReason::VARIANTS),
             "robots,out_of_scope,invalid_url,excluded,max_pages,max_depth,trap_query,trap_depth,\
              trap_repeat,trap_length,redirect_limit,max_duration,interrupted,refused,logout,\
-             link_local"
+             action,link_local"
         );
     }
 
