@@ -103,6 +103,7 @@ async fn a_batch_audits_each_site_alone_and_sums_them_up_in_one_overview() {
         out.to_str().unwrap(),
         "--sites-parallel",
         "3",
+        "--xlsx",
         "--",
     ];
     argv.extend(FAST);
@@ -148,6 +149,7 @@ async fn a_batch_audits_each_site_alone_and_sums_them_up_in_one_overview() {
         "audit.findings.csv",
         "report.html",
         "summary.txt",
+        "audit.xlsx",
     ] {
         assert!(
             site_dir(&walled).join("latest").join(file).is_file(),

@@ -109,6 +109,10 @@ pub struct BatchArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Also write each site's Excel workbook, as latest/audit.xlsx (see `audit --xlsx`).
+    #[arg(long)]
+    pub xlsx: bool,
+
     /// Options for every site's audit, as `authwall audit` takes them, after `--` (e.g.
     /// `-- --max-pages 5000 --fail-on-new`). The output files are batch's to name.
     #[arg(last = true, value_name = "AUDIT OPTIONS")]

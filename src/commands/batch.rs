@@ -32,6 +32,7 @@ use super::audit::audit;
 const CSV: &str = "audit.csv";
 const REPORT: &str = "report.html";
 const SUMMARY: &str = "summary.txt";
+const XLSX: &str = "audit.xlsx";
 
 pub async fn run(args: &BatchArgs) -> Result<Exit> {
     let started = SystemTime::now();
@@ -65,6 +66,7 @@ pub async fn run(args: &BatchArgs) -> Result<Exit> {
         out_dir: args.out_dir.clone(),
         config,
         passthrough: args.audit.clone(),
+        xlsx: args.xlsx,
         per_ip: Mutex::default(),
         stop: stop_rx.clone(),
     };
@@ -238,10 +240,12 @@ fn check_passthrough(args: &[String]) -> Result<()> {
         (audit.report.is_some(), "--report"),
         (audit.baseline.is_some(), "--baseline"),
         (audit.resume, "--resume"),
+        (audit.xlsx.is_some(), "--xlsx"),
     ] {
         if given {
             bail!(
-                "{what} is batch's to choose: each site's files go to --out-dir DIR/<host>/latest/"
+                "{what} is batch's to choose: each site's files go to --out-dir DIR/<host>/latest/ \
+                 (`batch --xlsx` adds each site's workbook there)"
             );
         }
     }
@@ -252,6 +256,8 @@ struct Plan {
     out_dir: PathBuf,
     config: Option<PathBuf>,
     passthrough: Vec<String>,
+    /// `--xlsx`: each site's workbook in latest/.
+    xlsx: bool,
     /// One audit at a time per IP address: shared hosting serves many sites from one server.
     per_ip: Mutex<HashMap<IpAddr, Arc<Semaphore>>>,
     stop: watch::Receiver<Option<StopCause>>,
@@ -313,6 +319,10 @@ impl Plan {
         ] {
             argv.push(flag.into());
             argv.push(path.into_os_string());
+        }
+        if self.xlsx {
+            argv.push("--xlsx".into());
+            argv.push(latest.join(XLSX).into_os_string());
         }
         argv.push("--quiet".into());
         let argv = config_file::apply(argv)?;
