@@ -132,8 +132,14 @@ impl Xlsx {
     fn write_rest(&mut self, rows: &[AuditRow], about: &[(String, String)]) -> Result<()> {
         let (next, overflow, limit) = (self.next, self.overflow, self.limit);
         let csv_name = self.csv_name.clone();
+        // The CSV's columns, counted from its header (derived from the row struct).
+        let last_column = crate::report::row::header()
+            .split(',')
+            .count()
+            .saturating_sub(1);
+        let last_column = u16::try_from(last_column).unwrap_or(u16::MAX);
         let all = self.sheet(ALL)?;
-        all.autofilter(0, 0, next.saturating_sub(1).max(1), 36)?;
+        all.autofilter(0, 0, next.saturating_sub(1).max(1), last_column)?;
         if overflow > 0 {
             let note = format!(
                 "{overflow} more rows are in {csv_name}: a sheet holds {limit} rows at most"
@@ -339,10 +345,17 @@ mod tests {
         let about = [("Site".to_string(), "http://127.0.0.1:8080".to_string())];
         book.finish(&rows, &about).unwrap();
         let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
-        for name in ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"] {
+        for (name, columns) in [
+            ("xl/worksheets/sheet1.xml", "A1:H"),
+            ("xl/worksheets/sheet2.xml", "A1:AJ"),
+        ] {
             let xml = std::io::read_to_string(zip.by_name(name).unwrap()).unwrap();
             assert!(xml.contains(r#"state="frozen""#), "{name}: {xml}");
-            assert!(xml.contains("<autoFilter"), "{name}");
+            // The filters span every column: 8 findings columns, the CSV's 36.
+            assert!(
+                xml.contains(&format!("<autoFilter ref=\"{columns}")),
+                "{name}: {xml}"
+            );
         }
         let findings = sheet(&path, "Findings");
         assert_eq!(text(&findings[0][0]), "Severity");
