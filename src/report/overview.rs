@@ -189,9 +189,11 @@ impl Overview {
                     table {
                         thead { tr {
                             th scope="col" { "Site" } th scope="col" { "Run" }
-                            th scope="col" { "Critical" } th scope="col" { "High" }
-                            th scope="col" { "Medium" } th scope="col" { "Low" }
-                            th scope="col" { "New since last run" }
+                            th scope="col" title="URLs whose worst finding is critical" { "Crit." }
+                            th scope="col" title="… high" { "High" }
+                            th scope="col" title="… medium" { "Med." }
+                            th scope="col" title="… low" { "Low" }
+                            th scope="col" title="Findings new since the site's last complete run" { "New" }
                         } }
                         tbody {
                             @for s in &self.sites {
@@ -202,13 +204,16 @@ impl Overview {
                                             None => (s.site),
                                         }
                                     }
-                                    td {
-                                        (s.state.word())
-                                        @if !s.why.is_empty() { br; small { (s.why) } }
-                                    }
+                                    td class="run" { (s.state.word()) }
                                     td class="n" { (s.critical) } td class="n" { (s.high) }
                                     td class="n" { (s.medium) } td class="n" { (s.low) }
                                     td class="n" { (s.new.map_or("–".to_string(), |n| n.to_string())) }
+                                }
+                                // Why, on a line of its own: readable on a phone too.
+                                @if !s.why.is_empty() {
+                                    tr class={ "why state-" (s.state.word().replace(' ', "-")) } {
+                                        td colspan="7" { small { (s.why) } }
+                                    }
                                 }
                             }
                         }
@@ -257,7 +262,9 @@ const STYLE: &str = "
 :root{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1f2328}
 body{max-width:72rem;margin:0 auto;padding:1rem 1.5rem}h1{font-size:1.6rem}
 table{border-collapse:collapse;width:100%}th,td{border:1px solid #d0d7de;padding:.3rem .5rem;
-text-align:left;vertical-align:top;overflow-wrap:anywhere}th{background:#f3f4f6}td.n{text-align:right}
+text-align:left;vertical-align:top}th{background:#f3f4f6;white-space:nowrap}
+td{overflow-wrap:anywhere}td:first-child{min-width:9rem}td.run{white-space:nowrap}
+td.n{text-align:right;white-space:nowrap}tr.why td{border-top:none}
 .state-findings td:first-child{border-left:4px solid #b42318}
 .state-could-not-run td:first-child,.state-incomplete td:first-child{border-left:4px solid #b54708}
 .state-clean td:first-child{border-left:4px solid #067647}small{color:#57606a}
