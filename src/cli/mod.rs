@@ -58,6 +58,12 @@ pub enum Command {
 }
 
 #[derive(Debug, Args, Clone)]
+// The audit's options, without its start URL (the list gives the URLs) and with check's
+// default file name.
+#[command(
+    mut_arg("url", |a| a.hide(true)),
+    mut_arg("output", |a| a.help("CSV output file; `-` for stdout. Default: authwall-check-<LIST name>.csv"))
+)]
 pub struct CheckArgs {
     /// The list: one URL per line; a CSV or TSV whose URL column is found by its header
     /// (`URL`, `Address`, `Top pages` …), as Search Console exports it; its .xlsx download, or
