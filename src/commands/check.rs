@@ -205,14 +205,23 @@ fn parse_text(text: &str) -> Result<List> {
             column: Some(header[column].clone()),
         });
     }
+    let mut lines: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(String::from)
+        .collect();
+    // A one-column table: its header is one of the known names (`URL` …), not a URL.
+    let header = lines
+        .first()
+        .filter(|h| URL_COLUMNS.contains(&h.to_ascii_lowercase().as_str()))
+        .cloned();
+    if header.is_some() {
+        lines.remove(0);
+    }
     Ok(List {
-        lines: text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(String::from)
-            .collect(),
-        column: None,
+        lines,
+        column: header,
     })
 }
 
@@ -291,6 +300,13 @@ mod tests {
         assert_eq!(parse_text(named).unwrap().lines, ["https://a.test/5"]);
         let err = parse_text("Reason,Clicks\n401,3\n").unwrap_err();
         assert!(err.to_string().contains("has Reason, Clicks"), "{err}");
+    }
+
+    #[test]
+    fn a_one_column_table_keeps_its_header_out_of_the_urls() {
+        let list = parse_text("URL\nhttps://a.test/1\n").unwrap();
+        assert_eq!(list.lines, ["https://a.test/1"]);
+        assert_eq!(list.column.as_deref(), Some("URL"));
     }
 
     #[test]
