@@ -19,6 +19,9 @@ use anyhow::{Context, Result, bail};
 
 use super::audit::{AuditResult, audit, present};
 
+/// The most a list unpacked from a zip may hold.
+const MAX_LIST_BYTES: u64 = 256 << 20;
+
 /// Header cells that name the URL column (compared without case), best first.
 const URL_COLUMNS: &[&str] = &[
     "url",
@@ -128,12 +131,17 @@ pub fn read_list(path: &Path) -> Result<List> {
         return parse_text(&text);
     }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read the list {name}"))?;
+    parse_list(&bytes).with_context(|| format!("the list {name}"))
+}
+
+/// A list's bytes, whatever their format (see [`read_list`]).
+pub fn parse_list(bytes: &[u8]) -> Result<List> {
     // A zip: an .xlsx workbook or Search Console's zip export (told apart by their parts).
     if bytes.starts_with(b"PK\x03\x04") {
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes))
-            .with_context(|| format!("{name} is not a readable zip or .xlsx file"))?;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+            .context("not a readable zip or .xlsx file")?;
         if zip.by_name("xl/workbook.xml").is_ok() {
-            return read_xlsx(&bytes).with_context(|| format!("cannot read the workbook {name}"));
+            return read_xlsx(bytes).context("not a readable workbook");
         }
         let names: Vec<String> = zip
             .file_names()
@@ -151,22 +159,29 @@ pub fn read_list(path: &Path) -> Result<List> {
                     .iter()
                     .find(|n| n.to_ascii_lowercase().ends_with(".csv"))
             })
-            .with_context(|| format!("{name}: no Table.csv (nor any .csv) in the zip"))?
+            .context("no Table.csv (nor any .csv) in the zip")?
             .clone();
+        // A zip bomb stops here: a list of URLs is never this big.
         let mut text = String::new();
         zip.by_name(&table)?
+            .take(MAX_LIST_BYTES + 1)
             .read_to_string(&mut text)
-            .with_context(|| format!("{name}: {table} is not UTF-8 text"))?;
+            .with_context(|| format!("{table} in the zip is not UTF-8 text"))?;
+        anyhow::ensure!(
+            text.len() as u64 <= MAX_LIST_BYTES,
+            "{table} in the zip is over {} MiB",
+            MAX_LIST_BYTES >> 20
+        );
         return parse_text(&text);
     }
-    let text = String::from_utf8(bytes).or_else(|e| {
+    let text = String::from_utf8(bytes.to_vec()).or_else(|e| {
         // Excel's "CSV" may be UTF-16 with a BOM.
         let bytes = e.into_bytes();
         let (text, _, bad) = encoding_rs::UTF_16LE.decode(&bytes);
         if bytes.starts_with(&[0xFF, 0xFE]) && !bad {
             Ok(text.into_owned())
         } else {
-            Err(anyhow::anyhow!("{name} is not text (UTF-8), .xlsx or .zip"))
+            Err(anyhow::anyhow!("not text (UTF-8), .xlsx or .zip"))
         }
     })?;
     parse_text(&text)
@@ -307,6 +322,48 @@ mod tests {
         let list = parse_text("URL\nhttps://a.test/1\n").unwrap();
         assert_eq!(list.lines, ["https://a.test/1"]);
         assert_eq!(list.column.as_deref(), Some("URL"));
+    }
+
+    proptest::proptest! {
+        /// Any bytes give a list or an error, never a panic; lines come trimmed, never empty.
+        #[test]
+        fn any_bytes_give_a_list_or_an_error(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+            text in "(URL|url|Address|https://a\\.test/[a-z]{0,5}|[,;\t\"\n #]|\\PC){0,40}",
+        ) {
+            for input in [bytes.as_slice(), text.as_bytes()] {
+                if let Ok(list) = parse_list(input) {
+                    for line in &list.lines {
+                        proptest::prop_assert!(!line.is_empty() && line.trim() == line);
+                    }
+                }
+            }
+            // A zip that is not one.
+            let mut zip = b"PK\x03\x04".to_vec();
+            zip.extend(&bytes);
+            let _ = parse_list(&zip);
+        }
+    }
+
+    #[test]
+    fn a_damaged_workbook_or_zip_is_an_error() {
+        use std::io::Write;
+        let zip = |files: &[(&str, &[u8])]| {
+            let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            for (name, body) in files {
+                out.start_file(*name, zip::write::SimpleFileOptions::default())
+                    .unwrap();
+                out.write_all(body).unwrap();
+            }
+            out.finish().unwrap().into_inner()
+        };
+        let workbook = zip(&[("xl/workbook.xml", b"<workbook><sheets><sheet")]);
+        assert!(parse_list(&workbook).is_err());
+        let empty = zip(&[("notes.txt", b"hello")]);
+        let err = parse_list(&empty).unwrap_err();
+        assert!(err.to_string().contains("no Table.csv"), "{err}");
+        let binary = zip(&[("Table.csv", b"\xff\xfe\x00bad")]);
+        assert!(parse_list(&binary).is_err());
     }
 
     #[test]
