@@ -254,16 +254,17 @@ const ACTION_VERBS: [&str; 14] = [
 /// `cmd` parameter, a verb segment such as `/delete`): a GET may change the site, so it is
 /// never requested, by any crawl. `post.php?post=1&action=trash&_wpnonce=…` is WordPress's.
 pub fn is_action(url: &Url) -> bool {
+    // Every new URL of a crawl comes here: compare without allocating.
     let verb = |segment: &str| {
-        let segment = segment.to_ascii_lowercase();
         let stem = segment.split('.').next().unwrap_or_default();
-        ACTION_VERBS.contains(&stem)
+        ACTION_VERBS.iter().any(|v| v.eq_ignore_ascii_case(stem))
+    };
+    let named = |name: &str| {
+        let known = |list: &[&str]| list.iter().any(|p| p.eq_ignore_ascii_case(name));
+        known(&TOKEN_PARAMS) || known(&ACTION_PARAMS)
     };
     url.path_segments().is_some_and(|mut segs| segs.any(verb))
-        || url.query_pairs().any(|(name, _)| {
-            let name = name.to_ascii_lowercase();
-            TOKEN_PARAMS.contains(&name.as_str()) || ACTION_PARAMS.contains(&name.as_str())
-        })
+        || (url.query().is_some() && url.query_pairs().any(|(name, _)| named(&name)))
 }
 
 /// The stateless trap guards: URL length, path depth, repeated runs of segments.
