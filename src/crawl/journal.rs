@@ -56,8 +56,21 @@ pub struct Writer {
 impl Writer {
     /// Start a new journal (replacing any old one) for an audit of `start`.
     pub fn create(path: &Path, start: &str) -> Result<Self> {
-        let file = File::create(path)
+        // Only its owner reads it: it holds what a staging or members-only site answered.
+        let mut options = OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options
+            .open(path)
             .with_context(|| format!("cannot create the resume journal {}", path.display()))?;
+        #[cfg(unix)]
+        {
+            // An older journal kept its mode through the truncation.
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("cannot protect the resume journal {}", path.display()))?;
+        }
         let mut writer = Self {
             out: BufWriter::with_capacity(WRITE_BUFFER, file),
             line: Vec::new(),
@@ -401,5 +414,22 @@ mod tests {
         assert!(r.take(&calibration("k3").key()).is_some());
         let err = Replay::open(&path, "http://other/").err().expect("refused");
         assert!(err.to_string().contains("not of http://other/"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_its_owner_can_read_the_journal() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.csv.journal");
+        // An older journal readable by anyone is replaced by one that is not.
+        std::fs::write(&path, "old").expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        drop(Writer::create(&path, "http://s/").expect("create"));
+        let mode = std::fs::metadata(&path)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
     }
 }
