@@ -18,6 +18,7 @@ use futures::StreamExt;
 use tokio::sync::{Semaphore, watch};
 
 use crate::Exit;
+use crate::audit::Severity;
 use crate::cli::config_file::{self, Site};
 use crate::cli::validate::parse_start_url;
 use crate::cli::{BatchArgs, Cli, Command, MergeArgs};
@@ -361,7 +362,6 @@ impl Plan {
 
         let severities = &result.tally.severities;
         let count = |s| severities.get(&s).copied().unwrap_or(0);
-        use crate::audit::Severity;
         (line.critical, line.high, line.medium, line.low) = (
             count(Severity::Critical),
             count(Severity::High),

@@ -15,7 +15,7 @@ use crate::report::row::AuditRow;
 use crate::report::where_found_text;
 
 /// One finding on one URL.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct FindingRow {
     pub severity: String,
     pub finding: String,
@@ -86,22 +86,20 @@ pub fn write(path: &Path, audit_rows: &[AuditRow]) -> Result<()> {
         let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
         // Excel reads a CSV as the local code page unless it starts with a BOM.
         file.write_all("\u{feff}".as_bytes())?;
-        let mut csv = ::csv::Writer::from_writer(file);
-        for row in rows(audit_rows) {
-            csv.serialize(row)?;
+        let rows = rows(audit_rows);
+        if rows.is_empty() {
+            // A header even when there is nothing to list: the struct's own field names (a
+            // writer writes them before its first row, which is dropped here).
+            let mut probe = ::csv::Writer::from_writer(Vec::new());
+            probe.serialize(FindingRow::default())?;
+            let bytes = probe.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let header = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+            file.write_all(header)?;
+            file.write_all(b"\n")?;
         }
-        if audit_rows.iter().all(|r| r.finding.is_empty()) {
-            // A header even when there is nothing to list.
-            csv.write_record([
-                "severity",
-                "finding",
-                "what",
-                "url",
-                "status",
-                "where_found",
-                "what_to_do",
-                "accepted",
-            ])?;
+        let mut csv = ::csv::Writer::from_writer(file);
+        for row in rows {
+            csv.serialize(row)?;
         }
         csv.flush()?;
         Ok(())
@@ -114,4 +112,30 @@ fn neutral(text: &str) -> String {
     let mut cell = text.to_string();
     super::csv::neutralise_cell(&mut cell);
     cell
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_findings_file_without_findings_still_has_the_rows_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let (empty, full) = (dir.path().join("e.csv"), dir.path().join("f.csv"));
+        write(&empty, &[]).unwrap();
+        let row = AuditRow {
+            url: "http://a.test/x".into(),
+            status: Some(401),
+            finding: "public_401".into(),
+            ..AuditRow::default()
+        };
+        write(&full, &[row]).unwrap();
+        let first = |p: &Path| {
+            let text = std::fs::read_to_string(p).unwrap();
+            text.lines().next().unwrap().to_string()
+        };
+        assert_eq!(first(&empty), first(&full));
+        assert!(first(&empty).starts_with("\u{feff}severity,finding,what,url"));
+        assert_eq!(std::fs::read_to_string(&empty).unwrap().lines().count(), 1);
+    }
 }
