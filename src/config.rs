@@ -86,6 +86,78 @@ pub struct CrawlConfig {
     /// `authwall check`: the lines of the list that are not http(s) URLs (an `invalid_url` row
     /// each).
     pub listed_invalid: Vec<String>,
+    /// The member vs stranger audit's settings (`--member-cookies`, `--login-url` …).
+    pub member: Option<MemberConfig>,
+    /// This crawl is the member's: every 2xx is kept for the comparison.
+    pub as_member: bool,
+    /// What the member crawl reached: the anonymous crawl asks the URLs it did not reach
+    /// itself, last, and compares.
+    pub members: Option<std::sync::Arc<crate::model::Members>>,
+}
+
+/// How the member logs in, and the member crawl's bounds.
+#[derive(Debug, Clone)]
+pub struct MemberConfig {
+    pub login: MemberLogin,
+    /// `--member-check`: a URL that answers a member with 2xx and no password form; asked
+    /// after the login and every [`MEMBER_CHECK_EVERY`] member requests.
+    pub check: Option<Url>,
+    /// `--member-exclude`: URLs the member crawl never asks, besides actions and logouts.
+    pub exclude: Vec<String>,
+    pub exclude_set: GlobSet,
+    /// `--member-max-pages`.
+    pub max_pages: u64,
+    /// `--member-titles`: the member's titles may be written (they may be private).
+    pub titles: bool,
+    /// `--allow-login-over-http`.
+    pub allow_login_over_http: bool,
+}
+
+/// Member requests between two session checks.
+pub const MEMBER_CHECK_EVERY: u64 = 200;
+
+/// Where the member's session comes from. The secrets are read when the run starts and are
+/// never printed: `Debug` names only the file or the variable.
+#[derive(Clone)]
+pub enum MemberLogin {
+    /// `--member-cookies FILE`: a Netscape cookies.txt exported from a browser.
+    Cookies(PathBuf),
+    /// `--member-header-env VAR`: a whole header (`Cookie: …`, `Authorization: Bearer …`).
+    Header {
+        var: String,
+        name: String,
+        value: String,
+    },
+    /// `--login-url` with `--login-user-env` and `--login-password-env`.
+    Form {
+        url: Url,
+        user_env: String,
+        password_env: String,
+        user: String,
+        password: String,
+    },
+}
+
+impl std::fmt::Debug for MemberLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+impl MemberLogin {
+    /// How the member logs in, in words that hold no secret.
+    pub fn describe(&self) -> String {
+        match self {
+            MemberLogin::Cookies(path) => format!("cookie file {}", path.display()),
+            MemberLogin::Header { var, name, .. } => format!("{name} header from ${var}"),
+            MemberLogin::Form {
+                url,
+                user_env,
+                password_env,
+                ..
+            } => format!("form login at {url} (${user_env}, ${password_env})"),
+        }
+    }
 }
 
 impl CrawlConfig {
@@ -297,6 +369,19 @@ struct Settings<'a> {
     max_body: u64,
     traps: TrapLimits,
     render: Option<&'a RenderConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    member: Option<MemberSettings<'a>>,
+}
+
+/// The member audit's settings as the run record shows them: how the member logged in, in
+/// words (a file, a variable's name), never a cookie, a header value or a password.
+#[derive(Serialize)]
+struct MemberSettings<'a> {
+    session: String,
+    check: Option<&'a Url>,
+    exclude: &'a [String],
+    max_pages: u64,
+    titles: bool,
 }
 
 impl Serialize for Config {
@@ -349,6 +434,13 @@ impl Serialize for Config {
             max_body: c.max_body,
             traps: c.traps,
             render: c.render.as_ref(),
+            member: c.member.as_ref().map(|m| MemberSettings {
+                session: m.login.describe(),
+                check: m.check.as_ref(),
+                exclude: &m.exclude,
+                max_pages: m.max_pages,
+                titles: m.titles,
+            }),
         }
         .serialize(s)
     }

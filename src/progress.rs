@@ -47,6 +47,13 @@ impl Progress {
         }
     }
 
+    /// What the run is doing before the crawl's counts mean something (the member crawl).
+    pub fn note(&self, what: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(what.to_string());
+        }
+    }
+
     /// From now on the line shows the percent and the time left.
     pub fn estimating(&self) {
         self.estimating.store(true, Ordering::Relaxed);

@@ -9,6 +9,7 @@ mod check;
 mod cli;
 mod crawl;
 mod hostile;
+mod member;
 mod politeness;
 mod props;
 mod render;

@@ -114,6 +114,56 @@ fn sketch(tokens: &[&str]) -> Fingerprint {
     }
 }
 
+/// The distinct word pairs of a page's visible text (hashed, sorted): what a member page and
+/// the anonymous answer at the same URL are compared by ([`contained`]). The same tokens as
+/// [`fingerprint`] (ids, times and random-looking tokens dropped), but exact sets: containment
+/// needs them whole, where similarity could estimate.
+pub fn shingles(text: &str) -> Vec<u64> {
+    let text = scrub(prefix(text, MAX_TEXT)).to_lowercase();
+    let tokens: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty() && !volatile(t))
+        .collect();
+    let mut set: Vec<u64> = if tokens.len() < 2 {
+        tokens.iter().map(|t| hash(&[t])).collect()
+    } else {
+        tokens.windows(2).map(hash).collect()
+    };
+    set.sort_unstable();
+    set.dedup();
+    set
+}
+
+/// A member page's own text: its word pairs minus those of the site's chrome (the member's
+/// home page: navigation, footer, the member's name). A page made of little else keeps them
+/// all, so that a short page served to anyone is still compared by what it says.
+pub fn own_shingles(page: &[u64], chrome: &[u64]) -> Vec<u64> {
+    const FEWEST: usize = 4;
+    let own: Vec<u64> = page
+        .iter()
+        .copied()
+        .filter(|s| chrome.binary_search(s).is_err())
+        .collect();
+    if own.len() < FEWEST {
+        page.to_vec()
+    } else {
+        own
+    }
+}
+
+/// The share of `part`'s word pairs that `whole` holds, 0–1 (both sorted, from [`shingles`]);
+/// 1 for an empty part.
+pub fn contained(part: &[u64], whole: &[u64]) -> f32 {
+    if part.is_empty() {
+        return 1.0;
+    }
+    let found = part
+        .iter()
+        .filter(|s| whole.binary_search(s).is_ok())
+        .count();
+    found as f32 / part.len() as f32
+}
+
 /// Near-identical bodies (see the module doc for the measure): with the echoed paths' words
 /// dropped, or with them kept.
 pub fn similar(a: &Fingerprint, b: &Fingerprint) -> bool {
@@ -297,6 +347,20 @@ mod slots {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn containment_counts_the_member_text_the_stranger_page_holds() {
+        let member = shingles("Invoice 2024 for Jane Smith: total due forty euros by Friday");
+        let chrome = shingles("Home Reports Log out Jane Smith");
+        let own = own_shingles(&member, &chrome);
+        let same = shingles("Invoice 2024 for Jane Smith: total due forty euros by Friday");
+        let teaser = shingles("Invoice 2024 for members only. Sign in to read it.");
+        assert!((contained(&own, &same) - 1.0).abs() < f32::EPSILON);
+        assert!(contained(&own, &teaser) < 0.5);
+        // A page of nothing but chrome keeps its words.
+        assert_eq!(own_shingles(&chrome, &chrome), chrome);
+        assert!((contained(&[], &teaser) - 1.0).abs() < f32::EPSILON);
+    }
 
     /// A soft-404 / catch-all template that echoes the path in several encodings and carries
     /// per-response noise (nonce, CSRF token, timestamp).

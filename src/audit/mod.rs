@@ -21,7 +21,10 @@ mod rules;
 mod signals;
 mod values;
 
-pub use fingerprint::{Fingerprint, MAX_TEXT as FINGERPRINT_BYTES, fingerprint, similar};
+pub use fingerprint::{
+    Fingerprint, MAX_TEXT as FINGERPRINT_BYTES, contained, fingerprint, own_shingles, shingles,
+    similar,
+};
 pub use private::{DEFAULT_AMBIGUOUS, DEFAULT_PRIVATE, PathClass, PrivateMatcher};
 pub use rules::{Classification, classify, sign_in_shown};
 pub use signals::{

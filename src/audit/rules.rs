@@ -25,7 +25,8 @@ use super::signals::is_noindex;
 use super::signals::{is_app_shell, is_login_page_url, is_login_url, is_logout_url};
 use super::values::{Finding, Severity, Verdict, Visibility};
 use crate::model::{
-    CatchAll, Context, DiscoveredVia, ErrorKind, Kind, Record, Rendered, ShellSignals, SkipReason,
+    CatchAll, Context, DiscoveredVia, ErrorKind, Kind, MemberView, Record, Rendered, ShellSignals,
+    SkipReason,
 };
 
 /// What the rules concluded about one row.
@@ -66,7 +67,7 @@ pub fn classify(r: &Record) -> Classification {
     let assumed_public = in_scope && f.private && f.ambiguous && !f.private_api && offered(r);
     let visibility = if !in_scope {
         Visibility::Unknown
-    } else if (f.private && !assumed_public) || f.private_api {
+    } else if (f.private && !assumed_public) || f.private_api || members_only(r) {
         Visibility::Private
     } else if f.exposed || assumed_public {
         Visibility::Public
@@ -98,6 +99,21 @@ pub fn classify(r: &Record) -> Classification {
         severity,
         note: out.note,
     }
+}
+
+/// The member crawl reached it and the anonymous crawl did not (`discovered_via=member`), or
+/// only as a wall (401/403, a move to a login page, a login form): the site keeps it for
+/// members, whatever its path says.
+fn members_only(r: &Record) -> bool {
+    let f = &r.context;
+    if r.found.via == DiscoveredVia::Member || r.member.is_some() {
+        return true;
+    }
+    let own = r.status();
+    let served = own.is_some_and(|s| (200..300).contains(&s)) && r.hops.is_empty();
+    // A 2xx page of its own (no login form) is public: the member saw it like anyone.
+    let walled = !served || f.login_form;
+    f.member_reached && r.skip.is_none() && own.is_some() && walled
 }
 
 /// The site offers the URL to anyone (links or lists it, or its login page links it) and the
@@ -416,6 +432,12 @@ fn private_content(r: &Record, a: &Answer<'_>) -> Out {
     if f.final_login_form || f.final_is_login_target || a.is_login_entry() {
         return Out::new(Verdict::PrivateLoginPage);
     }
+    if let Some(member) = &r.member
+        && f.catch_all != CatchAll::MatchesRoot
+        && let Some(out) = compared(member)
+    {
+        return out;
+    }
     if soft_wall(r) {
         return Out::new(Verdict::Protected).note(NOTE_SOFT_WALL);
     }
@@ -451,6 +473,48 @@ fn private_content(r: &Record, a: &Answer<'_>) -> Out {
     }
     out
 }
+
+/// A members-only URL answered the stranger 2xx: how much of the member's page it shows.
+/// `None` when the two answers could not be compared (the rules for private pages decide).
+fn compared(m: &MemberView) -> Option<Out> {
+    if let Some(same) = m.same_file {
+        return Some(if same {
+            Out::new(Verdict::Leak)
+                .with(&[Finding::MemberContentLeak])
+                .note("the same file as the member's (size and first bytes)")
+        } else {
+            Out::new(Verdict::Ok).note("a different file than the member's")
+        });
+    }
+    let share = m.contained?;
+    let percent = (share * 100.0).round();
+    let holds = format!("the anonymous page holds {percent}% of the member page's text");
+    Some(if share >= MEMBER_LEAK {
+        Out::new(Verdict::Leak)
+            .with(&[Finding::MemberContentLeak])
+            .note(holds)
+    } else if share < MEMBER_PREVIEW && m.sign_in_prompt {
+        Out::new(Verdict::Preview).note(format!("{holds}, and asks to sign in: a preview"))
+    } else if share < MEMBER_UNRELATED {
+        Out::new(Verdict::Ok).note(format!("{holds}: another page, no sign-in prompt"))
+    } else {
+        let prompt = if m.sign_in_prompt {
+            ""
+        } else {
+            ", without a sign-in prompt"
+        };
+        Out::new(Verdict::Leak)
+            .with(&[Finding::MemberPartialLeak])
+            .note(format!("{holds}{prompt}"))
+    })
+}
+
+/// A members-only page served whole: this much of the member's text on the stranger's page.
+const MEMBER_LEAK: f32 = 0.8;
+/// A preview shows less than this, and asks to sign in.
+const MEMBER_PREVIEW: f32 = 0.5;
+/// Below this, the stranger's page is another page altogether (a generic page at that URL).
+const MEMBER_UNRELATED: f32 = 0.2;
 
 /// A public URL (`public`) or one the site does not expose (`!public`).
 fn open(r: &Record, a: &Answer<'_>, public: bool) -> Out {

@@ -98,6 +98,9 @@ closed_list! {
         /// A 2xx page whose own HTML is an app shell: nearly no visible text, scripts that draw
         /// the page. What an anonymous visitor sees depends on those scripts (`--render`).
         AppShell,
+        /// A members-only URL (reached by the member crawl) that shows an anonymous visitor a
+        /// shorter page asking to sign in: a preview, which search engines may index. Fine.
+        Preview,
     }
 }
 
@@ -197,6 +200,15 @@ closed_list! {
         #[serde(rename = "assumed_public")]
         #[strum(serialize = "assumed_public")]
         AssumedPublic,
+        /// A members-only URL (reached by the member crawl) serves the member's page to an
+        /// anonymous visitor: at least 80% of its own text, or the same file.
+        MemberContentLeak,
+        /// A members-only URL shows an anonymous visitor a good part of the member's page
+        /// (50–80% of its text, or less without any sign-in prompt).
+        MemberPartialLeak,
+        /// A signed URL (`?sig=…&expires=`, `X-Amz-Signature`, `token=`): it answers anyone
+        /// who holds it, by design (info); its query is redacted in every output.
+        CapabilityUrl,
     }
 }
 
@@ -243,7 +255,9 @@ impl Finding {
             Finding::Public401 | Finding::PublicScriptWall if in_sitemap => Severity::Critical,
             Finding::PublicScriptWall => Severity::High,
             Finding::PrivateApiLeak => Severity::Critical,
-            Finding::AssumedPublic => Severity::Info,
+            Finding::AssumedPublic | Finding::CapabilityUrl => Severity::Info,
+            Finding::MemberContentLeak => Severity::Critical,
+            Finding::MemberPartialLeak => Severity::High,
             Finding::Public401 | Finding::Public403 | Finding::PublicLoginRedirect => {
                 Severity::High
             }
@@ -282,6 +296,9 @@ impl Finding {
             Finding::PublicScriptWall => "Public page hidden by a script",
             Finding::PrivateApiLeak => "Private API answers anyone",
             Finding::AssumedPublic => "Public page under a built-in private path",
+            Finding::MemberContentLeak => "Members-only page served to anyone",
+            Finding::MemberPartialLeak => "Members-only page partly served to anyone",
+            Finding::CapabilityUrl => "Signed URL that answers anyone",
         }
     }
 
@@ -370,6 +387,20 @@ impl Finding {
                  lists this one, so it is taken as public; if it should be private, say so with \
                  `--private` (e.g. --private '/user/**') and authwall will call it a leak"
             }
+            Finding::MemberContentLeak => {
+                "a page only members reach is served whole to anyone who has its URL (and to \
+                 any crawler that finds it); check the session on this URL too, not only on \
+                 the pages that link to it"
+            }
+            Finding::MemberPartialLeak => {
+                "an anonymous visitor sees much of what a member sees here; if it is meant as a \
+                 preview, cut it to a teaser with a sign-in prompt, otherwise check the session \
+                 on this URL"
+            }
+            Finding::CapabilityUrl => {
+                "a signed URL lets whoever holds it in, by design; keep its lifetime short and \
+                 never put it in public pages (authwall redacts its query in every output)"
+            }
         }
     }
 }
@@ -441,7 +472,7 @@ mod tests {
         assert_eq!(
             labels(Verdict::VARIANTS),
             "ok,walled,protected,leak,catch_all,bot_challenge,unverified,private_login_page,\
-             login_page,redirect,not_checked,error,app_shell"
+             login_page,redirect,not_checked,error,app_shell,preview"
         );
     }
 
@@ -453,7 +484,8 @@ mod tests {
              missing_www_authenticate,private_leak,private_indexable,private_linked_publicly,\
              sitemap_non_200,sitemap_redirect,sitemap_private,sitemap_disallowed,\
              login_over_http,basic_auth_over_http,https_downgrade,app_shell,\
-             public_script_wall,private_api_leak,assumed_public"
+             public_script_wall,private_api_leak,assumed_public,member_content_leak,\
+             member_partial_leak,capability_url"
         );
     }
 

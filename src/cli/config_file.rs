@@ -29,6 +29,8 @@ pub const BOOL_KEYS: &[(&str, bool)] = &[
     ("fail-on-new", false),
     ("browser-sandbox", true),
     ("allow-other-site", false),
+    ("member-titles", false),
+    ("allow-login-over-http", false),
 ];
 
 /// Options that make no sense in the file (they choose the file).

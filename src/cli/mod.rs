@@ -293,6 +293,61 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE")]
     pub basic_auth_file: Option<std::path::PathBuf>,
 
+    /// Audit as a member too, with the cookies of this file (a Netscape cookies.txt exported
+    /// from a browser): every page the member reaches and a stranger should not is asked
+    /// again without them. Cookies of other sites are dropped; none is ever written out.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["member_header_env", "login_url"])]
+    pub member_cookies: Option<std::path::PathBuf>,
+
+    /// Audit as a member too, sending this whole header (`Cookie: …`, `Authorization: Bearer
+    /// …`), read from this environment variable, with the member's requests only.
+    #[arg(long, value_name = "VAR", conflicts_with = "login_url")]
+    pub member_header_env: Option<String>,
+
+    /// Audit as a member too, after logging in with the password form of this page (POSTed
+    /// once, to the audited origin only). Needs --login-user-env and --login-password-env.
+    #[arg(long, value_name = "URL", requires_all = ["login_user_env", "login_password_env"])]
+    pub login_url: Option<String>,
+
+    /// The member's user name, from this environment variable (--login-url).
+    #[arg(long, value_name = "VAR", requires = "login_url")]
+    pub login_user_env: Option<String>,
+
+    /// The member's password, from this environment variable (--login-url).
+    #[arg(long, value_name = "VAR", requires = "login_url")]
+    pub login_password_env: Option<String>,
+
+    /// A page that answers a logged-in member 2xx (not a login form): checked before the
+    /// member crawl and every 200 member requests, to notice an expired session. Default:
+    /// where the login form sent the member.
+    #[arg(long, value_name = "URL")]
+    pub member_check: Option<String>,
+
+    /// URLs (path glob) the member crawl never asks, besides logouts and actions (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub member_exclude: Vec<String>,
+
+    /// The member crawl's page budget [default: --max-pages].
+    #[arg(long, value_name = "N")]
+    pub member_max_pages: Option<u64>,
+
+    /// Write the member's titles of members-only pages (they may be private: "Invoice for
+    /// J. Smith"); by default the CSV shows only what a stranger sees.
+    #[arg(long, overrides_with = "no_member_titles")]
+    pub member_titles: bool,
+
+    /// Keep the member's titles out of the CSV (undoes `--member-titles`).
+    #[arg(long, overrides_with = "member_titles")]
+    pub no_member_titles: bool,
+
+    /// Allow the login form to be sent over plain http (a test server).
+    #[arg(long, overrides_with = "no_allow_login_over_http")]
+    pub allow_login_over_http: bool,
+
+    /// Refuse to send the login form over plain http (undoes `--allow-login-over-http`).
+    #[arg(long, overrides_with = "allow_login_over_http")]
+    pub no_allow_login_over_http: bool,
+
     /// Trust this CA certificate (PEM file) too, for a staging site with a private CA.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Option<std::path::PathBuf>,
@@ -543,6 +598,11 @@ pub struct DemoArgs {
     /// Run Chromium without its sandbox, which running as root needs.
     #[arg(long = "no-browser-sandbox", visible_alias = "browser-no-sandbox")]
     pub no_browser_sandbox: bool,
+
+    /// Also audit as a member of the demo's club, with the demo's own member cookie (as
+    /// `audit --member-cookies` does): its members-only pages are asked again anonymously.
+    #[arg(long)]
+    pub member: bool,
 }
 
 #[derive(Debug, Args)]

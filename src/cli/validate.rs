@@ -9,8 +9,8 @@ use url::Url;
 use super::AuditArgs;
 use crate::audit::PrivateMatcher;
 use crate::config::{
-    Acceptance, Config, CrawlConfig, ExitPolicy, Output, RenderConfig, ReportConfig, RowFormat,
-    TrapLimits,
+    Acceptance, Config, CrawlConfig, ExitPolicy, MemberConfig, MemberLogin, Output, RenderConfig,
+    ReportConfig, RowFormat, TrapLimits,
 };
 use crate::crawl::urlnorm;
 
@@ -44,6 +44,7 @@ impl Config {
                     .with_context(|| format!("--sitemap {s:?} is not a URL"))
             })
             .collect::<Result<Vec<_>>>()?;
+        let member = member_config(args, &start)?;
         let crawl = CrawlConfig {
             start,
             concurrency: args.concurrency,
@@ -106,6 +107,9 @@ impl Config {
             }),
             listed: Vec::new(),
             listed_invalid: Vec::new(),
+            member,
+            as_member: false,
+            members: None,
             traps: TrapLimits {
                 max_query_variants: args.max_query_variants,
                 max_path_segments: args.max_path_segments,
@@ -218,6 +222,83 @@ fn basic_auth_from_file(path: &std::path::Path) -> Result<(String, String)> {
         )
     })?;
     Ok((user.to_string(), password.to_string()))
+}
+
+/// The member vs stranger audit: how the member logs in (secrets read from the environment or
+/// a file, never from the command line), and the member crawl's bounds.
+fn member_config(args: &AuditArgs, start: &Url) -> Result<Option<MemberConfig>> {
+    let env = |flag: &str, var: &str| {
+        std::env::var(var).with_context(|| format!("{flag} {var}: the variable is not set"))
+    };
+    let login = match (
+        &args.member_cookies,
+        &args.member_header_env,
+        &args.login_url,
+    ) {
+        (Some(path), _, _) => MemberLogin::Cookies(path.clone()),
+        (None, Some(var), _) => {
+            let text = env("--member-header-env", var)?;
+            let (name, value) = text.split_once(':').with_context(|| {
+                format!("--member-header-env {var}: expected `Name: value` in it")
+            })?;
+            let name = name.trim();
+            anyhow::ensure!(
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_ok()
+                    && reqwest::header::HeaderValue::from_str(value.trim()).is_ok(),
+                "--member-header-env {var}: expected `Name: value` in it"
+            );
+            MemberLogin::Header {
+                var: var.clone(),
+                name: name.to_string(),
+                value: value.trim().to_string(),
+            }
+        }
+        (None, None, Some(url)) => {
+            let (Some(user_env), Some(password_env)) =
+                (&args.login_user_env, &args.login_password_env)
+            else {
+                bail!("--login-url needs --login-user-env and --login-password-env");
+            };
+            MemberLogin::Form {
+                url: start
+                    .join(url)
+                    .with_context(|| format!("--login-url {url:?} is not a URL"))?,
+                user: env("--login-user-env", user_env)?,
+                password: env("--login-password-env", password_env)?,
+                user_env: user_env.clone(),
+                password_env: password_env.clone(),
+            }
+        }
+        (None, None, None) => {
+            anyhow::ensure!(
+                args.member_check.is_none()
+                    && args.member_exclude.is_empty()
+                    && args.member_max_pages.is_none()
+                    && !args.member_titles,
+                "the --member-… options need a member session: --member-cookies FILE, \
+                 --member-header-env VAR or --login-url URL"
+            );
+            return Ok(None);
+        }
+    };
+    let check = args
+        .member_check
+        .as_deref()
+        .map(|url| {
+            start
+                .join(url)
+                .with_context(|| format!("--member-check {url:?} is not a URL"))
+        })
+        .transpose()?;
+    Ok(Some(MemberConfig {
+        login,
+        check,
+        exclude: args.member_exclude.clone(),
+        exclude_set: glob_set("--member-exclude", &args.member_exclude)?,
+        max_pages: args.member_max_pages.unwrap_or(args.max_pages),
+        titles: args.member_titles,
+        allow_login_over_http: args.allow_login_over_http,
+    }))
 }
 
 fn basic_auth_from_env(var: &str) -> Result<(String, String)> {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use anyhow::{Context, Result};
+use futures::FutureExt;
 
 use crate::Exit;
 use crate::audit::{Severity, classify};
@@ -93,6 +94,20 @@ pub async fn audit(
         );
         check_writable(path, "workbook")?;
     }
+    // The member crawl comes first: a session that does not work stops the run before any
+    // file is written, and the anonymous crawl asks what the member reached.
+    let stop = stop.shared();
+    let mut crawl_config = config.crawl.clone();
+    let mut member = None;
+    if let Some(settings) = &config.crawl.member {
+        progress.note(&format!(
+            "crawling as a member ({})",
+            settings.login.describe()
+        ));
+        let done = crawl::member::crawl(&config.crawl, settings, stop.clone()).await?;
+        crawl_config.members = Some(Arc::new(done.members));
+        member = Some((done.facts, done.pacers));
+    }
     // Likewise the journal to resume from: a refused one must not cost the old CSV.
     let journal_path = match &config.report.output {
         Output::File(path) if !path.exists() || path.is_file() => {
@@ -131,8 +146,15 @@ pub async fn audit(
         records: final_pass.then(Vec::new),
         accepts: &accepts,
     };
-    let engine = Engine::new(Arc::new(config.crawl.clone()), &mut sink, journal)?;
-    let (facts, finished) = engine.run(stop).await?;
+    let mut engine = Engine::new(Arc::new(crawl_config), &mut sink, journal)?;
+    if let Some((_, pacers)) = &member {
+        engine = engine.pace_with(pacers.clone());
+    }
+    let (mut facts, finished) = engine.run(stop).await?;
+    if let Some((mut member, _)) = member {
+        member.members_only = facts.members_only;
+        facts.member = Some(member);
+    }
     if facts.stopped.is_none()
         && let Some(path) = &journal_path
     {
@@ -490,6 +512,15 @@ fn incomplete_reasons(config: &Config, facts: &CrawlFacts, tally: &Tally) -> Vec
     for origin in &facts.unreachable_origins {
         reasons.push(format!(
             "no usable answer from {origin}; its URLs were not checked"
+        ));
+    }
+    if let Some(member) = &facts.member
+        && let Some(why) = &member.expired
+    {
+        reasons.push(format!(
+            "the member session ended during the member crawl ({why}): {} URLs were not \
+             checked as a member; log in again and rerun",
+            member.not_checked
         ));
     }
     if facts.robots_unavailable && !config.crawl.is_list() {

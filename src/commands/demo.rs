@@ -13,6 +13,8 @@ use crate::progress::Progress;
 /// `authwall demo`: serve the demo site and audit it like any other.
 pub async fn run(args: DemoArgs) -> Result<Exit> {
     let server = Server::start(site()).await?;
+    // The demo's member cookie, as a browser would export it (a temporary file).
+    let cookies = args.member.then(|| member_cookies(&server)).transpose()?;
     let audit = crate::cli::AuditArgs {
         url: Some(server.url("/")),
         output: Some(args.output.clone()),
@@ -29,6 +31,7 @@ pub async fn run(args: DemoArgs) -> Result<Exit> {
         render: args.render,
         browser: args.browser.clone(),
         no_browser_sandbox: args.no_browser_sandbox,
+        member_cookies: cookies.as_ref().map(|file| file.path().to_path_buf()),
         ..default_audit_args()
     };
     let mut config = Config::from_args(&audit)?;
@@ -51,6 +54,22 @@ pub async fn run(args: DemoArgs) -> Result<Exit> {
         super::audit::present(&config, &result);
     }
     Ok(result.exit)
+}
+
+/// A Netscape cookies.txt that holds the demo club's member session.
+fn member_cookies(server: &Server) -> Result<tempfile::NamedTempFile> {
+    use std::io::Write as _;
+    let mut file = tempfile::NamedTempFile::new()?;
+    writeln!(file, "# Netscape HTTP Cookie File")?;
+    writeln!(
+        file,
+        "{}\tFALSE\t/\tFALSE\t0\t{}\t{}",
+        server.addr.ip(),
+        crate::demo::club::COOKIE,
+        crate::demo::club::DEMO_COOKIE
+    )?;
+    file.flush()?;
+    Ok(file)
 }
 
 /// The `audit` defaults, as clap would fill them in.

@@ -121,7 +121,7 @@ impl Engine<'_> {
         if answer.sitemap.is_some() || sitemap {
             self.handle_sitemap(id, &answer.url, answer.response, answer.sitemap)
         } else {
-            self.handle_page(id, &answer.url, answer.response, answer.page)
+            self.handle_page(id, &answer.url, answer.response, answer.page, answer.member)
         }
     }
 
@@ -249,6 +249,7 @@ impl Engine<'_> {
         url: &Url,
         response: Response,
         page: Option<Page>,
+        member: Option<Box<crate::model::MemberView>>,
     ) -> Result<()> {
         if id == START_ID
             && !self.cfg.is_list()
@@ -270,6 +271,7 @@ impl Engine<'_> {
             }
         }
         let mut record = self.answered(id, &response);
+        record.member = member;
         if let Some(error) = page.as_ref().and_then(|p| p.parse_error.as_deref()) {
             record.add_note(&format!(
                 "HTML parsing stopped early, links after that point not followed: {error}"

@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use anyhow::Result;
 use url::Url;
 
-use super::frontier::{Lane, NewEntry, Outcome, UrlId};
+use super::frontier::{Lane, NewEntry, Outcome, State, UrlId};
 use super::robots_cache::Agent;
 use super::scope::{self, Scope};
 use super::{Engine, Phase, extract, urlnorm};
@@ -75,6 +75,42 @@ impl Engine<'_> {
         Ok(())
     }
 
+    /// After a member crawl, once the anonymous crawl has nothing left: every URL the member
+    /// reached and this crawl did not, asked anonymously (`discovered_via=member`) and
+    /// compared with the member's answer. Returns whether any was queued.
+    pub(super) fn seed_members(&mut self) -> Result<bool> {
+        if self.members_seeded || self.facts.stopped.is_some() {
+            return Ok(false);
+        }
+        self.members_seeded = true;
+        let Some(members) = self.cfg.members.clone() else {
+            return Ok(false);
+        };
+        let mut unmet: Vec<&String> = members
+            .pages
+            .keys()
+            .filter(|url| self.frontier.id(url).is_none())
+            .collect();
+        unmet.sort();
+        let mut queued = false;
+        for url in unmet {
+            let Ok(url) = Url::parse(url) else { continue };
+            let id = self.discover(url, Kind::Page, DiscoveredVia::Member, 0, None, 0)?;
+            let entry = self.frontier.get_mut(id);
+            // Members-only: private by what the site does, whatever its path.
+            entry.flags.private = true;
+            entry.flags.member = true;
+            queued |= entry.state == State::Queued;
+            self.facts.members_only += 1;
+        }
+        Ok(queued)
+    }
+
+    /// What the member saw at `url`.
+    pub(super) fn member_view(&self, url: &str) -> Option<crate::model::MemberView> {
+        self.cfg.members.as_ref()?.pages.get(url).cloned()
+    }
+
     /// `authwall check`: every listed URL after the first (the start), and a row for each line
     /// that is not a URL.
     pub(super) fn seed_listed(&mut self) -> Result<()> {
@@ -120,6 +156,11 @@ impl Engine<'_> {
         entry.in_sitemap = listed;
         entry.flags.private = class != PathClass::Public;
         entry.flags.ambiguous = class == PathClass::Ambiguous;
+        entry.flags.member = self
+            .cfg
+            .members
+            .as_ref()
+            .is_some_and(|m| m.pages.contains_key(url.as_str()));
         // The start URL and sitemap entries are what the site exposes in the first place; a
         // listed URL was found by a search engine.
         let seed = matches!(via, DiscoveredVia::Seed | DiscoveredVia::List);
@@ -136,6 +177,7 @@ impl Engine<'_> {
                 DiscoveredVia::Redirect
                 | DiscoveredVia::Seed
                 | DiscoveredVia::List
+                | DiscoveredVia::Member
                 | DiscoveredVia::Probe,
             ) => Lane::Priority,
             _ => Lane::Normal,
@@ -241,6 +283,13 @@ impl Engine<'_> {
         if scope::is_action(url) {
             return Some(SkipReason::Action);
         }
+        // The member's own exclusions (`--member-exclude`): more actions this site has.
+        if self.cfg.as_member
+            && let Some(member) = &self.cfg.member
+            && member.exclude_set.is_match(url.path())
+        {
+            return Some(SkipReason::Action);
+        }
         let traps = self.cfg.traps;
         if let Some(reason) = scope::trap(url, &traps) {
             return Some(reason);
@@ -278,8 +327,10 @@ impl Engine<'_> {
         depth: u32,
         links: Vec<extract::Link>,
     ) -> Result<()> {
-        if self.cfg.is_list() {
-            return Ok(()); // a list is checked, not crawled
+        // A list is checked, not crawled; so is a members-only URL asked again (the member
+        // crawl followed its links).
+        if self.cfg.is_list() || self.frontier.get(id).via == DiscoveredVia::Member {
+            return Ok(());
         }
         let flags = self.frontier.get(id).flags;
         // A public page exposes what it links to (search engines follow those links). A login

@@ -200,6 +200,7 @@ impl<'a> Evidence<'a> {
             .map_or("", |p| p.meta_robots.as_str());
         let x_robots_tag = fetched.map_or("", |f| f.x_robots_tag.as_str());
         Context {
+            member_reached: flags.member,
             private: flags.private,
             ambiguous: flags.ambiguous,
             // A redirect target of a public URL is public; the rules keep its findings on the

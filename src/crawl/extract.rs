@@ -79,6 +79,11 @@ pub struct Page {
     /// only when asked ([`PageParser::counting_main_words`]), else 0.
     #[serde(default)]
     pub main_words: u32,
+    /// The visible text outside `nav`, `header` and `footer`, up to the cap asked for
+    /// ([`PageParser::keeping_text`]; empty otherwise): what a member page and the anonymous
+    /// answer are compared by. Never journaled.
+    #[serde(skip)]
+    pub text: String,
 }
 
 /// Words outside the page chrome are counted up to here: a sign-in prompt says less.
@@ -122,6 +127,12 @@ impl PageParser {
     /// rest of the page is then read further than an app-shell check needs.
     pub fn counting_main_words(mut self) -> Self {
         self.raw.count_main = true;
+        self
+    }
+
+    /// Also keep up to `cap` bytes of the visible text outside the chrome ([`Page::text`]).
+    pub fn keeping_text(mut self, cap: usize) -> Self {
+        self.raw.keep_text = cap;
         self
     }
 
@@ -235,6 +246,9 @@ struct Raw {
     /// Whether words outside the chrome are counted (private pages: reading further costs).
     count_main: bool,
     main_words: u32,
+    /// Bytes of text outside the chrome to keep (0: none), and what is kept.
+    keep_text: usize,
+    main_text: Vec<u8>,
     /// The document's text so far ends inside a word (a tag ends a word, a chunk does not).
     in_word: bool,
     /// The inline script whose text is being read: its bytes so far, and whether it is data.
@@ -335,6 +349,16 @@ impl Sink for Raw {
     }
 
     fn data(&mut self, text: &[u8]) -> bool {
+        if self.template_depth == 0
+            && self.chrome_depth == 0
+            && self.main_text.len() < self.keep_text
+        {
+            let room = self.keep_text - self.main_text.len();
+            self.main_text
+                .extend_from_slice(&text[..text.len().min(room)]);
+            // A tag between two texts ends a word.
+            self.main_text.push(b' ');
+        }
         if self.template_depth == 0 {
             for &b in text {
                 let in_word = !b.is_ascii_whitespace();
@@ -418,7 +442,9 @@ impl Raw {
 
     /// Whether words are still counted (for the shell or outside the chrome).
     fn wants_words(&self) -> bool {
-        self.may_be_shell() || (self.count_main && self.main_words < MAIN_WORDS_COUNTED)
+        self.may_be_shell()
+            || (self.count_main && self.main_words < MAIN_WORDS_COUNTED)
+            || self.main_text.len() < self.keep_text
     }
 
     /// A `<script>`: one that loads a file draws the page; an inline one is read to tell
@@ -583,6 +609,7 @@ impl Raw {
             parse_error: None,
             shell: self.shell,
             main_words: self.main_words,
+            text: decode(&self.main_text, encoding).into_owned(),
         }
     }
 }

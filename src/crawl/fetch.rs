@@ -27,6 +27,9 @@ pub struct Response {
     /// Bytes of body read, when it was read (see [`Body`]); at most the cap.
     pub body_len: Option<u64>,
     pub body_truncated: bool,
+    /// A file (not HTML) whose first bytes were read ([`Body::Html`]'s `file_head`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub file: bool,
     pub response_ms: Option<u64>,
     pub retries: u32,
     pub error: Option<(ErrorKind, String)>,
@@ -46,8 +49,9 @@ impl Response {
 pub enum Body {
     /// robots.txt and sitemaps: always, up to the cap.
     Always { cap: u64 },
-    /// Pages: only HTML (or untyped) bodies, up to the cap.
-    Html { cap: u64 },
+    /// Pages: only HTML (or untyped) bodies, up to the cap; of any other body (a file) the
+    /// first `file_head` bytes (0: none), which the member comparison hashes.
+    Html { cap: u64, file_head: u64 },
 }
 
 /// Where a body goes as it arrives: a buffer for robots.txt and sitemaps, the streaming HTML
@@ -81,8 +85,35 @@ pub struct Fetcher {
     backoff: Duration,
 }
 
+/// The member's credentials: a cookie jar (from a cookies.txt or a form login) and maybe one
+/// whole header. Only the member crawl's client carries them ([`Fetcher::member`]); the
+/// anonymous crawl's client is built without.
+#[derive(Clone, Default)]
+pub struct Session {
+    pub jar: std::sync::Arc<reqwest::cookie::Jar>,
+    pub header: Option<(header::HeaderName, header::HeaderValue)>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the cookies nor the header's value.
+        f.write_str("Session")
+    }
+}
+
 impl Fetcher {
+    /// The anonymous client: no cookie jar, no member header.
     pub fn new(config: &CrawlConfig) -> anyhow::Result<Self> {
+        Self::build(config, None)
+    }
+
+    /// The member's client: the session's cookie jar (which also keeps what the site sets)
+    /// and header on every request.
+    pub fn member(config: &CrawlConfig, session: &Session) -> anyhow::Result<Self> {
+        Self::build(config, Some(session))
+    }
+
+    fn build(config: &CrawlConfig, session: Option<&Session>) -> anyhow::Result<Self> {
         // reqwest is built without a default crypto provider so that we pick ring (a plain
         // cc build; aws-lc-rs is slower to build); installing it twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -104,6 +135,11 @@ impl Fetcher {
                 headers.insert(name, value);
             }
         }
+        if let Some((name, value)) = session.and_then(|s| s.header.clone()) {
+            let mut value = value;
+            value.set_sensitive(true);
+            headers.insert(name, value);
+        }
         let extra_roots = config
             .ca_certs
             .iter()
@@ -115,6 +151,9 @@ impl Fetcher {
         for (host, ip) in &config.resolve {
             // The port is ignored by reqwest: the URL's port is used.
             builder = builder.resolve(host, std::net::SocketAddr::new(*ip, 0));
+        }
+        if let Some(session) = session {
+            builder = builder.cookie_provider(session.jar.clone());
         }
         let client = builder
             .user_agent(&config.user_agent)
@@ -132,6 +171,50 @@ impl Fetcher {
             retries: config.retries,
             backoff: config.backoff,
         })
+    }
+
+    /// POST a form once, never retried (a login: retries lock accounts). The answer's status,
+    /// its `Location`, and up to `cap` bytes of its body.
+    pub async fn post_form(
+        &self,
+        url: &Url,
+        fields: &[(String, String)],
+        referer: &Url,
+        pacer: &Pacer,
+        cap: usize,
+    ) -> anyhow::Result<(u16, Option<String>, Vec<u8>)> {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let _permit = pacer.slot().await;
+        let mut request = self
+            .client
+            .post(url.clone())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, referer.origin().ascii_serialization())
+            .header(header::REFERER, referer.as_str())
+            .body(body);
+        if let Some((user, password)) = &self.basic_auth {
+            request = request.basic_auth(user, Some(password));
+        }
+        let mut resp = request.send().await.map_err(|e| {
+            anyhow::anyhow!(
+                "the login form could not be sent to {url}: {}",
+                error_kind(&e).1
+            )
+        })?;
+        let status = resp.status().as_u16();
+        let location = header_text(resp.headers(), header::LOCATION, ", ");
+        let mut read = Vec::new();
+        while read.len() < cap {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    read.extend_from_slice(&chunk[..chunk.len().min(cap - read.len())])
+                }
+                _ => break,
+            }
+        }
+        Ok((status, location, read))
     }
 
     /// GET `url` once (plus retries), paced by `pacer`. A body that is read goes to a sink made
@@ -232,20 +315,25 @@ impl Fetcher {
         let retry_after = header_text(headers, header::RETRY_AFTER, ",")
             .as_deref()
             .and_then(parse_retry_after);
+        let file_head = match body {
+            Body::Html { file_head, .. } => file_head,
+            Body::Always { .. } => 0,
+        };
         let cap = match body {
             Body::Always { cap } => Some(cap),
-            Body::Html { cap } => {
+            Body::Html { cap, file_head } => {
                 let ct = out.content_type.to_ascii_lowercase();
                 // Servers lie: HTML comes as application/octet-stream too. Such a body is read
                 // only while its first bytes look like HTML (see `sniff` below).
-                (ct.is_empty() || ct.contains("html") || ct.contains("octet-stream")).then_some(cap)
+                let html = ct.is_empty() || ct.contains("html") || ct.contains("octet-stream");
+                (html || file_head > 0).then_some(cap)
             }
         };
         let sniff = matches!(body, Body::Html { .. })
             && !out.content_type.to_ascii_lowercase().contains("html");
         let redirect = resp.status().is_redirection();
         let mut out_sink = None;
-        if let (Some(cap), false) = (cap, redirect) {
+        if let (Some(mut cap), false) = (cap, redirect) {
             let mut read: u64 = 0;
             let mut target = None;
             let mut binary = false;
@@ -253,16 +341,21 @@ impl Fetcher {
                 match resp.chunk().await {
                     Ok(Some(chunk)) => {
                         if sniff && read == 0 && !sniff_html(&chunk) {
-                            // A real binary (a download): record it from its headers only.
-                            binary = true;
-                            break;
+                            if file_head == 0 {
+                                // A real binary (a download): recorded from its headers only.
+                                binary = true;
+                                break;
+                            }
+                            // Its first bytes only, and no error for the rest.
+                            out.file = true;
+                            cap = file_head;
                         }
                         let target = target.get_or_insert_with(|| sink(&out));
                         let room = cap.saturating_sub(read) as usize;
                         if chunk.len() > room {
                             target.write(&chunk[..room]);
                             read += room as u64;
-                            out.body_truncated = true;
+                            out.body_truncated = !out.file;
                             break;
                         }
                         target.write(&chunk);

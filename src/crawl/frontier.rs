@@ -93,6 +93,8 @@ pub struct Flags {
     /// no sitemap), and nothing is there: a 4xx, or a page that is no sitemap at all (a
     /// catch-all's HTML). No error: the site has no sitemap.
     pub absent_guess: bool,
+    /// The member crawl reached it with a 2xx.
+    pub member: bool,
 }
 
 /// The lanes, in dispatch order: redirect targets first (a row waits on them), then pages.

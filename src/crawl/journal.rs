@@ -118,6 +118,7 @@ impl Writer {
             sitemap,
             fingerprint,
             challenge,
+            member,
             ..
         }) = answer
         else {
@@ -144,6 +145,10 @@ impl Writer {
         serde_json::to_writer(&mut *line, &fingerprint)?;
         line.extend_from_slice(br#","challenge":"#);
         line.extend_from_slice(if *challenge { b"true" } else { b"false" });
+        if member.is_some() {
+            line.extend_from_slice(br#","member":"#);
+            serde_json::to_writer(&mut *line, member)?;
+        }
         line.extend_from_slice(b"}\n");
         self.out.write_all(line)?;
         Ok(())
@@ -169,6 +174,8 @@ fn write_page(line: &mut Vec<u8>, page: &Page) -> Result<()> {
         parse_error,
         shell,
         main_words,
+        // The member comparison's text is never journaled.
+        text: _,
     } = page;
     line.extend_from_slice(br#"{"title":"#);
     serde_json::to_writer(&mut *line, title)?;
@@ -362,6 +369,14 @@ mod tests {
                     sitemap: None,
                     fingerprint: None,
                     challenge,
+                    member: challenge.then(|| {
+                        Box::new(crate::model::MemberView {
+                            status: 200,
+                            html: true,
+                            contained: Some(0.5),
+                            ..Default::default()
+                        })
+                    }),
                 });
                 w.append(&answer).expect("append");
                 expected.extend(serde_json::to_vec(&answer).expect("json"));

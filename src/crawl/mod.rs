@@ -25,6 +25,7 @@ pub mod frontier;
 pub mod hold;
 pub mod html;
 pub mod journal;
+pub mod member;
 pub mod pacer;
 pub mod refusals;
 pub mod render;
@@ -56,7 +57,7 @@ pub use refusals::REFUSAL_STORM;
 use refusals::RefusalWatch;
 pub use rendering::check_browser;
 pub use requests::Journal;
-use requests::{Answer, Requests};
+use requests::{Answer, Eyes, Requests};
 use robots_cache::{Parked, RobotsCache};
 use scope::Scope;
 
@@ -135,6 +136,8 @@ pub struct Engine<'a> {
     rendering: Option<rendering::Rendering>,
     /// robots.txt per origin, for the browser's requests.
     shared_rules: rendering::SharedRules,
+    /// The members-only URLs were queued (the last phase of a crawl after a member's).
+    members_seeded: bool,
 }
 
 impl<'a> Engine<'a> {
@@ -143,6 +146,29 @@ impl<'a> Engine<'a> {
         sink: &'a mut dyn RecordSink,
         journal: Journal,
     ) -> Result<Self> {
+        let requests = Requests::new(&cfg, journal)?;
+        Ok(Self::with(cfg, sink, requests))
+    }
+
+    /// A crawl through `fetcher` (the member's client), paced by `pacers`: another crawl of
+    /// the same site that shares them keeps the politeness limits for the sum.
+    pub fn through(
+        cfg: Arc<CrawlConfig>,
+        sink: &'a mut dyn RecordSink,
+        fetcher: fetch::Fetcher,
+        pacers: rendering::Pacers,
+    ) -> Self {
+        let requests = Requests::with(&cfg, Journal::default(), fetcher, pacers);
+        Self::with(cfg, sink, requests)
+    }
+
+    /// Pace every origin with `pacers` (those of the member crawl that came before).
+    pub fn pace_with(mut self, pacers: rendering::Pacers) -> Self {
+        self.requests.share_pacers(pacers);
+        self
+    }
+
+    fn with(cfg: Arc<CrawlConfig>, sink: &'a mut dyn RecordSink, requests: Requests) -> Self {
         let scope = if cfg.is_list() {
             Scope::of_list(&cfg.start, &cfg.listed)
         } else {
@@ -154,8 +180,8 @@ impl<'a> Engine<'a> {
             concurrency: cfg.concurrency,
             ..CrawlFacts::default()
         };
-        Ok(Self {
-            requests: Requests::new(&cfg, journal)?,
+        Self {
+            requests,
             robots: RobotsCache::new(&cfg.start, &cfg.user_agent, &cfg.index_agent),
             scope,
             frontier: Frontier::default(),
@@ -172,8 +198,9 @@ impl<'a> Engine<'a> {
             early: Vec::new(),
             rendering: None,
             shared_rules: Default::default(),
+            members_seeded: false,
             cfg,
-        })
+        }
     }
 
     /// Crawl until the frontier is empty or `stop` resolves (a signal, or the caller's choice).
@@ -206,6 +233,9 @@ impl<'a> Engine<'a> {
             }
             if self.requests.is_empty() {
                 if self.phase == Phase::Pages {
+                    if self.seed_members()? {
+                        continue;
+                    }
                     break;
                 }
                 // Nothing in flight and nothing to dispatch in this phase: move on.
@@ -283,6 +313,11 @@ impl<'a> Engine<'a> {
         let class = self.cfg.private_matcher.class(start.path());
         flags.private = class != crate::audit::PathClass::Public;
         flags.ambiguous = class == crate::audit::PathClass::Ambiguous;
+        flags.member = self
+            .cfg
+            .members
+            .as_ref()
+            .is_some_and(|m| m.pages.contains_key(start.as_str()));
         self.frontier.push(id, Lane::Priority);
         // A list has no start to move the scope with: each URL stands alone.
         if !self.cfg.is_list() {
@@ -444,9 +479,19 @@ impl<'a> Engine<'a> {
         }
         let entry = self.frontier.get_mut(id);
         entry.state = State::InFlight;
-        let (kind, private) = (entry.kind, entry.flags.private);
+        let (kind, private, via) = (entry.kind, entry.flags.private, entry.via);
+        let eyes = if self.cfg.as_member {
+            let titles = self.cfg.member.as_ref().is_some_and(|m| m.titles);
+            Eyes::Member { titles }
+        } else if via == DiscoveredVia::Member
+            && let Some(view) = self.member_view(url.as_str())
+        {
+            Eyes::Recheck(Box::new(view))
+        } else {
+            Eyes::Stranger
+        };
         self.in_flight.insert(id);
-        self.requests.fetch(id, url, &origin, kind, private);
+        self.requests.fetch(id, url, &origin, (kind, private), eyes);
         Ok(())
     }
 

@@ -24,8 +24,8 @@ use crate::audit;
 use crate::config::{CrawlConfig, RenderConfig, RenderScope};
 use crate::model::{ApiCall, DiscoveredVia, Fetched, Kind, Record, RenderFacts, Rendered};
 
-/// The pacers of the crawl's origins, shared with the browser's requests, so that the
-/// politeness limits hold for the sum.
+/// The pacers of the crawl's origins, shared with the browser's requests (and between the
+/// member's crawl and the anonymous one), so that the politeness limits hold for the sum.
 pub type Pacers = Arc<Mutex<HashMap<String, Arc<Pacer>>>>;
 
 /// robots.txt per origin as it arrives, for the browser's requests.

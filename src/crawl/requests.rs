@@ -5,7 +5,7 @@
 //! resumed run writes what an uninterrupted one would have. Live answers are journaled as
 //! they arrive.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -22,13 +22,13 @@ use super::frontier::UrlId;
 use super::journal;
 use super::pacer::Pacer;
 use super::render::Browser;
-use super::rendering::{self, RenderAnswer};
+use super::rendering::{self, Pacers, RenderAnswer};
 use super::robots;
 use super::scope::{self, Scope};
 use super::sitemap::{self, Sitemap};
 use crate::audit::{self, Fingerprint};
 use crate::config::{CrawlConfig, MAX_ROBOTS_REDIRECTS, MAX_SITEMAP_BODY};
-use crate::model::{Hop, Kind};
+use crate::model::{Hop, Kind, MemberView};
 
 /// What came back for one request: the answer itself, as it is also written to the journal
 /// (one JSON line each).
@@ -62,7 +62,29 @@ pub struct FetchAnswer {
     pub fingerprint: Option<Box<Fingerprint>>,
     /// A bot-protection challenge signature on a 403/429/503.
     pub challenge: bool,
+    /// The member crawl: what the member saw (a 2xx). A members-only URL asked anonymously:
+    /// what the member saw and how this answer compares ([`Eyes`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<Box<MemberView>>,
 }
+
+/// Whose eyes a page is asked with.
+#[derive(Debug, Clone, Default)]
+pub enum Eyes {
+    /// The anonymous crawl.
+    #[default]
+    Stranger,
+    /// The member crawl: of every 2xx, the page's text or a file's first bytes are kept
+    /// (the title too with `--member-titles`).
+    Member { titles: bool },
+    /// A members-only URL asked without the session: compared with what the member saw.
+    Recheck(Box<MemberView>),
+}
+
+/// The first bytes of a file that the member comparison hashes.
+const FILE_HEAD: usize = 64 * 1024;
+/// The text of a page kept for the member comparison.
+const MEMBER_TEXT: usize = 64 * 1024;
 
 /// robots.txt of one origin, after the redirects that may be followed.
 #[derive(Debug, Serialize, Deserialize)]
@@ -144,7 +166,7 @@ const CHALLENGE_HEAD_BYTES: usize = 4096;
 pub struct Requests {
     fetcher: Fetcher,
     /// The pacer of each origin; shared with the browser's requests (`--render`).
-    pacers: Arc<Mutex<HashMap<String, Arc<Pacer>>>>,
+    pacers: Pacers,
     tasks: JoinSet<Result<Arrival>>,
     journal: Journal,
     delay: Duration,
@@ -161,9 +183,20 @@ pub struct Requests {
 
 impl Requests {
     pub fn new(config: &CrawlConfig, journal: Journal) -> Result<Self> {
-        Ok(Self {
-            fetcher: Fetcher::new(config)?,
-            pacers: Arc::default(),
+        Ok(Self::with(
+            config,
+            journal,
+            Fetcher::new(config)?,
+            Pacers::default(),
+        ))
+    }
+
+    /// With a client of the caller's (the member's) and the pacers of another crawl of the
+    /// same site: the politeness limits hold for both together.
+    pub fn with(config: &CrawlConfig, journal: Journal, fetcher: Fetcher, pacers: Pacers) -> Self {
+        Self {
+            fetcher,
+            pacers,
             tasks: JoinSet::new(),
             journal,
             delay: config.delay,
@@ -172,7 +205,7 @@ impl Requests {
             made: 0,
             replays: 0,
             renders: 0,
-        })
+        }
     }
 
     /// Requests sent by this run, retries included (answers replayed from the journal are
@@ -259,9 +292,14 @@ impl Requests {
         self.pacers.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The pacers, for the browser's requests to share.
-    pub fn pacers(&self) -> Arc<Mutex<HashMap<String, Arc<Pacer>>>> {
+    /// The pacers, for the browser's requests (and a later crawl of the site) to share.
+    pub fn pacers(&self) -> Pacers {
         self.pacers.clone()
+    }
+
+    /// Pace with another crawl's pacers from now on.
+    pub fn share_pacers(&mut self, pacers: Pacers) {
+        self.pacers = pacers;
     }
 
     fn pacer(&mut self, origin: &str) -> Arc<Pacer> {
@@ -288,7 +326,14 @@ impl Requests {
 
     /// Ask for a page or a sitemap of `origin`. A private page's 2xx is fingerprinted for
     /// the catch-all calibration.
-    pub fn fetch(&mut self, id: UrlId, url: Url, origin: &str, kind: Kind, private: bool) {
+    pub fn fetch(
+        &mut self,
+        id: UrlId,
+        url: Url,
+        origin: &str,
+        (kind, private): (Kind, bool),
+        eyes: Eyes,
+    ) {
         if let Some(Answer::Fetch(mut answer)) = self.replayed(&fetch_key(url.as_str())) {
             answer.id = id;
             answer.url = url;
@@ -300,7 +345,14 @@ impl Requests {
         let fetcher = self.fetcher.clone();
         let max_body = self.max_body;
         self.tasks.spawn(async move {
-            let answer = fetch_one(&fetcher, &pacer, id, url, kind, private, max_body).await?;
+            let asked = Asked {
+                id,
+                url,
+                kind,
+                private,
+                eyes,
+            };
+            let answer = fetch_one(&fetcher, &pacer, asked, max_body).await?;
             Ok(Arrival {
                 answer: Answer::Fetch(answer),
                 live: true,
@@ -351,9 +403,15 @@ impl Requests {
         // Calibration requests are paced like every other request but get no row.
         self.tasks.spawn(async move {
             let (response, body) = fetcher
-                .get(&url, &pacer, Body::Html { cap: max_body }, |_| {
-                    Prefix::new(audit::FINGERPRINT_BYTES)
-                })
+                .get(
+                    &url,
+                    &pacer,
+                    Body::Html {
+                        cap: max_body,
+                        file_head: 0,
+                    },
+                    |_| Prefix::new(audit::FINGERPRINT_BYTES),
+                )
                 .await;
             let fingerprint = match (response.status, body) {
                 (Some(200), Some(body)) => Some(fingerprint(body.bytes, echo).await?),
@@ -388,21 +446,38 @@ impl Requests {
     }
 }
 
-/// One page or sitemap: request it, parse what it holds as it streams in.
-async fn fetch_one(
-    fetcher: &Fetcher,
-    pacer: &Pacer,
+/// One request of a page or sitemap.
+struct Asked {
     id: UrlId,
     url: Url,
     kind: Kind,
     private: bool,
+    eyes: Eyes,
+}
+
+/// One page or sitemap: request it, parse what it holds as it streams in.
+async fn fetch_one(
+    fetcher: &Fetcher,
+    pacer: &Pacer,
+    asked: Asked,
     max_body: u64,
 ) -> Result<FetchAnswer> {
+    let Asked {
+        id,
+        url,
+        kind,
+        private,
+        eyes,
+    } = asked;
+    let compared = !matches!(eyes, Eyes::Stranger);
     let body = match kind {
         Kind::Sitemap => Body::Always {
             cap: MAX_SITEMAP_BODY,
         },
-        _ => Body::Html { cap: max_body },
+        _ => Body::Html {
+            cap: max_body,
+            file_head: if compared { FILE_HEAD as u64 } else { 0 },
+        },
     };
     // A private page's 2xx is compared with the catch-all calibrations, from its text; of any
     // other page only the start is kept, where a bot challenge shows.
@@ -414,7 +489,11 @@ async fn fetch_one(
     let (mut response, body) = fetcher
         .get(&url, pacer, body, |r| match kind {
             Kind::Sitemap => Download::Sitemap(BytesMut::new()),
-            _ => Download::Page(Box::new(StreamedPage::new(&url, r, keep, private))),
+            _ if r.file => Download::File(Prefix::new(FILE_HEAD)),
+            _ => {
+                let text = if compared { MEMBER_TEXT } else { 0 };
+                Download::Page(Box::new(StreamedPage::new(&url, r, keep, private, text)))
+            }
         })
         .await;
     let status = response.status.unwrap_or(0);
@@ -428,6 +507,7 @@ async fn fetch_one(
         sitemap: None,
         fingerprint: None,
         challenge: false,
+        member: None,
     };
     match body {
         Some(Download::Sitemap(buf)) if ok => {
@@ -441,7 +521,10 @@ async fn fetch_one(
         }
         Some(Download::Page(page)) => {
             let StreamedPage { parser, head } = *page;
-            answer.page = Some(parser.finish());
+            let mut page = parser.finish();
+            let text = std::mem::take(&mut page.text);
+            answer.member = member_page(&eyes, status, &page, text).await?;
+            answer.page = Some(page);
             // The head is read as text only where it is needed (most pages: nowhere).
             answer.challenge = !headers.is_empty() && {
                 let pairs: Vec<(&str, &str)> = headers
@@ -456,9 +539,108 @@ async fn fetch_one(
                 answer.fingerprint = Some(Box::new(fingerprint(head.bytes, path).await?));
             }
         }
+        Some(Download::File(head)) => {
+            let bytes = answer.response.content_length.or(answer.response.body_len);
+            answer.member = member_file(&eyes, status, bytes, &head.bytes);
+        }
         _ => {}
     }
+    if let (None, Eyes::Recheck(view)) = (&answer.member, eyes) {
+        // Not compared (no 2xx, or another kind of answer): the member's side still shows.
+        answer.member = Some(view);
+    }
     Ok(answer)
+}
+
+/// What the member saw of a page, or how the stranger's page compares with it.
+async fn member_page(
+    eyes: &Eyes,
+    status: u16,
+    page: &Page,
+    text: String,
+) -> Result<Option<Box<MemberView>>> {
+    if !(200..300).contains(&status) || matches!(eyes, Eyes::Stranger) {
+        return Ok(None);
+    }
+    let sign_in_prompt = asks_to_sign_in(page, &text);
+    let shingles = tokio::task::spawn_blocking(move || audit::shingles(&text))
+        .await
+        .map_err(|e| anyhow::anyhow!("reading a page's text failed: {e}"))?;
+    Ok(match eyes {
+        Eyes::Stranger => None,
+        Eyes::Member { titles } => Some(Box::new(MemberView {
+            status,
+            html: true,
+            title: if *titles {
+                page.title.clone().unwrap_or_default()
+            } else {
+                String::new()
+            },
+            bytes: None,
+            shingles,
+            ..MemberView::default()
+        })),
+        Eyes::Recheck(member) if member.html => {
+            let mut view = member.clone();
+            view.contained = Some(audit::contained(&member.shingles, &shingles));
+            view.sign_in_prompt = sign_in_prompt;
+            view.shingles = Vec::new();
+            Some(view)
+        }
+        Eyes::Recheck(_) => None,
+    })
+}
+
+/// The page asks its visitor to sign in: it links to a login page, or says so.
+fn asks_to_sign_in(page: &Page, text: &str) -> bool {
+    const ASKS: [&str; 8] = [
+        "sign in",
+        "log in",
+        "login",
+        "signin",
+        "sign up",
+        "subscribe",
+        "members only",
+        "become a member",
+    ];
+    let text = text.to_lowercase();
+    page.links
+        .iter()
+        .any(|link| Url::parse(&link.url).is_ok_and(|to| audit::is_login_url(&to)))
+        || ASKS.iter().any(|ask| text.contains(ask))
+}
+
+/// What the member saw of a file (its size and first bytes), or whether the stranger got the
+/// same.
+fn member_file(
+    eyes: &Eyes,
+    status: u16,
+    bytes: Option<u64>,
+    head: &[u8],
+) -> Option<Box<MemberView>> {
+    if !(200..300).contains(&status) {
+        return None;
+    }
+    let digest = ring::digest::digest(&ring::digest::SHA256, head);
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest.as_ref()[..8]);
+    let head_hash = Some(u64::from_be_bytes(first));
+    match eyes {
+        Eyes::Stranger => None,
+        Eyes::Member { .. } => Some(Box::new(MemberView {
+            status,
+            html: false,
+            bytes,
+            head_hash,
+            ..MemberView::default()
+        })),
+        Eyes::Recheck(member) if !member.html => {
+            let mut view = member.clone();
+            view.same_file = Some(member.head_hash == head_hash && member.bytes == bytes);
+            Some(view)
+        }
+        Eyes::Recheck(_) => None,
+    }
 }
 
 /// The catch-all fingerprint of a body's first bytes (CPU work, off the network thread),
@@ -526,6 +708,8 @@ async fn fetch_robots(
 enum Download {
     /// Sitemaps: bytes (they may be gzip), parsed once complete.
     Sitemap(BytesMut),
+    /// A file's first bytes (the member comparison).
+    File(Prefix),
     /// Pages: parsed as they stream in.
     Page(Box<StreamedPage>),
 }
@@ -534,6 +718,7 @@ impl BodySink for Download {
     fn write(&mut self, chunk: &[u8]) {
         match self {
             Download::Sitemap(buf) => buf.write(chunk),
+            Download::File(head) => head.write(chunk),
             Download::Page(page) => page.write(chunk),
         }
     }
@@ -569,8 +754,10 @@ struct StreamedPage {
 
 impl StreamedPage {
     /// `private`: the page's words outside its chrome count too (a sign-in prompt is short).
-    fn new(url: &Url, response: &Response, keep: usize, private: bool) -> Self {
-        let parser = extract::PageParser::new(url.clone(), fetch::charset(&response.content_type));
+    /// `text`: bytes of visible text to keep (the member comparison), 0 for none.
+    fn new(url: &Url, response: &Response, keep: usize, private: bool, text: usize) -> Self {
+        let parser = extract::PageParser::new(url.clone(), fetch::charset(&response.content_type))
+            .keeping_text(text);
         Self {
             parser: if private {
                 parser.counting_main_words()

@@ -2,6 +2,7 @@
 //! demo` audits it through the normal code path; the tests and benchmarks use it as their local
 //! test site (with the request log the server keeps) and add routes of their own.
 
+pub mod club;
 mod site;
 
 use std::net::SocketAddr;
@@ -14,7 +15,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tokio::time::Instant;
 
-pub use site::site;
+pub use site::{site, site_with};
 
 /// One request as the server received it.
 #[derive(Debug, Clone)]
@@ -26,6 +27,10 @@ pub struct Hit {
     pub user_agent: String,
     /// The Host header, as sent.
     pub host: String,
+    /// The Cookie and Authorization headers, as sent (empty when absent): what a test checks
+    /// an anonymous request never carries.
+    pub cookie: String,
+    pub authorization: String,
 }
 
 pub type RequestLog = Arc<Mutex<Vec<Hit>>>;
@@ -79,6 +84,8 @@ async fn record(State(log): State<RequestLog>, request: Request, next: Next) -> 
         at: Instant::now(),
         user_agent: header(&request, "user-agent"),
         host: header(&request, "host"),
+        cookie: header(&request, "cookie"),
+        authorization: header(&request, "authorization"),
     };
     log.lock().unwrap_or_else(|e| e.into_inner()).push(hit);
     next.run(request).await

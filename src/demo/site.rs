@@ -11,6 +11,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
+use super::club::Club;
+
 /// `http://HOST` of the request, so that sitemaps and robots.txt can give absolute URLs.
 fn origin(headers: &HeaderMap) -> String {
     let host = headers
@@ -31,8 +33,15 @@ fn redirect(status: StatusCode, location: &str) -> Response {
 }
 
 pub fn site() -> Router {
+    site_with(Club::default())
+}
+
+/// The demo site with `club`'s sessions (a club whose sessions expire, for a test).
+pub fn site_with(club: Club) -> Router {
     let flaky = Arc::new(AtomicU32::new(0));
+    let member = club.clone();
     Router::new()
+        .merge(super::club::routes(club))
         .route("/robots.txt", get(robots))
         .route("/sitemap_index.xml", get(sitemap_index))
         .route("/sitemap-pages.xml", get(sitemap_pages))
@@ -47,7 +56,7 @@ pub fn site() -> Router {
             ))
         }))
         .route("/from-moved-sitemap", get(|| async { page("From a moved sitemap", "") }))
-        .route("/", get(home))
+        .route("/", get(move |headers: HeaderMap| async move { home(member.is_member(&headers)) }))
         .route("/about", get(|| async { page("About us", "<p>We sell things.</p>") }))
         .route("/only-in-sitemap", get(|| async { page("Only in the sitemap", "<p>No page links here.</p>") }))
         .route("/from-text-sitemap", get(|| async { page("From the text sitemap", "") }))
@@ -273,9 +282,18 @@ async fn sitemap_text(headers: HeaderMap) -> String {
     format!("{}/from-text-sitemap\r\n\r\n", origin(&headers))
 }
 
-async fn home() -> Html<&'static str> {
-    Html(
-        r#"<!doctype html>
+/// The shop's home; a member's shows the way to the club.
+fn home(member: bool) -> Html<String> {
+    let club = if member {
+        r#"<li><a href="/club/">Members' club</a></li>"#
+    } else {
+        ""
+    };
+    let page = HOME.replace("<!--club-->", club);
+    Html(page)
+}
+
+const HOME: &str = r#"<!doctype html>
 <html><head><title>Demo shop</title>
 <link rel="canonical" href="/">
 <link rel="alternate" hreflang="de" href="https://de.elsewhere.example/">
@@ -295,7 +313,7 @@ async fn home() -> Html<&'static str> {
 <li><a href="/to-hidden">Members' corner</a></li>
 <li><a href="/dashboard">Dashboard</a> <a href="/settings.html">Settings explained</a> <a href="/users-guide">Guide</a></li>
 <li><a href="/challenge">Protected by a CDN</a> <a href="/oauth-wall">Partner portal</a> <a href="/members-area">Members area</a></li>
-<li><a href="/login">Sign in</a> <a href="/news/members-story">How we price</a></li>
+<li><a href="/login">Sign in</a> <a href="/news/members-story">How we price</a></li><!--club-->
 <li><a href="/goodbye">Goodbye</a></li>
 <li><a href="/flaky">Flaky</a></li>
 <li><a href="/slow">Slow</a></li>
@@ -307,6 +325,4 @@ async fn home() -> Html<&'static str> {
 </ul>
 <!-- <a href="/in-comment">not a link</a> -->
 <script>document.write('<a href="/in-script">not a link</a>');</script>
-</body></html>"#,
-    )
-}
+</body></html>"#;

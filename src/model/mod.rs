@@ -83,6 +83,9 @@ closed_list! {
         Render,
         /// Listed in the file given to `authwall check`.
         List,
+        /// Reached only by the member crawl (`--member-cookies`, `--login-url` …): a
+        /// members-only URL, asked again without the member's session.
+        Member,
     }
 }
 
@@ -231,7 +234,7 @@ pub(crate) mod tests {
         assert_eq!(pinned(Kind::VARIANTS), "page,robots_txt,sitemap");
         assert_eq!(
             pinned(DiscoveredVia::VARIANTS),
-            "seed,sitemap,link,redirect,probe,render,list"
+            "seed,sitemap,link,redirect,probe,render,list,member"
         );
         assert_eq!(pinned(RobotsVerdict::VARIANTS), "allowed,disallowed");
         assert_eq!(label(&None::<Kind>), "");

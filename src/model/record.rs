@@ -27,6 +27,9 @@ pub struct Record {
     pub fetched: Option<Box<Fetched>>,
     /// The page as a browser showed it to an anonymous visitor, scripts run (`--render`).
     pub rendered: Option<Box<Rendered>>,
+    /// What the member crawl saw at this URL (a members-only URL asked again anonymously),
+    /// beside how the anonymous answer compares with it.
+    pub member: Option<Box<MemberView>>,
     /// The redirect hops from this URL on (HTTP 3xx and meta refresh), in order; empty when
     /// it answered itself.
     pub hops: Vec<Hop>,
@@ -53,6 +56,7 @@ impl Record {
             skip: None,
             fetched: None,
             rendered: None,
+            member: None,
             hops: Vec::new(),
             final_status: None,
             error: None,
@@ -200,6 +204,33 @@ pub struct Rendered {
     pub error: Option<String>,
 }
 
+/// A URL as the member saw it (a 2xx of the member crawl), and, on the anonymous request's
+/// record, how the stranger's answer compares.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub status: u16,
+    /// An HTML page (else a file: PDF, CSV, image …).
+    pub html: bool,
+    /// The member's title: kept only with `--member-titles` (it may itself be private).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    /// Body bytes (the declared length of a file).
+    pub bytes: Option<u64>,
+    /// The member page's word pairs (hashed, sorted): what the comparison looks for in the
+    /// stranger's page. Emptied once compared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shingles: Vec<u64>,
+    /// A file's first bytes, hashed (SHA-256, first 8 bytes).
+    pub head_hash: Option<u64>,
+    /// The share of the member page's own text (word pairs, minus the site's chrome) that the
+    /// stranger's page holds, 0–1; `None` when not compared (no 2xx HTML on both sides).
+    pub contained: Option<f32>,
+    /// A file: the stranger got the same size and first bytes.
+    pub same_file: Option<bool>,
+    /// The stranger's page asks to sign in (links to a login page, or says "sign in").
+    pub sign_in_prompt: bool,
+}
+
 /// One request a page's scripts made while it was rendered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiCall {
@@ -334,6 +365,9 @@ pub struct Context {
     /// no sitemap), and nothing is there: a 4xx, or a page that is no sitemap at all (a
     /// catch-all's HTML). No error: the site has no sitemap.
     pub absent_guess: bool,
+    /// The member crawl reached it with a 2xx: if it keeps an anonymous visitor out, it is
+    /// members-only, not a public page behind a wall.
+    pub member_reached: bool,
 }
 
 #[cfg(test)]

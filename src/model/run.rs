@@ -48,7 +48,36 @@ pub struct CrawlFacts {
     pub unreachable_origins: Vec<String>,
     /// With `--render`: what the browser did.
     pub rendered: Option<RenderFacts>,
+    /// With a member session: what the member crawl did.
+    pub member: Option<MemberFacts>,
+    /// URLs only the member crawl reached, asked anonymously at the end.
+    pub members_only: u64,
     pub elapsed: Duration,
+}
+
+/// What the member crawl reached: each URL that answered the member 2xx, with what the
+/// member saw (its text's word pairs without the site's chrome).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Members {
+    pub pages: std::collections::HashMap<String, super::MemberView>,
+}
+
+/// What the member crawl did (`--member-cookies`, `--member-header-env`, `--login-url`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberFacts {
+    /// How the member logged in, in words (never a secret): "cookie file cookies.txt".
+    pub session: String,
+    /// Requests the member crawl sent (the login and session checks included).
+    pub requests: u64,
+    /// URLs the member reached with a 2xx.
+    pub reached: u64,
+    /// Of those, the ones the anonymous crawl did not reach (or only as 401/403/login),
+    /// asked again without the session.
+    pub members_only: u64,
+    /// The session ended during the member crawl: what was seen, and when.
+    pub expired: Option<String>,
+    /// URLs the member crawl met but did not ask (budget, session expired, stopped).
+    pub not_checked: u64,
 }
 
 /// What the browser did (`--render`).

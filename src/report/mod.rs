@@ -312,6 +312,7 @@ pub fn where_found(row: &AuditRow) -> (&'static str, Option<&str>) {
         (DiscoveredVia::Probe, true) => "probed; linked from",
         (DiscoveredVia::Seed, false) => "the start URL",
         (DiscoveredVia::List, _) => "in the list",
+        (DiscoveredVia::Member, _) => "reached only by the member crawl",
         (DiscoveredVia::Sitemap, true) => "listed in",
         (DiscoveredVia::Sitemap, false) => "listed in a sitemap",
         (_, true) if listed => "in a sitemap; linked from",

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::Tally;
 use crate::audit::{Finding, Severity};
 use crate::config::{Acceptance, Config};
-use crate::model::{Certificate, CrawlFacts, RenderFacts, StopCause};
+use crate::model::{Certificate, CrawlFacts, MemberFacts, RenderFacts, StopCause};
 use crate::report::row::SCHEMA_VERSION;
 
 /// Everything the summary and the run record say about one run.
@@ -193,6 +193,7 @@ impl RunReport<'_> {
             rows: self.tally.rows,
             settings: self.config,
             rendered: self.facts.rendered,
+            member: self.facts.member.clone(),
         }
     }
 }
@@ -222,6 +223,9 @@ pub struct RunRecord<S = IgnoredAny> {
     pub settings: S,
     /// With `--render`: pages rendered, the requests they made that were sent or refused.
     pub rendered: Option<RenderFacts>,
+    /// With a member session: what the member crawl did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<MemberFacts>,
 }
 
 impl<S: Default> Default for RunRecord<S> {
@@ -243,6 +247,7 @@ impl<S: Default> Default for RunRecord<S> {
             rows: 0,
             settings: S::default(),
             rendered: None,
+            member: None,
         }
     }
 }

@@ -120,7 +120,18 @@ fn invariants_hold_on_odd_and_ordinary_inputs() {
             links_http_login: next(4) == 0,
             private_api: next(8) == 0,
             absent_guess: next(16) == 0,
+            member_reached: next(4) == 0,
         };
+        if next(4) == 0 {
+            r.member = Some(Box::new(crate::model::MemberView {
+                status: 200,
+                html: next(2) == 0,
+                contained: [None, Some(0.1), Some(0.6), Some(0.95)][next(4)],
+                same_file: [None, Some(false), Some(true)][next(3)],
+                sign_in_prompt: next(2) == 0,
+                ..crate::model::MemberView::default()
+            }));
+        }
         if next(3) == 0 {
             r.rendered = Some(Box::new(crate::model::Rendered {
                 final_url: Url::parse(urls[next(urls.len())]).ok(),
@@ -183,6 +194,11 @@ fn assert_invariants(f: &Record, c: &Classification) {
                 assert_eq!(c.verdict, Verdict::Walled, "{}", ctx());
             }
             PrivateApiLeak => assert_eq!(c.verdict, Verdict::Leak, "{}", ctx()),
+            MemberContentLeak | MemberPartialLeak => {
+                assert!(f.member.is_some(), "{}", ctx());
+                assert_eq!(c.verdict, Verdict::Leak, "{}", ctx());
+            }
+            CapabilityUrl => assert!(f.url.as_str().contains('?'), "{}", ctx()),
             AssumedPublic => {
                 assert!(f.context.ambiguous, "{}", ctx());
                 assert_eq!(c.visibility, Visibility::Public, "{}", ctx());

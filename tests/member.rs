@@ -1,0 +1,322 @@
+//! The member vs stranger audit against the demo's club, a site area with real sessions: a
+//! login form with a CSRF token, a session cookie, a logout link and a "delete my account"
+//! GET link; members-only pages that are protected, leak, preview, and a leaking PDF.
+
+use std::process::{Command, Output};
+
+use authwall::audit::Verdict;
+use authwall::demo::club::{self, Club};
+use authwall::demo::{Server, site, site_with};
+use authwall::model::DiscoveredVia;
+use authwall::report::row::AuditRow;
+
+use crate::util::{Run, audit_site};
+
+const BIN: &str = env!("CARGO_BIN_EXE_authwall");
+
+/// A cookies.txt as a browser exports it: the club's session, and a cookie of another site.
+fn cookie_file(dir: &std::path::Path, server: &Server) -> std::path::PathBuf {
+    let path = dir.join("cookies.txt");
+    let lines = format!(
+        "# Netscape HTTP Cookie File\n\
+         {ip}\tFALSE\t/\tFALSE\t0\t{name}\t{value}\n\
+         .other.example\tTRUE\t/\tFALSE\t0\ttheirs\tother-site-s3ssion\n\
+         {ip}\tFALSE\t/\tFALSE\t1000\told\texpired-s3ssion\n",
+        ip = server.addr.ip(),
+        name = club::COOKIE,
+        value = club::DEMO_COOKIE,
+    );
+    std::fs::write(&path, lines).unwrap();
+    path
+}
+
+/// The row's first finding, as the CSV names it ("" for none).
+fn finding(row: &AuditRow) -> &str {
+    row.finding.split(';').next().unwrap_or_default().trim()
+}
+
+/// `authwall audit` as a process, with the member's secrets in its environment.
+async fn authwall(
+    args: Vec<String>,
+    env: Vec<(&'static str, String)>,
+    dir: &std::path::Path,
+) -> Output {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args(&args)
+            .envs(env)
+            .current_dir(dir)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn login_args(server: &Server, password_env: &str) -> Vec<String> {
+    [
+        "audit",
+        &server.url("/"),
+        "--delay",
+        "0",
+        "--timeout",
+        "1s",
+        "--retries",
+        "0",
+        "-o",
+        "club.csv",
+        "--report",
+        "club.html",
+        "--login-url",
+        "/club/login",
+        "--login-user-env",
+        "CLUB_USER",
+        "--login-password-env",
+        password_env,
+        "--allow-login-over-http",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// The member's user name and `password`, as the login flags read them.
+fn member_env(password: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("CLUB_USER", club::USER.to_string()),
+        ("CLUB_PASSWORD", password.to_string()),
+    ]
+}
+
+fn hits_of(server: &Server, path: &str) -> usize {
+    server.hits().iter().filter(|h| h.target == path).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_only_pages_are_asked_anonymously_and_compared() {
+    let server = Server::start(site()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cookies = cookie_file(dir.path(), &server);
+    let run: Run = audit_site(
+        &server,
+        "/",
+        &["--member-cookies", cookies.to_str().unwrap()],
+    )
+    .await;
+
+    // The page that never checks the session, the short profile page with the member's name,
+    // and the PDF: served to anyone.
+    for path in ["/club/prices", "/club/profile", "/club/reports/q3.pdf"] {
+        let row = run.row(path);
+        assert_eq!(finding(row), "member_content_leak", "{path}: {row:?}");
+        assert_eq!(row.discovered_via, DiscoveredVia::Member, "{path}");
+        assert_eq!(row.status, Some(200));
+    }
+    assert!(
+        run.row("/club/prices").note.contains("100%"),
+        "the note says how much"
+    );
+    // Protected: the stranger is sent to the login page.
+    let minutes = run.row("/club/minutes");
+    assert_eq!(minutes.status, Some(302));
+    assert_eq!(finding(minutes), "", "{minutes:?}");
+    assert_eq!(minutes.verdict, Some(Verdict::Protected));
+    // A teaser with a sign-in link: the preview that is good for search.
+    let story = run.row("/club/story");
+    assert_eq!(finding(story), "", "{story:?}");
+    assert_eq!(story.verdict, Some(Verdict::Preview), "{story:?}");
+    // The CSV shows what a stranger sees; the member's title stays out.
+    assert!(
+        !run.rows
+            .iter()
+            .any(|r| r.title.contains("Welcome back") || r.title.contains("Ann's club home"))
+    );
+
+    // Actions are never asked, by either crawl.
+    assert_eq!(hits_of(&server, "/club/logout"), 0);
+    assert_eq!(hits_of(&server, "/club/account/delete"), 0);
+    // Every member request carried the session and nothing else of the file; no anonymous
+    // request carried any cookie: the requests with one are exactly the member crawl's.
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.csv.with_extension("run.json")).unwrap())
+            .unwrap();
+    let member_requests = record["member"]["requests"].as_u64().unwrap();
+    let with_cookie: Vec<_> = server
+        .hits()
+        .into_iter()
+        .filter(|h| !h.cookie.is_empty())
+        .collect();
+    assert_eq!(
+        with_cookie.len() as u64,
+        member_requests,
+        "{with_cookie:#?}"
+    );
+    assert!(
+        with_cookie
+            .iter()
+            .all(|h| h.cookie == format!("{}={}", club::COOKIE, club::DEMO_COOKIE))
+    );
+    assert!(
+        record["member"]["members_only"].as_u64().unwrap() >= 5,
+        "{record}"
+    );
+    // The session's value is in no output.
+    for file in [run.csv.clone(), run.csv.with_extension("run.json")] {
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(!text.contains(club::DEMO_COOKIE), "{}", file.display());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_member_session_a_members_only_page_is_never_asked() {
+    let server = Server::start(site()).await.unwrap();
+    let run = audit_site(&server, "/", &[]).await;
+    assert!(!run.has_row("/club/prices"), "only a member reaches it");
+    assert!(!server.hits().iter().any(|h| !h.cookie.is_empty()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_login_is_posted_once_and_its_secrets_are_in_no_output() {
+    let server = Server::start(site()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = authwall(
+        login_args(&server, "CLUB_PASSWORD"),
+        member_env(club::PASSWORD),
+        dir.path(),
+    )
+    .await;
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    );
+    assert_eq!(out.status.code(), Some(1), "critical leaks: {stderr}");
+    assert!(stdout.contains("member_content_leak"), "{stdout}");
+    let posts: Vec<_> = server
+        .hits()
+        .into_iter()
+        .filter(|h| h.method == "POST")
+        .collect();
+    assert_eq!(posts.len(), 1, "the login is sent once: {posts:?}");
+    assert_eq!(posts[0].target, "/club/login");
+    assert_eq!(hits_of(&server, "/club/logout"), 0);
+    assert_eq!(hits_of(&server, "/club/account/delete"), 0);
+    // The session the site set, as the member crawl sent it.
+    let session = server
+        .hits()
+        .iter()
+        .find_map(|h| {
+            h.cookie
+                .split("; ")
+                .find_map(|c| c.strip_prefix("club_session="))
+                .map(String::from)
+        })
+        .expect("the member crawl sent the session");
+    let rows = authwall::report::format::read_rows(&dir.path().join("club.csv")).unwrap();
+    let prices = rows
+        .iter()
+        .find(|r| r.url.ends_with("/club/prices"))
+        .unwrap();
+    assert_eq!(finding(prices), "member_content_leak");
+    for (name, text) in [
+        (
+            "csv",
+            std::fs::read_to_string(dir.path().join("club.csv")).unwrap(),
+        ),
+        (
+            "run record",
+            std::fs::read_to_string(dir.path().join("club.run.json")).unwrap(),
+        ),
+        (
+            "report",
+            std::fs::read_to_string(dir.path().join("club.html")).unwrap(),
+        ),
+        ("stdout", stdout.clone()),
+        ("stderr", stderr.clone()),
+    ] {
+        assert!(
+            !text.contains(club::PASSWORD),
+            "the password leaked into the {name}"
+        );
+        assert!(
+            !text.contains(&session),
+            "the session cookie leaked into the {name}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_stops_before_the_crawl_with_exit_2() {
+    let server = Server::start(site()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = authwall(
+        login_args(&server, "CLUB_PASSWORD"),
+        member_env("not-the-password"),
+        dir.path(),
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("login") && stderr.contains("failed"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not-the-password"));
+    let targets: Vec<String> = server
+        .hits()
+        .into_iter()
+        .map(|h| format!("{} {}", h.method, h.target))
+        .collect();
+    assert_eq!(
+        targets,
+        ["GET /club/login", "POST /club/login"],
+        "nothing crawled"
+    );
+    assert!(
+        !dir.path().join("club.csv").exists(),
+        "no CSV for a run that did not start"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_session_mid_crawl_is_reported_and_its_pages_not_trusted() {
+    // Each session ends after a few requests: the member crawl meets the login page.
+    let server = Server::start(site_with(Club::expiring(3))).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = authwall(
+        login_args(&server, "CLUB_PASSWORD"),
+        member_env(club::PASSWORD),
+        dir.path(),
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("the session ended during the member crawl"),
+        "{stdout}"
+    );
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("club.run.json")).unwrap())
+            .unwrap();
+    assert_eq!(record["complete"], false);
+    assert!(
+        record["member"]["expired"]
+            .as_str()
+            .unwrap()
+            .contains("/club/"),
+        "{record}"
+    );
+    assert!(
+        record["member"]["not_checked"].as_u64().unwrap() > 0,
+        "{record}"
+    );
+    let reasons = record["incomplete_reasons"].to_string();
+    assert!(reasons.contains("member session ended"), "{reasons}");
+    // What the member saw after the session ended (a teaser) is not taken for the member's.
+    let rows = authwall::report::format::read_rows(&dir.path().join("club.csv")).unwrap();
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r.url.ends_with("/club/story") && !r.finding.is_empty()),
+        "a teaser compared with itself is no leak"
+    );
+}
