@@ -133,6 +133,27 @@ async fn members_only_pages_are_asked_anonymously_and_compared() {
             .any(|r| r.title.contains("Welcome back") || r.title.contains("Ann's club home"))
     );
 
+    // A signed link answers anyone by design: known, not a leak, and its signature unwritten.
+    let signed = run
+        .rows
+        .iter()
+        .find(|r| r.url.contains("/club/download"))
+        .expect("the signed link's row");
+    assert_eq!(finding(signed), "capability_url", "{signed:?}");
+    assert!(
+        signed.url.contains("sig=…") && !signed.url.contains("9f2c1e7ab3d4"),
+        "{}",
+        signed.url
+    );
+    let csv_text = std::fs::read_to_string(&run.csv).unwrap();
+    assert!(!csv_text.contains("9f2c1e7ab3d4"));
+    // The member's titles stay out of the notes unless asked for.
+    assert!(
+        !run.rows
+            .iter()
+            .any(|r| r.note.contains("the member's page"))
+    );
+
     // Actions are never asked, by either crawl.
     assert_eq!(hits_of(&server, "/club/logout"), 0);
     assert_eq!(hits_of(&server, "/club/account/delete"), 0);
@@ -319,4 +340,74 @@ async fn an_expired_session_mid_crawl_is_reported_and_its_pages_not_trusted() {
             .any(|r| r.url.ends_with("/club/story") && !r.finding.is_empty()),
         "a teaser compared with itself is no leak"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_header_from_the_environment_opens_the_club_and_titles_show_when_asked() {
+    let server = Server::start(site()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let header = format!("Cookie: {}={}", club::COOKIE, club::DEMO_COOKIE);
+    let args: Vec<String> = [
+        "audit",
+        &server.url("/"),
+        "--delay",
+        "0",
+        "--timeout",
+        "1s",
+        "--retries",
+        "0",
+        "-o",
+        "club.csv",
+        "--member-header-env",
+        "CLUB_HEADER",
+        "--member-titles",
+        "--member-exclude",
+        "/club/story",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let out = authwall(args, vec![("CLUB_HEADER", header)], dir.path()).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains(club::DEMO_COOKIE), "{stdout}");
+    let rows = authwall::report::format::read_rows(&dir.path().join("club.csv")).unwrap();
+    let prices = rows
+        .iter()
+        .find(|r| r.url.ends_with("/club/prices"))
+        .unwrap();
+    assert_eq!(finding(prices), "member_content_leak");
+    assert!(
+        prices.note.contains("the member's page: \"Member prices\""),
+        "{}",
+        prices.note
+    );
+    // --member-exclude: the member crawl never asked it, so nobody compared it.
+    assert_eq!(hits_of(&server, "/club/story"), 0);
+    let record = std::fs::read_to_string(dir.path().join("club.run.json")).unwrap();
+    assert!(
+        record.contains("Cookie header from $CLUB_HEADER"),
+        "{record}"
+    );
+    assert!(!record.contains(club::DEMO_COOKIE));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cookie_file_without_a_cookie_for_the_site_is_an_error_before_any_request() {
+    let server = Server::start(site()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("cookies.txt"),
+        ".other.example\tTRUE\t/\tFALSE\t0\ttheirs\tother-site-s3ssion\nnot a cookie line\n",
+    )
+    .unwrap();
+    let args: Vec<String> = ["audit", &server.url("/"), "--member-cookies", "cookies.txt"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let out = authwall(args, Vec::new(), dir.path()).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("holds no cookie for 127.0.0.1"), "{stderr}");
+    assert!(!stderr.contains("other-site-s3ssion"));
+    assert!(server.hits().is_empty(), "nothing asked");
 }

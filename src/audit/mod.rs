@@ -28,8 +28,8 @@ pub use fingerprint::{
 pub use private::{DEFAULT_AMBIGUOUS, DEFAULT_PRIVATE, PathClass, PrivateMatcher};
 pub use rules::{Classification, classify, sign_in_shown};
 pub use signals::{
-    SHELL_MAX_INLINE_DATA, SHELL_MAX_WORDS, is_app_shell, is_challenge, is_login_page_url,
-    is_login_url, is_noindex, is_noindex_for, is_sign_in_back_to, is_sign_in_prompt,
-    without_return,
+    SHELL_MAX_INLINE_DATA, SHELL_MAX_WORDS, is_app_shell, is_capability_url, is_challenge,
+    is_login_page_url, is_login_url, is_noindex, is_noindex_for, is_sign_in_back_to,
+    is_sign_in_prompt, redact_signed, without_return,
 };
 pub use values::{Finding, Severity, UnknownSeverity, Verdict, Visibility};

@@ -75,6 +75,9 @@ pub fn classify(r: &Record) -> Classification {
         Visibility::Unknown
     };
     let mut out = judge(r, visibility, in_scope);
+    if in_scope && matches!(out.verdict, Verdict::Ok | Verdict::Leak) {
+        signed(r, &mut out);
+    }
     if assumed_public && out.verdict == Verdict::Ok {
         out.findings.push(Finding::AssumedPublic);
         out.note
@@ -488,7 +491,12 @@ fn compared(m: &MemberView) -> Option<Out> {
     }
     let share = m.contained?;
     let percent = (share * 100.0).round();
-    let holds = format!("the anonymous page holds {percent}% of the member page's text");
+    // The member's title only with --member-titles (it may be private itself).
+    let theirs = match m.title.as_str() {
+        "" => String::new(),
+        title => format!(" (the member's page: {title:?})"),
+    };
+    let holds = format!("the anonymous page holds {percent}% of the member page's text{theirs}");
     Some(if share >= MEMBER_LEAK {
         Out::new(Verdict::Leak)
             .with(&[Finding::MemberContentLeak])
@@ -508,6 +516,30 @@ fn compared(m: &MemberView) -> Option<Out> {
             .note(format!("{holds}{prompt}"))
     })
 }
+
+/// A signed URL that answers 2xx lets in whoever holds it, by design: not a leak of the page
+/// (the signature is the key), a `capability_url` to know about.
+fn signed(r: &Record, out: &mut Out) {
+    let signed = r.url.url().is_some_and(super::is_capability_url);
+    if !signed || r.kind != Kind::Page || !r.status().is_some_and(|s| (200..300).contains(&s)) {
+        return;
+    }
+    out.verdict = Verdict::Ok;
+    out.findings.retain(|f| {
+        !matches!(
+            f,
+            Finding::PrivateLeak
+                | Finding::PrivateIndexable
+                | Finding::MemberContentLeak
+                | Finding::MemberPartialLeak
+        )
+    });
+    out.findings.push(Finding::CapabilityUrl);
+    out.note = Some(NOTE_SIGNED.to_string());
+}
+
+const NOTE_SIGNED: &str = "a signed URL: it answers whoever holds it, by design (its query is \
+                           redacted in every output)";
 
 /// A members-only page served whole: this much of the member's text on the stranger's page.
 const MEMBER_LEAK: f32 = 0.8;

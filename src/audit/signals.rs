@@ -33,6 +33,43 @@ const RETURN_KEYS: &[&str] = &[
 /// First host labels that identity providers use (`login.microsoftonline.com`, `sso.corp…`).
 const IDP_HOST_LABELS: &[&str] = &["login", "signin", "sso", "idp"];
 
+/// Query keys that sign a URL, compared lower-cased: whoever holds the URL is let in (S3 and
+/// GCS presigned URLs, signed CDN links `?sig=…&expires=…`, `?token=…` links in e-mails).
+const SIGNATURE_KEYS: &[&str] = &[
+    "x-amz-signature",
+    "x-goog-signature",
+    "signature",
+    "sig",
+    "token",
+    "access_token",
+    "auth_token",
+];
+
+/// A signed URL (a capability): it answers anyone who has it, by design.
+pub fn is_capability_url(url: &Url) -> bool {
+    url.query().is_some()
+        && url.query_pairs().any(|(key, value)| {
+            !value.is_empty() && SIGNATURE_KEYS.contains(&&*key.to_ascii_lowercase())
+        })
+}
+
+/// `url` with every query value replaced by `…` when it is a signed URL ([`is_capability_url`]):
+/// the signature is a password while it lasts. Other URLs are written as they are.
+pub fn redact_signed(url: &Url) -> String {
+    if !is_capability_url(url) {
+        return url.to_string();
+    }
+    let query: Vec<String> = url
+        .query_pairs()
+        .map(|(key, _)| {
+            let key: String = url::form_urlencoded::byte_serialize(key.as_bytes()).collect();
+            format!("{key}=…")
+        })
+        .collect();
+    // Written by hand: `Url::set_query` would percent-encode the ellipsis.
+    format!("{}?{}", &url[..url::Position::AfterPath], query.join("&"))
+}
+
 /// A login URL: where a redirect sends a visitor who must log in first.
 ///
 /// Any of:
@@ -332,6 +369,31 @@ pub fn is_app_shell(s: &ShellSignals) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signed_url_is_a_capability_and_its_query_is_redacted() {
+        let signed = [
+            "https://b.s3.amazonaws.com/r.pdf?X-Amz-Expires=300&X-Amz-Signature=ab12",
+            "https://cdn.example/f?expires=1700000000&sig=9f2c",
+            "https://example.com/invite?token=c0ffee#top",
+        ];
+        for text in signed {
+            let url = Url::parse(text).unwrap();
+            assert!(is_capability_url(&url), "{text}");
+            let out = redact_signed(&url);
+            assert!(
+                !out.contains("ab12") && !out.contains("9f2c") && !out.contains("c0ffee"),
+                "{out}"
+            );
+            assert!(out.contains("=…"), "{out}");
+        }
+        let plain = Url::parse("https://example.com/search?q=token&page=2").unwrap();
+        assert!(!is_capability_url(&plain));
+        assert_eq!(redact_signed(&plain), plain.as_str());
+        assert!(!is_capability_url(
+            &Url::parse("https://example.com/?token=").unwrap()
+        ));
+    }
 
     fn url(s: &str) -> Url {
         Url::parse(s).unwrap()

@@ -545,8 +545,10 @@ async fn fetch_one(
         }
         _ => {}
     }
-    if let (None, Eyes::Recheck(view)) = (&answer.member, eyes) {
-        // Not compared (no 2xx, or another kind of answer): the member's side still shows.
+    if let (None, Eyes::Recheck(mut view)) = (&answer.member, eyes) {
+        // Not compared (no 2xx, or another kind of answer): the member's side still shows,
+        // without the sample of the member's text (the journal keeps no trace of it).
+        view.shingles = Vec::new();
         answer.member = Some(view);
     }
     Ok(answer)

@@ -150,6 +150,7 @@ pub fn routes(club: Club) -> Router {
 <li><a href="/club/story">The secret garden</a></li>
 <li><a href="/club/reports/q3.pdf">Quarterly report (PDF)</a></li>
 <li><a href="/club/profile">My profile</a></li>
+<li><a href="/club/download?file=q4.pdf&amp;expires=4102444800&amp;sig=9f2c1e7ab3d4">Q4 report (signed link)</a></li>
 <li><a href="/club/account/delete">Delete my account</a></li>
 </ul>"#,
         )
@@ -169,6 +170,8 @@ pub fn routes(club: Club) -> Router {
     let profile = get(|| async { club_page("My profile", PROFILE) });
     // A members-only file that anyone can download (member_content_leak).
     let report = get(|| async { ([(header::CONTENT_TYPE, "application/pdf")], REPORT_PDF) });
+    // A signed link: it lets in whoever holds it, by design (capability_url, redacted).
+    let download = get(|| async { ([(header::CONTENT_TYPE, "application/pdf")], REPORT_PDF) });
     let c = club.clone();
     // Preview: a stranger gets the first lines and a sign-in link. No finding.
     let story = get(move |headers: HeaderMap| async move {
@@ -204,6 +207,7 @@ pub fn routes(club: Club) -> Router {
         .route("/club/profile", profile)
         .route("/club/story", story)
         .route("/club/reports/q3.pdf", report)
+        .route("/club/download", download)
         .route("/club/logout", logout)
         .route("/club/account/delete", delete)
 }

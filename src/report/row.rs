@@ -6,11 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{Classification, Severity, Verdict, Visibility};
+use crate::audit::{self, Classification, Severity, Verdict, Visibility};
 use url::Url;
 
 use crate::model::Rendered;
-use crate::model::{DiscoveredVia, ErrorKind, Kind, Record, RobotsVerdict, SkipReason, chain_text};
+use crate::model::{Address, DiscoveredVia, ErrorKind, Kind, Record, RobotsVerdict, SkipReason};
 
 /// Bumped whenever a column is added, removed or changes meaning, or a value is added
 /// (5: the `assumed_public` finding and the `accepted` column).
@@ -116,15 +116,25 @@ impl AuditRow {
             }
             note.push_str(rules);
         }
+        // A signed URL's query is a password while it lasts: never written.
+        let url = audit::redact_signed;
+        let chain: Vec<String> = record
+            .hops
+            .iter()
+            .map(|hop| match hop.status {
+                Some(status) => format!("{status} {}", url(&hop.target)),
+                None => format!("meta {}", url(&hop.target)),
+            })
+            .collect();
         AuditRow {
-            url: record.url.as_str().to_string(),
+            url: match &record.url {
+                Address::Url(u) => url(u),
+                Address::Invalid(text) => text.clone(),
+            },
             status: record.status(),
-            final_url: record
-                .final_url()
-                .map(|u| u.to_string())
-                .unwrap_or_default(),
+            final_url: record.final_url().map(url).unwrap_or_default(),
             final_status: record.final_status,
-            redirect_chain: chain_text(&record.hops),
+            redirect_chain: chain.join(" -> "),
             content_type: text(fetched.map(|f| &f.content_type)),
             www_authenticate: text(fetched.map(|f| &f.www_authenticate)),
             x_robots_tag: text(fetched.map(|f| &f.x_robots_tag)),
@@ -136,8 +146,11 @@ impl AuditRow {
             referrer: record
                 .found
                 .referrer
-                .as_ref()
-                .map(|u| u.to_string())
+                .as_deref()
+                .map(|text| match Url::parse(text) {
+                    Ok(u) if text.contains('?') => url(&u),
+                    _ => text.to_string(),
+                })
                 .unwrap_or_default(),
             inlinks: record.found.inlinks,
             robots: record.robots,
