@@ -54,31 +54,32 @@ async fn authwall(
     .unwrap()
 }
 
+/// `authwall audit` of `server` with fast test settings, writing `club.csv`, plus `extra`.
+fn audit_args(server: &Server, extra: &[&str]) -> Vec<String> {
+    let url = server.url("/");
+    let fast = ["--delay", "0", "--timeout", "1s", "--retries", "0"];
+    [&["audit", url.as_str(), "-o", "club.csv"][..], &fast, extra]
+        .concat()
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
 fn login_args(server: &Server, password_env: &str) -> Vec<String> {
-    [
-        "audit",
-        &server.url("/"),
-        "--delay",
-        "0",
-        "--timeout",
-        "1s",
-        "--retries",
-        "0",
-        "-o",
-        "club.csv",
-        "--report",
-        "club.html",
-        "--login-url",
-        "/club/login",
-        "--login-user-env",
-        "CLUB_USER",
-        "--login-password-env",
-        password_env,
-        "--allow-login-over-http",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    audit_args(
+        server,
+        &[
+            "--report",
+            "club.html",
+            "--login-url",
+            "/club/login",
+            "--login-user-env",
+            "CLUB_USER",
+            "--login-password-env",
+            password_env,
+            "--allow-login-over-http",
+        ],
+    )
 }
 
 /// The member's user name and `password`, as the login flags read them.
@@ -347,26 +348,16 @@ async fn a_member_header_from_the_environment_opens_the_club_and_titles_show_whe
     let server = Server::start(site()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let header = format!("Cookie: {}={}", club::COOKIE, club::DEMO_COOKIE);
-    let args: Vec<String> = [
-        "audit",
-        &server.url("/"),
-        "--delay",
-        "0",
-        "--timeout",
-        "1s",
-        "--retries",
-        "0",
-        "-o",
-        "club.csv",
-        "--member-header-env",
-        "CLUB_HEADER",
-        "--member-titles",
-        "--member-exclude",
-        "/club/story",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let args = audit_args(
+        &server,
+        &[
+            "--member-header-env",
+            "CLUB_HEADER",
+            "--member-titles",
+            "--member-exclude",
+            "/club/story",
+        ],
+    );
     let out = authwall(args, vec![("CLUB_HEADER", header)], dir.path()).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!stdout.contains(club::DEMO_COOKIE), "{stdout}");
@@ -400,10 +391,7 @@ async fn a_cookie_file_without_a_cookie_for_the_site_is_an_error_before_any_requ
         ".other.example\tTRUE\t/\tFALSE\t0\ttheirs\tother-site-s3ssion\nnot a cookie line\n",
     )
     .unwrap();
-    let args: Vec<String> = ["audit", &server.url("/"), "--member-cookies", "cookies.txt"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let args = audit_args(&server, &["--member-cookies", "cookies.txt"]);
     let out = authwall(args, Vec::new(), dir.path()).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");

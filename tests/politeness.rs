@@ -75,6 +75,34 @@ async fn consecutive_requests_are_at_least_the_delay_apart() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_member_crawl_and_the_anonymous_one_share_each_origins_pacer() {
+    let server = Server::start(chain_site(3, "User-agent: *\nAllow: /\n"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cookies = dir.path().join("cookies.txt");
+    std::fs::write(&cookies, "127.0.0.1\tFALSE\t/\tFALSE\t0\tsession\tm3mber\n").unwrap();
+    let cookies = cookies.to_str().unwrap();
+    let args = ["--delay", "150", "--max-pages", "4", "--no-sitemaps"];
+    audit_site(
+        &server,
+        "/",
+        &[&args[..], &["--member-cookies", cookies]].concat(),
+    )
+    .await;
+    let hits = server.hits();
+    let member = hits.iter().filter(|h| !h.cookie.is_empty()).count();
+    assert!(
+        member >= 4 && hits.len() >= member + 4,
+        "both crawls ran: {hits:#?}"
+    );
+    // The politeness limits hold for the sum: no two requests closer than the delay, at the
+    // switch from the member's crawl to the stranger's either (the same margin as above).
+    let gap = min_gap(&server);
+    assert!(gap >= Duration::from_millis(110), "requests {gap:?} apart");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crawl_delay_is_honoured_one_request_at_a_time() {
     let server = Server::start(chain_site(2, "User-agent: *\nCrawl-delay: 1\n"))
         .await
