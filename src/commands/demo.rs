@@ -59,7 +59,10 @@ pub async fn run(args: DemoArgs) -> Result<Exit> {
 /// A Netscape cookies.txt that holds the demo club's member session.
 fn member_cookies(server: &Server) -> Result<tempfile::NamedTempFile> {
     use std::io::Write as _;
-    let mut file = tempfile::NamedTempFile::new()?;
+    let mut file = tempfile::Builder::new()
+        .prefix("authwall-demo-member-")
+        .suffix(".cookies.txt")
+        .tempfile()?;
     writeln!(file, "# Netscape HTTP Cookie File")?;
     writeln!(
         file,

@@ -138,6 +138,26 @@ impl RunReport<'_> {
         lines
     }
 
+    /// With a member session: what the member crawl reached and what was asked again.
+    pub fn member_line(&self) -> Option<String> {
+        let m = self.facts.member.as_ref()?;
+        let mut line = format!(
+            "{} URL{} reached ({}), {} members-only asked again anonymously",
+            m.reached,
+            if m.reached == 1 { "" } else { "s" },
+            m.session,
+            m.members_only
+        );
+        if let Some(why) = &m.expired {
+            line.push_str(&format!(
+                "; the session ended during the member crawl: {why}; {} URLs not checked as a \
+                 member",
+                m.not_checked
+            ));
+        }
+        Some(line)
+    }
+
     /// A TLS fault leads the summary (no page is reachable); an expiry within two weeks is
     /// what a weekly job must catch before visitors do.
     pub fn certificate_lines(&self) -> Vec<String> {

@@ -29,6 +29,9 @@ impl Summary for Markdown {
         for line in r.certificate_lines() {
             let _ = writeln!(s, "> **{}**\n", escape(&line));
         }
+        if let Some(line) = r.member_line() {
+            let _ = writeln!(s, "> As a member: {}.\n", escape(&line));
+        }
         if r.config.crawl.authenticated() {
             let _ = writeln!(
                 s,

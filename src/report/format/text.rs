@@ -128,24 +128,8 @@ impl Summary for Text {
                 r.refused
             );
         }
-        if let Some(m) = &f.member {
-            let _ = writeln!(
-                s,
-                "  as a member      {} URL{} reached ({}), {} members-only asked again \
-                 anonymously",
-                m.reached,
-                if m.reached == 1 { "" } else { "s" },
-                m.session,
-                m.members_only
-            );
-            if let Some(why) = &m.expired {
-                let _ = writeln!(
-                    s,
-                    "                   the session ended during the member crawl: {why}; {} \
-                     URLs not checked as a member",
-                    m.not_checked
-                );
-            }
+        if let Some(line) = r.member_line() {
+            let _ = writeln!(s, "  as a member      {line}");
         }
         let secs = f.elapsed.as_secs_f64();
         // A resumed run replays what the interrupted one was answered: not requests of its own.
