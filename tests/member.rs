@@ -56,9 +56,13 @@ async fn authwall(
 
 /// `authwall audit` of `server` with fast test settings, writing `club.csv`, plus `extra`.
 fn audit_args(server: &Server, extra: &[&str]) -> Vec<String> {
-    let url = server.url("/");
+    audit_args_for(&server.url("/"), extra)
+}
+
+/// The same for the site at `url`.
+fn audit_args_for(url: &str, extra: &[&str]) -> Vec<String> {
     let fast = ["--delay", "0", "--timeout", "1s", "--retries", "0"];
-    [&["audit", url.as_str(), "-o", "club.csv"][..], &fast, extra]
+    [&["audit", url, "-o", "club.csv"][..], &fast, extra]
         .concat()
         .iter()
         .map(|s| s.to_string())
@@ -398,4 +402,127 @@ async fn a_cookie_file_without_a_cookie_for_the_site_is_an_error_before_any_requ
     assert!(stderr.contains("holds no cookie for 127.0.0.1"), "{stderr}");
     assert!(!stderr.contains("other-site-s3ssion"));
     assert!(server.hits().is_empty(), "nothing asked");
+}
+
+/// The venv `.ci/run` installs Django into, or None (and a note) where it is missing and this
+/// is not CI.
+fn django_python() -> Option<std::path::PathBuf> {
+    let python =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/django-venv/bin/python");
+    if python.exists() {
+        return Some(python);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but Django is missing: .ci/run must install it"
+    );
+    eprintln!(
+        "skipped: no Django venv (python3 -m venv target/django-venv && target/django-venv/bin/pip install django)"
+    );
+    None
+}
+
+/// A real Django site (tests/data/django/app.py) on a free port, stopped when dropped.
+struct Django {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Django {
+    fn start(python: &std::path::Path) -> Django {
+        use std::io::BufRead as _;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/django");
+        let mut child = Command::new(python)
+            .arg("app.py")
+            .arg(port.to_string())
+            .env("CLUB_PASSWORD", club::PASSWORD)
+            .current_dir(dir)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "the Django app did not start");
+        Django { child, port }
+    }
+}
+
+impl Drop for Django {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_django_site_logs_the_member_in_with_its_csrf_token_and_its_leaks_are_found() {
+    let Some(python) = django_python() else {
+        return;
+    };
+    let django = tokio::task::spawn_blocking(move || Django::start(&python))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("http://127.0.0.1:{}/", django.port);
+    let login = [
+        "--login-url",
+        "/accounts/login/",
+        "--login-user-env",
+        "CLUB_USER",
+        "--login-password-env",
+        "CLUB_PASSWORD",
+        "--allow-login-over-http",
+    ];
+    let out = authwall(
+        audit_args_for(&url, &login),
+        member_env(club::PASSWORD),
+        dir.path(),
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = authwall::report::format::read_rows(&dir.path().join("club.csv")).unwrap();
+    let row = |path: &str| {
+        rows.iter()
+            .find(|r| r.url == format!("http://127.0.0.1:{}{path}", django.port))
+            .unwrap_or_else(|| panic!("no row for {path}: {stdout}"))
+    };
+    for leak in ["/members/prices/", "/members/report.pdf"] {
+        assert_eq!(
+            finding(row(leak)),
+            "member_content_leak",
+            "{leak}: {:?}",
+            row(leak)
+        );
+        assert_eq!(row(leak).discovered_via, DiscoveredVia::Member);
+    }
+    for walled in ["/members/", "/members/minutes/"] {
+        assert_eq!(
+            row(walled).verdict,
+            Some(Verdict::Protected),
+            "{walled}: {:?}",
+            row(walled)
+        );
+        assert_eq!(finding(row(walled)), "");
+    }
+    let record = std::fs::read_to_string(dir.path().join("club.run.json")).unwrap();
+    assert!(record.contains("\"expired\": null"), "{record}");
+    // The member's home links the GET that deletes the account: the member crawl never asked
+    // it, so the account still logs in (a deleted one would stop the next run with exit 2).
+    let args = audit_args_for(&url, &[&login[..], &["--max-pages", "1"]].concat());
+    let again = authwall(args, member_env(club::PASSWORD), dir.path()).await;
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_ne!(again.status.code(), Some(2), "{stderr}");
 }

@@ -231,6 +231,7 @@ class QuietHandler(WSGIRequestHandler):
 class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # TCPServer's default of 5 stalls concurrent clients
 
 
 def main():
