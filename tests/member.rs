@@ -131,6 +131,9 @@ async fn members_only_pages_are_asked_anonymously_and_compared() {
     let story = run.row("/club/story");
     assert_eq!(finding(story), "", "{story:?}");
     assert_eq!(story.verdict, Some(Verdict::Preview), "{story:?}");
+    // Half of the member's text, and no sign-in prompt: partly served to anyone.
+    let newsletter = run.row("/club/newsletter");
+    assert_eq!(finding(newsletter), "member_partial_leak", "{newsletter:?}");
     // The CSV shows what a stranger sees; the member's title stays out.
     assert!(
         !run.rows
@@ -525,4 +528,41 @@ async fn a_real_django_site_logs_the_member_in_with_its_csrf_token_and_its_leaks
     let again = authwall(args, member_env(club::PASSWORD), dir.path()).await;
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert_ne!(again.status.code(), Some(2), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_password_goes_only_to_the_audited_origin_and_over_https_unless_allowed() {
+    // Over plain http without --allow-login-over-http: refused before any request.
+    let server = Server::start(site()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = login_args(&server, "CLUB_PASSWORD");
+    args.retain(|a| a != "--allow-login-over-http");
+    let out = authwall(args, member_env(club::PASSWORD), dir.path()).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--allow-login-over-http"), "{stderr}");
+    assert!(server.hits().is_empty());
+
+    // A login form whose action is another origin: the password is never sent.
+    let thief = Server::start(axum::Router::new()).await.unwrap();
+    let action = thief.url("/steal");
+    let form = format!(
+        r#"<form method=post action="{action}"><input name=user><input type=password name=pw></form>"#
+    );
+    let phishy = axum::Router::new().route(
+        "/club/login",
+        axum::routing::get(move || async move { axum::response::Html(form) }),
+    );
+    let server = Server::start(phishy).await.unwrap();
+    let out = authwall(
+        login_args(&server, "CLUB_PASSWORD"),
+        member_env(club::PASSWORD),
+        dir.path(),
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("outside the audited site"), "{stderr}");
+    assert!(thief.hits().is_empty(), "nothing sent to the other origin");
+    assert!(!server.hits().iter().any(|h| h.method == "POST"));
 }

@@ -129,6 +129,11 @@ const STORY: &str = "<h1>The secret garden</h1><p>Behind the old workshop there 
      where we test every chair in the rain for a whole winter before it goes on sale.</p><p>We \
      found that oiled oak survives three winters, lacquered pine only one, and that the cats of \
      the neighbourhood prefer the wicker armchair above everything else we ever made.</p>";
+const NEWSLETTER_OPEN: &str = "<h1>Winter newsletter</h1><p>This winter we restored forty \
+     chairs from the old town hall, planed the oak tops of six long tables and taught a class \
+     of twelve how to cane a seat by hand.</p>";
+const NEWSLETTER_MEMBERS: &str = "<p>Members can book the workshop on Thursday evenings from \
+     January, borrow the big planer for a weekend and bring one guest to the spring fair.</p>";
 const PROTECTED: &str = "<h1>Board minutes</h1><p>The board met on Tuesday and agreed to open \
      a second shop by the harbour next spring, and to raise the members' discount.</p>";
 const PROFILE: &str = "<p>Ann Smith</p>";
@@ -150,6 +155,7 @@ pub fn routes(club: Club) -> Router {
 <li><a href="/club/story">The secret garden</a></li>
 <li><a href="/club/reports/q3.pdf">Quarterly report (PDF)</a></li>
 <li><a href="/club/profile">My profile</a></li>
+<li><a href="/club/newsletter">Winter newsletter</a></li>
 <li><a href="/club/download?file=q4.pdf&amp;expires=4102444800&amp;sig=9f2c1e7ab3d4">Q4 report (signed link)</a></li>
 <li><a href="/club/account/delete">Delete my account</a></li>
 </ul>"#,
@@ -185,6 +191,17 @@ pub fn routes(club: Club) -> Router {
         )
     });
     let c = club.clone();
+    // Half of it to anyone, and no sign-in prompt: member_partial_leak.
+    let newsletter = get(move |headers: HeaderMap| async move {
+        if c.is_member(&headers) {
+            return club_page(
+                "Winter newsletter",
+                &format!("{NEWSLETTER_OPEN}{NEWSLETTER_MEMBERS}"),
+            );
+        }
+        club_page("Winter newsletter", NEWSLETTER_OPEN)
+    });
+    let c = club.clone();
     let logout = get(move |headers: HeaderMap| async move {
         c.end_session(&headers);
         (StatusCode::FOUND, [(header::LOCATION, "/")])
@@ -206,6 +223,7 @@ pub fn routes(club: Club) -> Router {
         .route("/club/prices", prices)
         .route("/club/profile", profile)
         .route("/club/story", story)
+        .route("/club/newsletter", newsletter)
         .route("/club/reports/q3.pdf", report)
         .route("/club/download", download)
         .route("/club/logout", logout)
