@@ -566,3 +566,21 @@ async fn the_password_goes_only_to_the_audited_origin_and_over_https_unless_allo
     assert!(thief.hits().is_empty(), "nothing sent to the other origin");
     assert!(!server.hits().iter().any(|h| h.method == "POST"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_only_pages_are_asked_again_after_the_anonymous_page_budget_is_spent() {
+    let server = Server::start(site()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cookies = cookie_file(dir.path(), &server);
+    let cookies = cookies.to_str().unwrap();
+    let budget = ["--max-pages", "3", "--member-max-pages", "60"];
+    let run = audit_site(
+        &server,
+        "/",
+        &[&budget[..], &["--member-cookies", cookies]].concat(),
+    )
+    .await;
+    // The member crawl has its own budget; its findings are not cut by the stranger's.
+    let prices = run.row("/club/prices");
+    assert_eq!(finding(prices), "member_content_leak", "{prices:?}");
+}

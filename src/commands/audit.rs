@@ -104,7 +104,13 @@ pub async fn audit(
             "crawling as a member ({})",
             settings.login.describe()
         ));
+        let began = std::time::Instant::now();
         let done = crawl::member::crawl(&config.crawl, settings, stop.clone()).await?;
+        // --max-duration bounds the whole run, the member crawl included.
+        crawl_config.max_duration = config
+            .crawl
+            .max_duration
+            .map(|d| d.saturating_sub(began.elapsed()));
         crawl_config.members = Some(Arc::new(done.members));
         member = Some((done.facts, done.pacers));
     }

@@ -314,7 +314,10 @@ impl Engine<'_> {
         {
             return Some(SkipReason::Robots);
         }
-        if via != DiscoveredVia::Probe && self.frontier.pages_queued() >= self.cfg.max_pages {
+        // Probes and the members-only re-checks (bounded by the member crawl's own budget)
+        // are not pages the crawl found.
+        let counted = !matches!(via, DiscoveredVia::Probe | DiscoveredVia::Member);
+        if counted && self.frontier.pages_queued() >= self.cfg.max_pages {
             return Some(SkipReason::MaxPages);
         }
         None

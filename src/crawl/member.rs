@@ -96,6 +96,8 @@ pub async fn crawl(
     member_cfg.probe = false;
     member_cfg.render = None;
     member_cfg.max_pages = member.max_pages;
+    // --max-duration bounds the whole run: the member crawl gets half of it at most.
+    member_cfg.max_duration = cfg.max_duration.map(|d| d / 2);
     let engine = Engine::through(Arc::new(member_cfg), &mut sink, fetcher, pacers.clone());
     let stop = async move {
         tokio::select! {
@@ -105,6 +107,12 @@ pub async fn crawl(
         }
     };
     let (facts, _) = engine.run(stop).await?;
+    if let Some(checker) = &sink.checker {
+        // A check still under way decides as much as the last one.
+        while checker.running.load(Ordering::Acquire) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
     if let Some(checker) = &mut sink.checker
         && expired_tx.borrow().is_none()
         && facts.stopped.is_none()
