@@ -61,12 +61,15 @@ fn audit_args(server: &Server, extra: &[&str]) -> Vec<String> {
 
 /// The same for the site at `url`.
 fn audit_args_for(url: &str, extra: &[&str]) -> Vec<String> {
-    let fast = ["--delay", "0", "--timeout", "1s", "--retries", "0"];
-    [&["audit", url, "-o", "club.csv"][..], &fast, extra]
-        .concat()
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    let mut args: Vec<&str> = vec!["audit", url, "-o", "club.csv"];
+    for (flag, value) in [("--delay", "0"), ("--timeout", "1s"), ("--retries", "0")] {
+        // The caller's own value wins.
+        if !extra.contains(&flag) {
+            args.extend([flag, value]);
+        }
+    }
+    args.extend(extra);
+    args.iter().map(|s| s.to_string()).collect()
 }
 
 fn login_args(server: &Server, password_env: &str) -> Vec<String> {
@@ -474,7 +477,10 @@ async fn a_real_django_site_logs_the_member_in_with_its_csrf_token_and_its_leaks
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let url = format!("http://127.0.0.1:{}/", django.port);
+    // Django hashes the password on purpose slowly: the login takes its time.
     let login = [
+        "--timeout",
+        "10s",
         "--login-url",
         "/accounts/login/",
         "--login-user-env",
