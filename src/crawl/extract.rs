@@ -269,6 +269,7 @@ impl Sink for Raw {
 
     fn start_tag(&mut self, tag: &Tag<'_>) -> bool {
         self.in_word = false;
+        self.end_kept_word();
         let html = tag.ns == Namespace::Html;
         let name = tag.name.as_bytes();
         if html && tag.name.is("template") {
@@ -325,6 +326,7 @@ impl Sink for Raw {
 
     fn end_tag(&mut self, name: &Name, ns: Namespace) {
         self.in_word = false;
+        self.end_kept_word();
         if ns != Namespace::Html {
             return;
         }
@@ -356,8 +358,6 @@ impl Sink for Raw {
             let room = self.keep_text - self.main_text.len();
             self.main_text
                 .extend_from_slice(&text[..text.len().min(room)]);
-            // A tag between two texts ends a word.
-            self.main_text.push(b' ');
         }
         if self.template_depth == 0 {
             for &b in text {
@@ -438,6 +438,16 @@ impl Raw {
     /// Whether the page may still be an app shell: fewer visible words than are counted.
     fn may_be_shell(&self) -> bool {
         self.shell.words < ShellSignals::WORDS_COUNTED
+    }
+
+    /// A tag between two texts ends a word; the end of a network chunk does not (the member's
+    /// page and the stranger's arrive in different chunks, and must read the same).
+    fn end_kept_word(&mut self) {
+        if self.main_text.last().is_some_and(|b| *b != b' ')
+            && self.main_text.len() < self.keep_text
+        {
+            self.main_text.push(b' ');
+        }
     }
 
     /// Whether words are still counted (for the shell or outside the chrome).

@@ -789,3 +789,29 @@ fn main_words_leave_out_the_page_chrome_and_stop_at_the_cap() {
     assert_eq!(p.main_words, 3);
     assert_eq!(p.shell.words, ShellSignals::WORDS_COUNTED);
 }
+
+#[test]
+fn the_kept_text_is_the_same_however_the_page_arrives() {
+    let html = "<nav>Home Log out</nav><main><h1>Member prices</h1><p>The walnut desk costs \
+                forty euros<br>for members</p></main><footer>Club</footer>";
+    let kept = |size: usize| {
+        let mut parser = PageParser::new(page_url(), None).keeping_text(1000);
+        for chunk in html.as_bytes().chunks(size) {
+            parser.write(chunk);
+        }
+        parser.finish().text
+    };
+    let whole = kept(html.len());
+    for size in [1, 3, 7] {
+        assert_eq!(kept(size), whole, "chunks of {size} bytes");
+    }
+    // Words end at tags, not inside them; the chrome is left out.
+    let words: Vec<&str> = whole.split_whitespace().collect();
+    assert_eq!(
+        words,
+        [
+            "Member", "prices", "The", "walnut", "desk", "costs", "forty", "euros", "for",
+            "members"
+        ]
+    );
+}
