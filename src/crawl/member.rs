@@ -28,12 +28,14 @@ use super::rendering::Pacers;
 use super::{Engine, RecordSink, scope};
 use crate::audit;
 use crate::config::{CrawlConfig, MEMBER_CHECK_EVERY, MemberConfig, MemberLogin};
-use crate::model::{MemberFacts, MemberView, Members, Record, SkipReason, StopCause};
+use crate::model::{
+    DiscoveredVia, MemberFacts, MemberView, Members, Record, SkipReason, StopCause,
+};
 
 /// Word pairs kept of each member page: the smallest hashes, a uniform sample of the page's
 /// set, so that containment is estimated (within a few percent) and a large members area
 /// fits in memory: 4 KiB a page.
-const SAMPLE: usize = 512;
+pub const SAMPLE: usize = 512;
 /// The login page, the login's answer and the session check: bytes read.
 const PAGE_CAP: u64 = 2 * 1024 * 1024;
 /// Records between two session checks started by a member request that met a wall.
@@ -598,11 +600,18 @@ impl RecordSink for MemberSink {
         let login_page = record.url.url().is_some_and(audit::is_login_url);
         if let Some(view) = record.member.take().filter(|_| !login_page) {
             let mut view = *view;
-            if view.html && self.chrome.is_none() && record.found.depth == 0 {
+            let home = match record.found.via {
+                DiscoveredVia::Seed => true,
+                DiscoveredVia::Redirect => record.found.depth == 0,
+                _ => false,
+            };
+            if view.html && self.chrome.is_none() && home {
                 self.chrome = Some(view.shingles.clone());
             }
-            // Sorted hashes: the first are the smallest, a uniform sample.
+            // Sorted hashes: the first are the smallest, a uniform sample (the home page's
+            // came whole).
             view.shingles.truncate(SAMPLE);
+            view.shingles.shrink_to_fit();
             let launched = self.checker.as_ref().map_or(0, |c| c.launched);
             self.pages
                 .insert(record.url.as_str().to_string(), (view, launched));

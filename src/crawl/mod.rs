@@ -482,7 +482,9 @@ impl<'a> Engine<'a> {
         let (kind, private, via) = (entry.kind, entry.flags.private, entry.via);
         let eyes = if self.cfg.as_member {
             let titles = self.cfg.member.as_ref().is_some_and(|m| m.titles);
-            Eyes::Member { titles }
+            // The start page and where it leads: the home page, whose pairs are the chrome.
+            let whole = id == START_ID || self.start_head == Some(id);
+            Eyes::Member { titles, whole }
         } else if via == DiscoveredVia::Member
             && let Some(view) = self.member_view(url.as_str())
         {

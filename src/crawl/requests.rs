@@ -74,9 +74,10 @@ pub enum Eyes {
     /// The anonymous crawl.
     #[default]
     Stranger,
-    /// The member crawl: of every 2xx, the page's text or a file's first bytes are kept
-    /// (the title too with `--member-titles`).
-    Member { titles: bool },
+    /// The member crawl: of every 2xx, a sample of the page's word pairs (all of them for
+    /// a `whole` page: the home page, whose pairs are the site's chrome) or a file's first
+    /// bytes are kept (the title too with `--member-titles`).
+    Member { titles: bool, whole: bool },
     /// A members-only URL asked without the session: compared with what the member saw.
     Recheck(Box<MemberView>),
 }
@@ -564,13 +565,20 @@ async fn member_page(
     if !(200..300).contains(&status) || matches!(eyes, Eyes::Stranger) {
         return Ok(None);
     }
-    let sign_in_prompt = asks_to_sign_in(page, &text);
-    let shingles = tokio::task::spawn_blocking(move || audit::shingles(&text))
+    // Only a stranger's page is asked whether it prompts to sign in.
+    let sign_in_prompt = matches!(eyes, Eyes::Recheck(_)) && asks_to_sign_in(page, &text);
+    let mut shingles = tokio::task::spawn_blocking(move || audit::shingles(&text))
         .await
         .map_err(|e| anyhow::anyhow!("reading a page's text failed: {e}"))?;
+    if let Eyes::Member { whole: false, .. } = eyes {
+        // Sorted hashes: the first are the smallest, a uniform sample.
+        shingles.truncate(super::member::SAMPLE);
+        // Truncating keeps the capacity: without this, every page held all its pairs.
+        shingles.shrink_to_fit();
+    }
     Ok(match eyes {
         Eyes::Stranger => None,
-        Eyes::Member { titles } => Some(Box::new(MemberView {
+        Eyes::Member { titles, .. } => Some(Box::new(MemberView {
             status,
             html: true,
             title: if *titles {
