@@ -97,6 +97,7 @@ pub async fn audit(
     // The member crawl comes first: a session that does not work stops the run before any
     // file is written, and the anonymous crawl asks what the member reached.
     let stop = stop.shared();
+    let began = std::time::Instant::now();
     let mut crawl_config = config.crawl.clone();
     let mut member = None;
     if let Some(settings) = &config.crawl.member {
@@ -104,7 +105,6 @@ pub async fn audit(
             "crawling as a member ({})",
             settings.login.describe()
         ));
-        let began = std::time::Instant::now();
         let done = crawl::member::crawl(&config.crawl, settings, stop.clone()).await?;
         // --max-duration bounds the whole run, the member crawl included.
         crawl_config.max_duration = config
@@ -160,6 +160,8 @@ pub async fn audit(
     if let Some((mut member, _)) = member {
         member.members_only = facts.members_only;
         facts.member = Some(member);
+        // The run's time is the member crawl's and the anonymous one's.
+        facts.elapsed = began.elapsed();
     }
     if facts.stopped.is_none()
         && let Some(path) = &journal_path

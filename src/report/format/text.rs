@@ -133,10 +133,14 @@ impl Summary for Text {
         }
         let secs = f.elapsed.as_secs_f64();
         // A resumed run replays what the interrupted one was answered: not requests of its own.
-        let replayed = match f.replayed {
+        let mut replayed = match f.replayed {
             0 => String::new(),
             n => format!(" (and {n} answers replayed from the journal)"),
         };
+        if let Some(m) = &f.member {
+            // The time is the whole run's, the member crawl's included.
+            replayed.push_str(&format!(" + {} as a member", m.requests));
+        }
         let fetched_now = t.pages_fetched.saturating_sub(f.replayed);
         let _ = writeln!(
             s,
