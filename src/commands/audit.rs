@@ -295,6 +295,7 @@ pub async fn audit(
             settings: &settings_table(config),
             incomplete: &incomplete,
             accepted: &report.acceptance_lines(),
+            member: report.member_line().as_deref(),
         });
         std::fs::write(path, html)
             .with_context(|| format!("cannot write the report {}", path.display()))?;

@@ -50,6 +50,9 @@ pub struct HtmlReport<'a> {
     pub incomplete: &'a [String],
     /// What the `[[accept]]` entries did ([`crate::report::summary::RunReport::acceptance_lines`]).
     pub accepted: &'a [String],
+    /// With a member session: what the member crawl did
+    /// ([`crate::report::summary::RunReport::member_line`]).
+    pub member: Option<&'a str>,
 }
 
 const STYLE: &str = "
@@ -157,6 +160,13 @@ pub fn render(r: &HtmlReport<'_>) -> String {
                         h2 { "Accepted by the team" }
                         p { (Text(count)) }
                         (list(entries.iter().map(|line| html! { (Text(line)) })))
+                    }
+                    "\n"
+                }
+                @if let Some(member) = r.member {
+                    section id="member" {
+                        h2 { "As a member" }
+                        p { (Text(member)) }
                     }
                     "\n"
                 }
@@ -585,6 +595,7 @@ mod tests {
             settings: &[],
             incomplete: &[],
             accepted: &[],
+            member: None,
         }
     }
 
