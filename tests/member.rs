@@ -244,6 +244,11 @@ async fn a_form_login_is_posted_once_and_its_secrets_are_in_no_output() {
                 .map(String::from)
         })
         .expect("the member crawl sent the session");
+    let report = std::fs::read_to_string(dir.path().join("club.html")).unwrap();
+    assert!(
+        report.contains("As a member"),
+        "the report says what the member crawl did"
+    );
     let rows = authwall::report::format::read_rows(&dir.path().join("club.csv")).unwrap();
     let prices = rows
         .iter()
