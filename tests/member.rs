@@ -595,3 +595,33 @@ async fn members_only_pages_are_asked_again_after_the_anonymous_page_budget_is_s
     let prices = run.row("/club/prices");
     assert_eq!(finding(prices), "member_content_leak", "{prices:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cookie_session_is_checked_on_a_page_that_shows_a_logout_link() {
+    // No --member-check: the club's home page, which links "Log out", tells when the session
+    // from the cookie file has ended.
+    let server = Server::start(site_with(Club::expiring(4))).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cookies = cookie_file(dir.path(), &server);
+    let run = audit_site(
+        &server,
+        "/",
+        &["--member-cookies", cookies.to_str().unwrap()],
+    )
+    .await;
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.csv.with_extension("run.json")).unwrap())
+            .unwrap();
+    let expired = record["member"]["expired"].as_str().unwrap_or_default();
+    assert!(expired.contains("/club/"), "{record}");
+    assert!(!run.result.incomplete.is_empty());
+    // What the member fetched after the session ended is nobody's leak.
+    assert!(
+        !run.rows.iter().any(|r| r.finding.contains("member_")),
+        "{:#?}",
+        run.rows
+            .iter()
+            .filter(|r| !r.finding.is_empty())
+            .collect::<Vec<_>>()
+    );
+}

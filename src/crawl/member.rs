@@ -10,8 +10,8 @@
 
 use std::collections::HashMap;
 use std::io::BufReader;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
@@ -27,7 +27,7 @@ use super::pacer::Pacer;
 use super::rendering::Pacers;
 use super::{Engine, RecordSink, scope};
 use crate::audit;
-use crate::config::{CrawlConfig, MEMBER_CHECK_EVERY, MemberConfig, MemberLogin};
+use crate::config::{CrawlConfig, MAX_RETRY_AFTER, MEMBER_CHECK_EVERY, MemberConfig, MemberLogin};
 use crate::model::{
     DiscoveredVia, MemberFacts, MemberView, Members, Record, SkipReason, StopCause,
 };
@@ -67,13 +67,19 @@ pub async fn crawl(
     if let Some(url) = &check {
         requests.fetch_add(1, Ordering::Relaxed);
         let pacer = pacer_for(&pacers, (cfg.delay, cfg.concurrency), url);
-        if let Err(why) = check_session(&fetcher, &pacer, url).await {
+        if let Err(why) = check_session(&fetcher, &pacer, url, false).await {
             bail!("the member session does not work: {url} {why}");
         }
     }
     let (expired_tx, mut expired_rx) = watch::channel(None::<String>);
-    let checker = check.map(|url| Checker {
-        url,
+    let checker = Some(Checker {
+        // Without one, the first page that shows a logout link is checked for it.
+        needs_logout: check.is_none(),
+        url: Arc::new(Mutex::new(check)),
+        stranger: Fetcher::new(cfg)?,
+        candidates: 0,
+        pending: Arc::default(),
+        verifying: Arc::default(),
         fetcher: fetcher.clone(),
         pacers: pacers.clone(),
         cfg: (cfg.delay, cfg.concurrency),
@@ -110,25 +116,32 @@ pub async fn crawl(
     };
     let (facts, _) = engine.run(stop).await?;
     if let Some(checker) = &sink.checker {
-        // A check still under way decides as much as the last one.
-        while checker.running.load(Ordering::Acquire) {
+        // A check still under way decides as much as the last one (its request is bounded
+        // by --timeout and --retries; this bound is only a guard).
+        let deadline =
+            tokio::time::Instant::now() + cfg.timeout * (cfg.retries + 2) + MAX_RETRY_AFTER;
+        while (checker.running.load(Ordering::Acquire) || checker.verifying.load(Ordering::Acquire))
+            && tokio::time::Instant::now() < deadline
+        {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
     if let Some(checker) = &mut sink.checker
+        && let Some(url) = checker.picked()
         && expired_tx.borrow().is_none()
         && facts.stopped.is_none()
     {
         // A last check: a session that ended after the last one would pass for a live one.
         checker.launched += 1;
         requests.fetch_add(1, Ordering::Relaxed);
-        let pacer = pacer_for(&pacers, (cfg.delay, cfg.concurrency), &checker.url);
-        match check_session(&checker.fetcher, &pacer, &checker.url).await {
+        let pacer = pacer_for(&pacers, (cfg.delay, cfg.concurrency), &url);
+        match check_session(&checker.fetcher, &pacer, &url, checker.needs_logout).await {
             Ok(()) => {
                 checker.passed.fetch_max(checker.launched, Ordering::AcqRel);
             }
             Err(why) => {
-                let _ = expired_tx.send(Some(format!("{} {why}", checker.url)));
+                // `send` would drop it: the crawl's receiver is gone by now.
+                expired_tx.send_replace(Some(format!("{url} {why}")));
             }
         }
     }
@@ -436,6 +449,18 @@ impl Form {
     }
 }
 
+/// Whether the page at `url` links to a logout URL.
+fn links_logout(url: &Url, body: Option<&[u8]>) -> bool {
+    let mut forms = Forms {
+        base: Some(url.clone()),
+        ..Forms::default()
+    };
+    let mut tokenizer = html::Tokenizer::new();
+    tokenizer.feed(body.unwrap_or_default(), &mut forms);
+    tokenizer.finish(&mut forms);
+    forms.logout
+}
+
 /// The first form of a page that holds a password field.
 fn find_login_form(body: &[u8]) -> Option<Form> {
     let mut forms = Forms::default();
@@ -453,15 +478,21 @@ fn find_login_form(body: &[u8]) -> Option<Form> {
 struct Forms {
     forms: Vec<Form>,
     open: Option<Form>,
+    /// With a base URL: whether a link goes to a logout URL.
+    base: Option<Url>,
+    logout: bool,
 }
 
 impl html::Sink for Forms {
     fn wants_attrs(&mut self, name: &Name) -> bool {
-        name.is("form") || name.is("input")
+        name.is("form") || name.is("input") || (self.base.is_some() && name.is("a"))
     }
 
     fn start_tag(&mut self, tag: &Tag<'_>) -> bool {
-        if tag.name.is("form") {
+        if tag.name.is("a") {
+            let to = attr(tag, "href").and_then(|href| self.base.as_ref()?.join(&href).ok());
+            self.logout |= to.is_some_and(|to| scope::is_logout(&to));
+        } else if tag.name.is("form") {
             // Forms do not nest: a second start closes the first.
             self.forms.extend(self.open.take());
             self.open = Some(Form {
@@ -506,8 +537,14 @@ fn pacer_for(pacers: &Pacers, (delay, concurrency): (Duration, u32), url: &Url) 
         .clone()
 }
 
-/// Whether the session still works: the check URL answers 2xx without a password form.
-async fn check_session(fetcher: &Fetcher, pacer: &Pacer, url: &Url) -> Result<(), String> {
+/// Whether the session still works: the check URL answers 2xx without a password form (and,
+/// for a page picked for its logout link, `needs_logout`, still with one).
+async fn check_session(
+    fetcher: &Fetcher,
+    pacer: &Pacer,
+    url: &Url,
+    needs_logout: bool,
+) -> Result<(), String> {
     let (response, body) = fetcher
         .get(url, pacer, Body::Always { cap: PAGE_CAP }, |_| {
             BytesMut::new()
@@ -517,6 +554,9 @@ async fn check_session(fetcher: &Fetcher, pacer: &Pacer, url: &Url) -> Result<()
         (Some(status @ 300..400), Some(to)) => Err(format!("answered {status} to {to}")),
         (Some(200..300), _) if body.as_deref().and_then(find_login_form).is_some() => {
             Err("shows a login form".into())
+        }
+        (Some(200..300), _) if needs_logout && !links_logout(url, body.as_deref()) => {
+            Err("no longer shows a logout link".into())
         }
         (Some(200..300), _) => Ok(()),
         (Some(status), _) => Err(format!("answered {status}")),
@@ -530,7 +570,19 @@ async fn check_session(fetcher: &Fetcher, pacer: &Pacer, url: &Url) -> Result<()
 /// The session check during the member crawl: every [`MEMBER_CHECK_EVERY`] records, and
 /// whenever a member request lands on a login page or a 401.
 struct Checker {
-    url: Url,
+    /// `--member-check`, where the login led, or a member page with a logout link that a
+    /// stranger is not shown (set by the task that asked it anonymously).
+    url: Arc<Mutex<Option<Url>>>,
+    /// The page is picked for its logout link: the session ended when the link is gone.
+    needs_logout: bool,
+    /// The anonymous client, to tell a page that shows the session from one that shows a
+    /// logout link to anyone (a cached page).
+    stranger: Fetcher,
+    /// Pages with a logout link considered so far, those not asked yet, and whether a task
+    /// is asking them.
+    candidates: u32,
+    pending: Arc<Mutex<std::collections::VecDeque<Url>>>,
+    verifying: Arc<AtomicBool>,
     fetcher: Fetcher,
     pacers: Pacers,
     cfg: (Duration, u32),
@@ -546,24 +598,84 @@ struct Checker {
     expired: watch::Sender<Option<String>>,
 }
 
+/// A lock that a panicked holder did not spoil (none is held across an await).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Candidate pages for the session check, at most.
+const CHECK_CANDIDATES: u32 = 5;
+
 impl Checker {
+    fn picked(&self) -> Option<Url> {
+        lock(&self.url).clone()
+    }
+
+    /// A member page with a logout link: the session check's page if a stranger is not
+    /// shown the link there. Candidates are asked anonymously one at a time, in order.
+    fn consider(&mut self, candidate: &Url) {
+        if !self.needs_logout || self.candidates >= CHECK_CANDIDATES || self.picked().is_some() {
+            return;
+        }
+        self.candidates += 1;
+        lock(&self.pending).push_back(candidate.clone());
+        if self.verifying.swap(true, Ordering::AcqRel) {
+            return; // the task under way takes it
+        }
+        let (stranger, url, pending) = (
+            self.stranger.clone(),
+            self.url.clone(),
+            self.pending.clone(),
+        );
+        let (pacers, cfg, verifying) = (self.pacers.clone(), self.cfg, self.verifying.clone());
+        tokio::spawn(async move {
+            loop {
+                let next = lock(&pending).pop_front();
+                let Some(candidate) = next else {
+                    verifying.store(false, Ordering::Release);
+                    // One may have come between the pop and the store.
+                    if lock(&pending).is_empty() || verifying.swap(true, Ordering::AcqRel) {
+                        return;
+                    }
+                    continue;
+                };
+                // An anonymous request: not the member's (it carries no session).
+                let pacer = pacer_for(&pacers, cfg, &candidate);
+                let (response, body) = stranger
+                    .get(&candidate, &pacer, Body::Always { cap: PAGE_CAP }, |_| {
+                        BytesMut::new()
+                    })
+                    .await;
+                if response.status.is_some() && !links_logout(&candidate, body.as_deref()) {
+                    *lock(&url) = Some(candidate);
+                    lock(&pending).clear();
+                    verifying.store(false, Ordering::Release);
+                    return;
+                }
+            }
+        });
+    }
+
     fn spawn(&mut self) {
-        if self.running.swap(true, Ordering::AcqRel) || self.expired.borrow().is_some() {
+        let Some(url) = self.picked() else { return };
+        // Once ended, the session is not checked again (and `running` stays false: the end
+        // of the crawl waits for it).
+        if self.expired.borrow().is_some() || self.running.swap(true, Ordering::AcqRel) {
             return;
         }
         self.launched += 1;
         let (number, passed) = (self.launched, self.passed.clone());
-        let pacer = pacer_for(&self.pacers, self.cfg, &self.url);
-        let (fetcher, url) = (self.fetcher.clone(), self.url.clone());
+        let pacer = pacer_for(&self.pacers, self.cfg, &url);
+        let (fetcher, needs_logout) = (self.fetcher.clone(), self.needs_logout);
         let (running, expired) = (self.running.clone(), self.expired.clone());
         self.requests.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
-            match check_session(&fetcher, &pacer, &url).await {
+            match check_session(&fetcher, &pacer, &url, needs_logout).await {
                 Ok(()) => {
                     passed.fetch_max(number, Ordering::AcqRel);
                 }
                 Err(why) => {
-                    let _ = expired.send(Some(format!("{url} {why}")));
+                    expired.send_replace(Some(format!("{url} {why}")));
                 }
             }
             running.store(false, Ordering::Release);
@@ -600,6 +712,12 @@ impl RecordSink for MemberSink {
         let login_page = record.url.url().is_some_and(audit::is_login_url);
         if let Some(view) = record.member.take().filter(|_| !login_page) {
             let mut view = *view;
+            if let (Some(checker), Some(url)) = (&mut self.checker, record.url.url())
+                && view.logout_link
+            {
+                // A page that may show the session: it would tell when the session ends.
+                checker.consider(url);
+            }
             let home = match record.found.via {
                 DiscoveredVia::Seed => true,
                 DiscoveredVia::Redirect => record.found.depth == 0,

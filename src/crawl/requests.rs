@@ -581,6 +581,10 @@ async fn member_page(
         Eyes::Member { titles, .. } => Some(Box::new(MemberView {
             status,
             html: true,
+            logout_link: page
+                .links
+                .iter()
+                .any(|link| Url::parse(&link.url).is_ok_and(|to| scope::is_logout(&to))),
             title: if *titles {
                 page.title.clone().unwrap_or_default()
             } else {

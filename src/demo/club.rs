@@ -3,8 +3,8 @@
 //! the club's pages, one per behaviour (the comment says what the audit must record); a
 //! logout link and a "delete my account" GET link end the session if ever asked.
 //!
-//! The demo's own member cookie ([`DEMO_COOKIE`]) is always a valid session: `authwall demo
-//! --member` audits with it.
+//! The demo's own member cookie ([`DEMO_COOKIE`]) is always a valid session (unless the club
+//! is [`Club::expiring`]): `authwall demo --member` audits with it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -35,6 +35,8 @@ struct State {
     /// A session ends after this many requests (to test an expiry mid-crawl).
     expire_after: Option<usize>,
     next: u64,
+    /// Requests made with [`DEMO_COOKIE`].
+    demo_used: usize,
 }
 
 impl Club {
@@ -54,11 +56,13 @@ impl Club {
         let Some(id) = cookie(headers, COOKIE) else {
             return false;
         };
-        if id == DEMO_COOKIE {
-            return true;
-        }
         let mut state = self.lock();
         let limit = state.expire_after;
+        if id == DEMO_COOKIE {
+            // The demo's session never ends, unless the club's sessions do.
+            state.demo_used += 1;
+            return limit.is_none_or(|limit| state.demo_used <= limit);
+        }
         let Some(used) = state.sessions.get_mut(&id) else {
             return false;
         };

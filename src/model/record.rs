@@ -229,6 +229,10 @@ pub struct MemberView {
     pub same_file: Option<bool>,
     /// The stranger's page asks to sign in (links to a login page, or says "sign in").
     pub sign_in_prompt: bool,
+    /// The member's page links to a logout URL: it shows a live session (a page to check the
+    /// session with, when none is given).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub logout_link: bool,
 }
 
 /// One request a page's scripts made while it was rendered.
