@@ -89,12 +89,35 @@ fn login_args(server: &Server, password_env: &str) -> Vec<String> {
     )
 }
 
+/// `authwall audit` of `server` with the club's form login and `password`, plus `extra`.
+async fn login_run(server: &Server, password: &str, extra: &[&str]) -> (Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = login_args(server, "CLUB_PASSWORD");
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let out = authwall(args, member_env(password), dir.path()).await;
+    (out, dir)
+}
+
 /// The member's user name and `password`, as the login flags read them.
 fn member_env(password: &str) -> Vec<(&'static str, String)> {
     vec![
         ("CLUB_USER", club::USER.to_string()),
         ("CLUB_PASSWORD", password.to_string()),
     ]
+}
+
+/// The session the site set, as the member crawl sent it.
+fn sent_session(server: &Server) -> String {
+    server
+        .hits()
+        .iter()
+        .find_map(|h| {
+            h.cookie
+                .split("; ")
+                .find_map(|c| c.strip_prefix("club_session="))
+                .map(String::from)
+        })
+        .expect("the member crawl sent the session")
 }
 
 fn hits_of(server: &Server, path: &str) -> usize {
@@ -211,13 +234,7 @@ async fn without_a_member_session_a_members_only_page_is_never_asked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_form_login_is_posted_once_and_its_secrets_are_in_no_output() {
     let server = Server::start(site()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let out = authwall(
-        login_args(&server, "CLUB_PASSWORD"),
-        member_env(club::PASSWORD),
-        dir.path(),
-    )
-    .await;
+    let (out, dir) = login_run(&server, club::PASSWORD, &[]).await;
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout).to_string(),
         String::from_utf8_lossy(&out.stderr).to_string(),
@@ -234,16 +251,7 @@ async fn a_form_login_is_posted_once_and_its_secrets_are_in_no_output() {
     assert_eq!(hits_of(&server, "/club/logout"), 0);
     assert_eq!(hits_of(&server, "/club/account/delete"), 0);
     // The session the site set, as the member crawl sent it.
-    let session = server
-        .hits()
-        .iter()
-        .find_map(|h| {
-            h.cookie
-                .split("; ")
-                .find_map(|c| c.strip_prefix("club_session="))
-                .map(String::from)
-        })
-        .expect("the member crawl sent the session");
+    let session = sent_session(&server);
     let report = std::fs::read_to_string(dir.path().join("club.html")).unwrap();
     assert!(
         report.contains("As a member"),
@@ -285,13 +293,7 @@ async fn a_form_login_is_posted_once_and_its_secrets_are_in_no_output() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_stops_before_the_crawl_with_exit_2() {
     let server = Server::start(site()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let out = authwall(
-        login_args(&server, "CLUB_PASSWORD"),
-        member_env("not-the-password"),
-        dir.path(),
-    )
-    .await;
+    let (out, dir) = login_run(&server, "not-the-password", &[]).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
@@ -319,13 +321,7 @@ async fn a_wrong_password_stops_before_the_crawl_with_exit_2() {
 async fn an_expired_session_mid_crawl_is_reported_and_its_pages_not_trusted() {
     // Each session ends after a few requests: the member crawl meets the login page.
     let server = Server::start(site_with(Club::expiring(3))).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let out = authwall(
-        login_args(&server, "CLUB_PASSWORD"),
-        member_env(club::PASSWORD),
-        dir.path(),
-    )
-    .await;
+    let (out, dir) = login_run(&server, club::PASSWORD, &[]).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("the session ended during the member crawl"),
@@ -624,4 +620,20 @@ async fn a_cookie_session_is_checked_on_a_page_that_shows_a_logout_link() {
             .filter(|r| !r.finding.is_empty())
             .collect::<Vec<_>>()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_member_audit_leaves_a_journal_without_secrets_or_member_text() {
+    // --max-duration stops the run (the demo's slow page outlasts it): the journal stays.
+    let server = Server::start(site()).await.unwrap();
+    let (out, dir) = login_run(&server, club::PASSWORD, &["--max-duration", "1s"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let journal = dir.path().join("club.csv.journal");
+    let text = std::fs::read_to_string(&journal).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    assert!(text.lines().count() > 1, "answers were journaled");
+    let session = sent_session(&server);
+    assert!(!text.contains(club::PASSWORD) && !text.contains(&session));
+    // The member's titles and text stay out of it too.
+    assert!(!text.contains("Welcome back") && !text.contains("Ann's club home"));
+    assert!(!text.contains("walnut desk"));
 }

@@ -528,13 +528,9 @@ fn attr(tag: &Tag<'_>, name: &str) -> Option<String> {
     Some(htmlize::unescape_attribute(String::from_utf8_lossy(raw).as_ref()).into_owned())
 }
 
-/// The origin's pacer, made if this is its first request.
-fn pacer_for(pacers: &Pacers, (delay, concurrency): (Duration, u32), url: &Url) -> Arc<Pacer> {
-    let mut pacers = pacers.lock().unwrap_or_else(|e| e.into_inner());
-    pacers
-        .entry(scope::origin_key(url))
-        .or_insert_with(|| Arc::new(Pacer::new(delay, concurrency)))
-        .clone()
+/// The pacer of `url`'s origin, shared with the anonymous crawl.
+fn pacer_for(pacers: &Pacers, pace: (Duration, u32), url: &Url) -> Arc<Pacer> {
+    super::requests::pacer_of(pacers, &scope::origin_key(url), pace)
 }
 
 /// Whether the session still works: the check URL answers 2xx without a password form (and,

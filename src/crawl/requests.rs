@@ -304,16 +304,7 @@ impl Requests {
     }
 
     fn pacer(&mut self, origin: &str) -> Arc<Pacer> {
-        let (delay, concurrency) = (self.delay, self.concurrency);
-        let mut pacers = self.lock_pacers();
-        // Every request asks: the key is copied only the first time.
-        if let Some(pacer) = pacers.get(origin) {
-            return pacer.clone();
-        }
-        pacers
-            .entry(origin.to_string())
-            .or_insert_with(|| Arc::new(Pacer::new(delay, concurrency)))
-            .clone()
+        pacer_of(&self.pacers, origin, (self.delay, self.concurrency))
     }
 
     /// Pace `origin` at `interval` with `concurrency` in flight from now on (what its
@@ -445,6 +436,24 @@ impl Requests {
             })
         });
     }
+}
+
+/// The pacer of `origin` (a [`scope::origin_key`]), made at `(delay, concurrency)` if this is
+/// its first request.
+pub(super) fn pacer_of(
+    pacers: &Pacers,
+    origin: &str,
+    (delay, concurrency): (Duration, u32),
+) -> Arc<Pacer> {
+    let mut pacers = pacers.lock().unwrap_or_else(|e| e.into_inner());
+    // Every request asks: the key is copied only the first time.
+    if let Some(pacer) = pacers.get(origin) {
+        return pacer.clone();
+    }
+    pacers
+        .entry(origin.to_string())
+        .or_insert_with(|| Arc::new(Pacer::new(delay, concurrency)))
+        .clone()
 }
 
 /// One request of a page or sitemap.
