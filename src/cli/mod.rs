@@ -331,8 +331,9 @@ pub struct AuditArgs {
     #[arg(long, value_name = "N")]
     pub member_max_pages: Option<u64>,
 
-    /// Write the member's titles of members-only pages (they may be private: "Invoice for
-    /// J. Smith"); by default the CSV shows only what a stranger sees.
+    /// Name the member's title of each members-only page in its note (a title may itself be
+    /// private: "Invoice for J. Smith"); by default every output shows only what a stranger
+    /// sees.
     #[arg(long, overrides_with = "no_member_titles")]
     pub member_titles: bool,
 
