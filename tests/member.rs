@@ -106,6 +106,14 @@ fn member_env(password: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The row of `path` in the `club.csv` a run wrote in `dir`.
+fn club_row(dir: &std::path::Path, path: &str) -> AuditRow {
+    let rows = authwall::report::format::read_rows(&dir.join("club.csv")).unwrap();
+    rows.into_iter()
+        .find(|r| r.url.ends_with(path))
+        .unwrap_or_else(|| panic!("no row for {path}"))
+}
+
 /// The session the site set, as the member crawl sent it.
 fn sent_session(server: &Server) -> String {
     server
@@ -257,12 +265,8 @@ async fn a_form_login_is_posted_once_and_its_secrets_are_in_no_output() {
         report.contains("As a member"),
         "the report says what the member crawl did"
     );
-    let rows = authwall::report::format::read_rows(&dir.path().join("club.csv")).unwrap();
-    let prices = rows
-        .iter()
-        .find(|r| r.url.ends_with("/club/prices"))
-        .unwrap();
-    assert_eq!(finding(prices), "member_content_leak");
+    let prices = club_row(dir.path(), "/club/prices");
+    assert_eq!(finding(&prices), "member_content_leak");
     for (name, text) in [
         (
             "csv",
@@ -372,12 +376,8 @@ async fn a_member_header_from_the_environment_opens_the_club_and_titles_show_whe
     let out = authwall(args, vec![("CLUB_HEADER", header)], dir.path()).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!stdout.contains(club::DEMO_COOKIE), "{stdout}");
-    let rows = authwall::report::format::read_rows(&dir.path().join("club.csv")).unwrap();
-    let prices = rows
-        .iter()
-        .find(|r| r.url.ends_with("/club/prices"))
-        .unwrap();
-    assert_eq!(finding(prices), "member_content_leak");
+    let prices = club_row(dir.path(), "/club/prices");
+    assert_eq!(finding(&prices), "member_content_leak");
     assert!(
         prices.note.contains("the member's page: \"Member prices\""),
         "{}",

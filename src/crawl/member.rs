@@ -72,7 +72,7 @@ pub async fn crawl(
         }
     }
     let (expired_tx, mut expired_rx) = watch::channel(None::<String>);
-    let checker = Some(Checker {
+    let checker = Checker {
         // Without one, the first page that shows a logout link is checked for it.
         needs_logout: check.is_none(),
         url: Arc::new(Mutex::new(check)),
@@ -89,7 +89,7 @@ pub async fn crawl(
         passed: Arc::default(),
         last_at: 0,
         expired: expired_tx.clone(),
-    });
+    };
     let mut sink = MemberSink {
         pages: HashMap::new(),
         chrome: None,
@@ -115,19 +115,16 @@ pub async fn crawl(
         }
     };
     let (facts, _) = engine.run(stop).await?;
-    if let Some(checker) = &sink.checker {
-        // A check still under way decides as much as the last one (its request is bounded
-        // by --timeout and --retries; this bound is only a guard).
-        let deadline =
-            tokio::time::Instant::now() + cfg.timeout * (cfg.retries + 2) + MAX_RETRY_AFTER;
-        while (checker.running.load(Ordering::Acquire) || checker.verifying.load(Ordering::Acquire))
-            && tokio::time::Instant::now() < deadline
-        {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+    // A check still under way decides as much as the last one (its request is bounded by
+    // --timeout and --retries; this bound is only a guard).
+    let checker = &mut sink.checker;
+    let deadline = tokio::time::Instant::now() + cfg.timeout * (cfg.retries + 2) + MAX_RETRY_AFTER;
+    while (checker.running.load(Ordering::Acquire) || checker.verifying.load(Ordering::Acquire))
+        && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    if let Some(checker) = &mut sink.checker
-        && let Some(url) = checker.picked()
+    if let Some(url) = checker.picked()
         && expired_tx.borrow().is_none()
         && facts.stopped.is_none()
     {
@@ -186,8 +183,7 @@ async fn sign_in(
     let check = member.check.clone();
     match &member.login {
         MemberLogin::Cookies(path) => {
-            let (jar, _dropped) = load_cookies(path, cfg)?;
-            session.jar = Arc::new(jar);
+            session.jar = Arc::new(load_cookies(path, cfg)?);
         }
         MemberLogin::Header { var, name, value } => {
             let name = HeaderName::from_bytes(name.as_bytes())
@@ -220,8 +216,8 @@ async fn sign_in(
 
 /// The cookies of a Netscape cookies.txt that the audited site would get: those of its host
 /// (or a parent domain), not expired. Every other cookie is dropped on load, so that no
-/// other site's session is ever held. Returns the jar and how many were dropped.
-pub fn load_cookies(path: &std::path::Path, cfg: &CrawlConfig) -> Result<(Jar, usize)> {
+/// other site's session is ever held.
+pub fn load_cookies(path: &std::path::Path, cfg: &CrawlConfig) -> Result<Jar> {
     let file = std::fs::File::open(path)
         .with_context(|| format!("cannot read the cookie file {}", path.display()))?;
     let cookies = netscape_cookie_file_parser::parse_lossy(BufReader::new(file))
@@ -275,7 +271,7 @@ pub fn load_cookies(path: &std::path::Path, cfg: &CrawlConfig) -> Result<(Jar, u
          sites or expired, dropped)",
         path.display()
     );
-    Ok((jar, dropped))
+    Ok(jar)
 }
 
 /// A form login: the only request authwall sends that is not a GET.
@@ -687,15 +683,14 @@ struct MemberSink {
     chrome: Option<Vec<u64>>,
     records: u64,
     not_checked: u64,
-    checker: Option<Checker>,
+    checker: Checker,
 }
 
 impl MemberSink {
     /// The session ended: what came since the last check that passed may be what a stranger
     /// sees (a teaser, a login form), not the member's page. Those URLs count as not checked.
     fn distrust_since_last_check(&mut self) {
-        let Some(checker) = &self.checker else { return };
-        let passed = checker.passed.load(Ordering::Acquire);
+        let passed = self.checker.passed.load(Ordering::Acquire);
         let before = self.pages.len();
         self.pages.retain(|_, (_, launched)| *launched < passed);
         self.not_checked += (before - self.pages.len()) as u64;
@@ -708,11 +703,11 @@ impl RecordSink for MemberSink {
         let login_page = record.url.url().is_some_and(audit::is_login_url);
         if let Some(view) = record.member.take().filter(|_| !login_page) {
             let mut view = *view;
-            if let (Some(checker), Some(url)) = (&mut self.checker, record.url.url())
+            if let Some(url) = record.url.url()
                 && view.logout_link
             {
                 // A page that may show the session: it would tell when the session ends.
-                checker.consider(url);
+                self.checker.consider(url);
             }
             let home = match record.found.via {
                 DiscoveredVia::Seed => true,
@@ -726,7 +721,7 @@ impl RecordSink for MemberSink {
             // came whole).
             view.shingles.truncate(SAMPLE);
             view.shingles.shrink_to_fit();
-            let launched = self.checker.as_ref().map_or(0, |c| c.launched);
+            let launched = self.checker.launched;
             self.pages
                 .insert(record.url.as_str().to_string(), (view, launched));
         }
@@ -741,11 +736,11 @@ impl RecordSink for MemberSink {
             .last()
             .is_some_and(|hop| audit::is_login_url(&hop.target))
             || record.final_status == Some(401);
-        if let Some(checker) = &mut self.checker
-            && (self.records.is_multiple_of(MEMBER_CHECK_EVERY)
-                // A site with many walls of its own (pages the member may not see either)
-                // must not get a check for each.
-                || (walled && self.records >= checker.last_at + WALLED_CHECK_GAP))
+        let checker = &mut self.checker;
+        // A site with many walls of its own (pages the member may not see either) must not
+        // get a check for each.
+        if self.records.is_multiple_of(MEMBER_CHECK_EVERY)
+            || (walled && self.records >= checker.last_at + WALLED_CHECK_GAP)
         {
             checker.last_at = self.records;
             checker.spawn();
